@@ -1,0 +1,56 @@
+#pragma once
+// The three hardware experiments behind `mbi hw array|variability|energy`. Each returns a
+// JSON summary plus the tables (CSV) and texts (Markdown) it produced; the caller decides
+// where to write them and how to plot them.
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "mbi/hw/csv_table.hpp"
+#include "mbi/hw/hw_config.hpp"
+
+namespace mbi::hw {
+
+struct ExperimentOutput {
+  nlohmann::json summary;
+  std::vector<std::pair<std::string, CsvTable>> tables;    // stem -> table, written as <stem>.csv
+  std::vector<std::pair<std::string, std::string>> texts;  // file name -> contents
+  // Creates `dir` and writes every table and text into it. Returns the paths written.
+  std::vector<std::filesystem::path> write(const std::filesystem::path& dir) const;
+};
+
+// Nominal behaviour of one array (readout and ADC code against distance, both codings), how
+// each coding's distance departs from the Manhattan distance, and how the whole hardware
+// model (mismatch + ADC) departs from it on the configured key.
+struct ArrayExperimentOptions {
+  std::size_t queries = 400;
+  std::size_t pool = 32;
+  std::uint64_t seed = 1;
+};
+ExperimentOutput array_experiment(const HwConfig& config, const ArrayExperimentOptions& options);
+
+// Fig. 6(b): sum-line and readout voltage distributions per distance level on one array,
+// margins between neighbouring levels, the ADC bits they imply, and margins against sigma.
+struct VariabilityExperimentOptions {
+  std::optional<std::size_t> trials;      // default: config.variability.trials
+  std::optional<double> sigma_vth_mv;     // default: config.array.device.sigma_vth_mv
+  std::uint64_t seed = 1;
+  bool sweep = true;                      // also run config.variability.sigma_sweep_mv
+};
+ExperimentOutput variability_experiment(const HwConfig& config, const VariabilityExperimentOptions& options);
+
+// Fig. 6(c) energy per match, energy per inference, and Table I.
+struct EnergyExperimentOptions {
+  std::optional<double> comparisons_per_image;  // default: config.workload (5 x 3.5 x 32 = 560)
+  std::optional<double> arrays_per_key;         // default: config.workload.key_splits (paper: 5)
+  std::optional<double> accuracy_pct;           // default: config.mbi.accuracy_pct
+  std::optional<double> storage_mb;             // default: config.mbi.storage_mb
+};
+ExperimentOutput energy_experiment(const HwConfig& config, const EnergyExperimentOptions& options);
+
+}  // namespace mbi::hw

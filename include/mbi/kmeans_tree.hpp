@@ -1,0 +1,100 @@
+#pragma once
+// Hierarchical k-means tree over packed keys (paper section III-C).
+//
+// Each internal node splits its keys into up to `branching` clusters by k-means with the
+// weighted Manhattan distance. Keys are thermometer bits, so the L1-optimal centre of a
+// cluster is the per-bit majority of its members: a valid packed key itself, and comparing a
+// query with a centroid is the same popcount kernel as comparing it with a key. A query
+// descends to the nearest child at each level and scans one leaf exhaustively; with probes
+// > 1 it then scans the next most promising leaves (best-first over the branches it skipped,
+// as FLANN does), trading comparisons for recall.
+//
+// The tree stores no keys. It reorders them instead: building returns a permutation, and
+// the caller stores its rows in that order, so that every node covers a contiguous range of
+// rows and a leaf scan is one block kernel call. Searches take the keys in tree order.
+//
+// The tree is a flat array of nodes plus one centroid per node. Its serialized form is those
+// arrays behind a small header (below), so a tree inside a memory-mapped table file is
+// searched in place, without copying.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "mbi/exhaustive_search.hpp"
+
+namespace mbi {
+
+struct KMeansTreeBuild;
+
+struct KMeansTreeParams {
+  std::uint32_t branching = 4;        // children per split, 2..256
+  std::uint32_t max_leaf_size = 32;   // larger nodes are split, unless all their keys are equal
+  std::uint32_t restarts = 3;         // k-means runs per split; the lowest total distance wins
+  std::uint32_t max_iterations = 20;  // Lloyd iterations per run (it usually converges sooner)
+  std::uint64_t seed = 1;             // same seed and keys -> the same tree, bit for bit
+};
+
+// 16 bytes; stored as is (little-endian) in the serialized tree.
+struct KMeansTreeNode {
+  std::uint32_t first_child;  // children are nodes [first_child, first_child + child_count)
+  std::uint32_t child_count;  // 0 for a leaf
+  std::uint32_t begin;        // the node's keys are rows [begin, end) in tree order
+  std::uint32_t end;
+};
+
+class KMeansTree {
+ public:
+  KMeansTree() = default;  // an empty tree over zero keys
+  KMeansTree(const KMeansTree& other);
+  KMeansTree& operator=(const KMeansTree& other);
+  KMeansTree(KMeansTree&&) noexcept = default;
+  KMeansTree& operator=(KMeansTree&&) noexcept = default;
+
+  // Parses a serialized tree and keeps its own copy.
+  static KMeansTree from_bytes(std::span<const std::byte> bytes, const std::string& source);
+  // Parses a serialized tree in place: `bytes` must be 8-byte aligned and outlive the tree.
+  // Both throw mbi::Error naming `source` when the bytes are not a well-formed tree.
+  static KMeansTree view_bytes(std::span<const std::byte> bytes, const std::string& source);
+  std::string serialize() const;
+
+  // Nearest key to `query` among `keys` (rows() keys in tree order, words() words each).
+  // `comparisons` counts centroids and keys compared; `depth` is the level of the leaf that
+  // held the answer (0 when the root is a leaf). Ties go to the lowest row.
+  SearchResult search(std::span<const std::uint64_t> query, std::span<const std::uint64_t> keys,
+                      std::span<const std::uint32_t> word_weights, std::uint32_t probes = 1) const;
+
+  std::uint32_t words() const { return words_; }
+  std::uint32_t rows() const { return rows_; }
+  std::uint32_t max_depth() const { return max_depth_; }
+  std::span<const KMeansTreeNode> nodes() const { return nodes_; }
+  // Node i's centroid is words() words at centroids()[i * words()].
+  std::span<const std::uint64_t> centroids() const { return centroids_; }
+
+ private:
+  friend KMeansTreeBuild build_kmeans_tree(std::span<const std::uint64_t>, std::span<const std::uint32_t>,
+                                           const KMeansTreeParams&);
+  static KMeansTree parse(std::span<const std::byte> bytes, const std::string& source);
+  static std::string serialize(std::span<const KMeansTreeNode> nodes, std::span<const std::uint64_t> centroids,
+                               std::uint32_t words, std::uint32_t rows);
+
+  std::vector<std::uint64_t> storage_;  // the serialized form, when the tree owns it
+  std::span<const KMeansTreeNode> nodes_;
+  std::span<const std::uint64_t> centroids_;
+  std::uint32_t words_ = 0;
+  std::uint32_t rows_ = 0;
+  std::uint32_t max_depth_ = 0;
+};
+
+struct KMeansTreeBuild {
+  KMeansTree tree;
+  std::vector<std::uint32_t> order;  // row p in tree order is input key order[p]
+};
+
+// Builds the tree over keys (n keys of word_weights.size() words, back to back).
+// Single-threaded and deterministic. Throws mbi::Error on bad parameters or sizes.
+KMeansTreeBuild build_kmeans_tree(std::span<const std::uint64_t> keys, std::span<const std::uint32_t> word_weights,
+                                  const KMeansTreeParams& params = {});
+
+}  // namespace mbi

@@ -1,0 +1,108 @@
+#pragma once
+// The lookup table file (format: docs/table-format.md).
+//
+// One row per recorded glimpse step of the teacher: the key it was looked up by, and the
+// value lookup inference reads back (next hidden state, next location, step index, class
+// prediction). Optionally the k-means tree over the keys, in which case the rows are stored
+// in tree order.
+//
+// Writing builds the whole file in memory and replaces the target atomically. Reading maps
+// the file read-only and hands out spans into the mapping: opening a table costs one pass
+// for the checksum and no copies.
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mbi/exhaustive_search.hpp"
+#include "mbi/key_layout.hpp"
+#include "mbi/kmeans_tree.hpp"
+
+namespace mbi {
+
+// A table being built, in memory. Columns are row-major; all hold rows() rows.
+struct TableData {
+  KeyLayout key_layout;
+  KeyLayout value_layout;                    // layout of next_hidden
+  std::vector<std::uint32_t> segment_weights;  // one per key segment (BO weights a, b, c...)
+  std::string metadata_json;                 // opaque to the runtime (teacher config, checksum)
+  std::vector<std::uint64_t> keys;           // rows x key_layout.words()
+  std::vector<std::uint64_t> next_hidden;    // rows x value_layout.words()
+  std::vector<std::uint8_t> next_location;   // rows x 2: pixel x, y
+  std::vector<std::uint8_t> step;            // rows: glimpse step the row was recorded at
+  std::vector<std::uint8_t> prediction;      // rows: class predicted at that step
+  std::optional<KMeansTree> tree;            // when set, rows are in its order
+
+  std::size_t rows() const { return step.size(); }
+
+  // Reorders every column: new row p is old row order[p]. Drops the tree, which no longer
+  // matches.
+  void reorder_rows(std::span<const std::uint32_t> order);
+  // Builds the k-means tree over the keys with the table's weights, puts the rows in tree
+  // order and keeps the tree.
+  void build_tree(const KMeansTreeParams& params = {});
+};
+
+// Writes `table` to `path` atomically. Throws mbi::Error naming the path when the columns
+// disagree in size or the file cannot be written.
+void write_table(const std::filesystem::path& path, const TableData& table);
+
+// A table file mapped read-only. Spans stay valid while the object lives; moving it keeps
+// them valid.
+class MappedTable {
+ public:
+  // Maps and checks the file. Throws mbi::Error naming it on any problem: not a table, an
+  // unsupported version, truncation, checksum mismatch, inconsistent sizes.
+  explicit MappedTable(const std::filesystem::path& path);
+  ~MappedTable();
+  MappedTable(MappedTable&& other) noexcept;
+  MappedTable& operator=(MappedTable&& other) noexcept;
+  MappedTable(const MappedTable&) = delete;
+  MappedTable& operator=(const MappedTable&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  std::size_t rows() const { return rows_; }
+  const KeyLayout& key_layout() const { return key_layout_; }
+  const KeyLayout& value_layout() const { return value_layout_; }
+  std::span<const std::uint32_t> segment_weights() const { return segment_weights_; }
+  std::span<const std::uint32_t> word_weights() const { return word_weights_; }  // expanded per key word
+  std::string_view metadata_json() const { return metadata_json_; }
+
+  std::span<const std::uint64_t> keys() const { return keys_; }
+  std::span<const std::uint64_t> key(std::size_t row) const;
+  std::span<const std::uint64_t> next_hidden() const { return next_hidden_; }
+  std::span<const std::uint64_t> next_hidden(std::size_t row) const;
+  std::span<const std::uint8_t> next_location() const { return next_location_; }
+  std::span<const std::uint8_t> step() const { return step_; }
+  std::span<const std::uint8_t> prediction() const { return prediction_; }
+  const KMeansTree* tree() const { return tree_ ? &*tree_ : nullptr; }  // nullptr when absent
+
+  // Nearest row to `query` with the table's weights: through the tree when there is one
+  // (probes as in KMeansTree::search), exhaustively otherwise.
+  SearchResult nearest(std::span<const std::uint64_t> query, std::uint32_t probes = 1) const;
+
+ private:
+  void unmap() noexcept;
+
+  std::filesystem::path path_;
+  void* mapping_ = nullptr;
+  std::size_t mapping_bytes_ = 0;
+  std::size_t rows_ = 0;
+  KeyLayout key_layout_;
+  KeyLayout value_layout_;
+  std::vector<std::uint32_t> word_weights_;
+  std::span<const std::uint32_t> segment_weights_;
+  std::string_view metadata_json_;
+  std::span<const std::uint64_t> keys_;
+  std::span<const std::uint64_t> next_hidden_;
+  std::span<const std::uint8_t> next_location_;
+  std::span<const std::uint8_t> step_;
+  std::span<const std::uint8_t> prediction_;
+  std::optional<KMeansTree> tree_;  // a view into the mapping
+};
+
+}  // namespace mbi

@@ -1,0 +1,250 @@
+// `mbi hw`: the in-memory search hardware of paper sec. III-D, modelled behaviourally.
+//   array        nominal readout of one array and how each coding's distance departs from
+//                the Manhattan distance (alone, and through the whole array model)
+//   variability  Monte Carlo of the sum-line voltages under V_TH mismatch (Fig. 6(b)):
+//                margins between distance levels and the ADC bits they imply
+//   energy       energy per match (Fig. 6(c)), per inference, and Table I
+// Each writes CSV (and plots, when gnuplot is present) to --out and prints a summary; with
+// --json the summary is one JSON object on stdout. The experiment logic lives in mbi_hw.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "commands.hpp"
+#include "mbi/error.hpp"
+#include "mbi/hw/experiments.hpp"
+#include "mbi/hw/hw_config.hpp"
+#include "plot.hpp"
+
+namespace mbi::cli {
+namespace {
+
+struct HwArgs {
+  std::filesystem::path config = "configs/hw/sram16nm.json";
+  std::filesystem::path out = "results/hw";
+  bool json = false;
+  std::uint64_t seed = 1;
+};
+
+void add_common(CLI::App& cmd, HwArgs& a) {
+  cmd.add_option("--config", a.config, "hardware parameter file (JSON)")->capture_default_str();
+  cmd.add_option("--out", a.out, "directory for CSV, Markdown and plots")->capture_default_str();
+  cmd.add_flag("--json", a.json, "print one JSON summary object on stdout");
+  cmd.add_option("--seed", a.seed, "random seed (fabrication, sampling)")->capture_default_str();
+}
+
+// gnuplot reads the CSV files; quote a path for its single-quoted strings.
+std::string gp_path(const std::filesystem::path& p) {
+  std::string s = p.string();
+  std::string out;
+  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return "'" + out + "'";
+}
+
+constexpr const char* kCsv = "set datafile separator ','\nset grid\n";
+
+// Tables are written before plotting (gnuplot reads them) and the summary printed last.
+std::size_t write_tables(const HwArgs& a, const hw::ExperimentOutput& out) { return out.write(a.out).size(); }
+
+void finish(const HwArgs& a, const hw::ExperimentOutput& out, std::size_t written, const std::vector<std::string>& lines) {
+  if (a.json) {
+    std::cout << out.summary.dump() << std::endl;
+    return;
+  }
+  for (const auto& line : lines) std::cout << line << "\n";
+  std::cout << "wrote " << written << " files (and plots, if gnuplot is present) to " << a.out.string() << std::endl;
+}
+
+std::string fixed(double v, int digits = 2) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+struct ArrayArgs {
+  HwArgs common;
+  std::size_t queries = 400;
+  std::size_t pool = 32;
+};
+
+void run_array(const ArrayArgs& a) {
+  const hw::HwConfig config = hw::load_hw_config(a.common.config);
+  hw::ArrayExperimentOptions options;
+  options.queries = a.queries;
+  options.pool = a.pool;
+  options.seed = a.common.seed;
+  const hw::ExperimentOutput out = hw::array_experiment(config, options);
+  const std::size_t written = write_tables(a.common, out);
+
+  const auto transfer = a.common.out / "array_transfer.csv";
+  const std::string f = gp_path(transfer);
+  render_plot(a.common.out / "array_transfer",
+              std::string(kCsv) +
+                  "set title 'Nominal array readout against distance (one 32-column array)'\n"
+                  "set xlabel 'distance held by the array (units)'\nset ylabel '(V_SLP+V_SLN)/2 (V)'\n"
+                  "set y2label 'ADC code'\nset y2tics\nset ytics nomirror\nset key top right\n"
+                  "plot " + f + " every ::1 using (strcol(1) eq 'thermometer' ? $2 : 1/0):5 with linespoints pt 7 ps 0.5 title 'thermometer readout', \\\n"
+                  "  " + f + " every ::1 using (strcol(1) eq 'binary' ? $2 : 1/0):5 with linespoints pt 5 ps 0.5 title 'binary (2-bit) readout', \\\n"
+                  "  " + f + " every ::1 using (strcol(1) eq 'thermometer' ? $2 : 1/0):6 axes x1y2 with steps dt 2 title 'thermometer ADC code', \\\n"
+                  "  " + f + " every ::1 using (strcol(1) eq 'binary' ? $2 : 1/0):6 axes x1y2 with steps dt 3 title 'binary ADC code'\n");
+
+  const auto& s = out.summary;
+  std::vector<std::string> lines;
+  for (const char* coding : {"binary", "thermometer"}) {
+    const auto& c = s["coding_error"][coding]["key"];
+    const auto& m = s["hardware_error"][coding]["mismatch"];
+    lines.push_back(std::string(coding) + ": coding alone: mean |error| " + fixed(c["mean_abs_error"].get<double>()) +
+                    " (mean distance " + fixed(c["mean_exact"].get<double>()) + "), rank corr " +
+                    fixed(c["rank_correlation"].get<double>(), 3) + ", NN agreement " +
+                    fixed(c["nn_agreement"].get<double>(), 3) + "; hardware (" +
+                    std::to_string(m["arrays_per_key"].get<std::size_t>()) + " arrays/key): mean |error| " +
+                    fixed(m["mean_abs_error"].get<double>()) + ", NN agreement " +
+                    fixed(m["nn_agreement"].get<double>(), 3) + ", ADC saturated " +
+                    fixed(100 * m["adc_saturated_fraction"].get<double>(), 2) + " %");
+  }
+  finish(a.common, out, written, lines);
+}
+
+struct VariabilityArgs {
+  HwArgs common;
+  std::optional<std::size_t> trials;
+  std::optional<double> sigma_mv;
+  bool no_sweep = false;
+};
+
+void run_variability(const VariabilityArgs& a) {
+  const hw::HwConfig config = hw::load_hw_config(a.common.config);
+  hw::VariabilityExperimentOptions options;
+  options.trials = a.trials;
+  options.sigma_vth_mv = a.sigma_mv;
+  options.seed = a.common.seed;
+  options.sweep = !a.no_sweep;
+  const hw::ExperimentOutput out = hw::variability_experiment(config, options);
+  const std::size_t written = write_tables(a.common, out);
+  const auto& s = out.summary;
+  const std::string sigma = fixed(s["sigma_vth_mv"].get<double>(), 0);
+  const int top = static_cast<int>(config.array.cols);
+
+  for (const char* which : {"sum_line", "readout"}) {
+    const std::string f = gp_path(a.common.out / (std::string(which) + "_histogram.csv"));
+    const std::string axis = std::string(which) == "sum_line" ? "V_SLP (mV)" : "(V_SLP+V_SLN)/2 (mV)";
+    render_plot(a.common.out / (std::string(which) + "_histogram"),
+                std::string(kCsv) + "set title '" + axis + " per distance level, sigma_VTH = " + sigma + " mV, " +
+                    std::to_string(config.array.rows) + "x" + std::to_string(config.array.cols) + " array'\n" +
+                    "set xlabel '" + axis + "'\nset ylabel 'samples per bin'\nunset key\n" +
+                    "plot for [L=0:" + std::to_string(top) + "] " + f +
+                    " every ::1 using ($1==L ? $2 : 1/0):3 with impulses lw 2 lc L\n");
+  }
+  const std::string m = gp_path(a.common.out / "margin_vs_sigma.csv");
+  render_plot(a.common.out / "margin_vs_sigma",
+              std::string(kCsv) +
+                  "set title 'Worst gap between neighbouring distance levels'\n"
+                  "set xlabel 'sigma_VTH (mV)'\nset ylabel 'gap (mV)'\nset key bottom left\n"
+                  "plot " + m + " every ::1 using 1:5 with linespoints pt 7 title 'sum line, worst gap', \\\n"
+                  "  " + m + " every ::1 using 1:4 with linespoints pt 5 title 'sum line, min mean spacing', \\\n"
+                  "  " + m + " every ::1 using 1:11 with linespoints pt 9 title 'readout, worst gap', \\\n"
+                  "  28 with lines dt 2 title 'published dSL >= 28 mV', 0 with lines lc 'black' notitle\n");
+
+  const auto& sl = s["sum_line"];
+  const auto& ro = s["readout"];
+  finish(a.common, out, written,
+         {"sigma_VTH " + sigma + " mV, " + std::to_string(s["trials"].get<std::size_t>()) + " arrays: sum line " +
+              "nominal spacing " + fixed(sl["nominal_spacing_mv"].get<double>()) + " mV, min mean spacing " +
+              fixed(sl["min_mean_spacing_mv"].get<double>()) + " mV, worst gap " +
+              fixed(sl["worst_gap_mv"].get<double>()) + " mV (published: >= 28 mV)",
+          "readout (V_SLP+V_SLN)/2: spacing " + fixed(ro["nominal_spacing_mv"].get<double>()) + " mV, worst gap " +
+              fixed(ro["worst_gap_mv"].get<double>()) + " mV",
+          "levels resolved " + std::to_string(sl["levels_resolved"].get<int>()) + " of " +
+              std::to_string(s["levels"].get<int>()) + " -> ADC bits needed " +
+              std::to_string(sl["adc_bits_needed"].get<int>()) +
+              " (published: 5; a 5-bit ADC saturates only the all-mismatch level)"});
+}
+
+struct EnergyArgs {
+  HwArgs common;
+  std::optional<double> comparisons;
+  std::optional<double> key_splits;
+  std::optional<double> accuracy;
+  std::optional<double> storage_mb;
+};
+
+void run_energy(const EnergyArgs& a) {
+  const hw::HwConfig config = hw::load_hw_config(a.common.config);
+  hw::EnergyExperimentOptions options;
+  options.comparisons_per_image = a.comparisons;
+  options.arrays_per_key = a.key_splits;
+  options.accuracy_pct = a.accuracy;
+  options.storage_mb = a.storage_mb;
+  const hw::ExperimentOutput out = hw::energy_experiment(config, options);
+  const std::size_t written = write_tables(a.common, out);
+
+  const std::string f = gp_path(a.common.out / "match_energy.csv");
+  render_plot(a.common.out / "match_energy",
+              std::string(kCsv) +
+                  "set title 'Energy of one 32x32 key/query match'\nset ylabel 'pJ'\nunset key\n"
+                  "set style fill solid 0.6\nset boxwidth 0.6\nset yrange [0:*]\nset offsets 0.5,0.5,0.5,0\n"
+                  "plot " + f + " every ::1::4 using 0:2:xtic(1) with boxes, \\\n"
+                  "  " + f + " every ::1::4 using 0:2:(sprintf('%.2f pJ (%.0f%%)', $2, 100*$3)) with labels offset 0,1\n");
+
+  const auto& s = out.summary;
+  const auto& m = s["match_pj"];
+  std::vector<std::string> lines = {
+      "match: " + fixed(m["total"].get<double>(), 3) + " pJ = ADC " + fixed(m["adc"].get<double>(), 3) +
+          " + peripherals " + fixed(m["peripherals"].get<double>(), 3) + " + precharge " +
+          fixed(m["precharge"].get<double>(), 3) + " + logic " + fixed(m["logic"].get<double>(), 3) +
+          " (published ~4.7 pJ)",
+      "inference: " + fixed(s["inference"]["comparisons_per_image"].get<double>(), 1) + " comparisons x " +
+          fixed(s["inference"]["arrays_per_key"].get<double>(), 1) + " arrays -> " +
+          fixed(s["inference"]["energy_nj"].get<double>(), 3) + " nJ (published 13.16 nJ)",
+      ""};
+  for (const auto& [name, text] : out.texts)
+    if (name == "table1.md") lines.push_back(text);
+  finish(a.common, out, written, lines);
+}
+
+// Runs `body`, turning a nlohmann exception (a bug, not a user error) into mbi::Error.
+template <class F>
+void guarded(F&& body) {
+  try {
+    body();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(std::string("hw: ") + e.what());
+  }
+}
+
+}  // namespace
+
+void register_hw(CLI::App& app) {
+  auto* hw = app.add_subcommand("hw", "in-memory search hardware model (10T-SRAM distance arrays)");
+  hw->require_subcommand(1);
+
+  auto array = std::make_shared<ArrayArgs>();
+  auto* array_cmd = hw->add_subcommand("array", "nominal array behaviour and each coding's distance error");
+  add_common(*array_cmd, array->common);
+  array_cmd->add_option("--queries", array->queries, "random queries for the error statistics")->capture_default_str();
+  array_cmd->add_option("--pool", array->pool, "keys per query (one tree leaf)")->capture_default_str();
+  array_cmd->callback([array] { guarded([&] { run_array(*array); }); });
+
+  auto var = std::make_shared<VariabilityArgs>();
+  auto* var_cmd = hw->add_subcommand("variability", "Monte Carlo sum-line margins under V_TH mismatch (Fig. 6(b))");
+  add_common(*var_cmd, var->common);
+  var_cmd->add_option("--trials", var->trials, "fabricated arrays (default: from the config)");
+  var_cmd->add_option("--sigma-mv", var->sigma_mv, "V_TH sigma in mV (default: from the config)");
+  var_cmd->add_flag("--no-sweep", var->no_sweep, "skip the sweep over the config's sigma values");
+  var_cmd->callback([var] { guarded([&] { run_variability(*var); }); });
+
+  auto energy = std::make_shared<EnergyArgs>();
+  auto* energy_cmd = hw->add_subcommand("energy", "energy per match (Fig. 6(c)), per inference, and Table I");
+  add_common(*energy_cmd, energy->common);
+  energy_cmd->add_option("--comparisons-per-image", energy->comparisons,
+                         "key comparisons per image (default: 5 glimpses x 3.5 levels x 32 keys = 560)");
+  energy_cmd->add_option("--key-splits", energy->key_splits, "arrays each key is spread over (default: 5, the paper's)");
+  energy_cmd->add_option("--accuracy", energy->accuracy, "MBI accuracy in % for Table I (default: 93.04)");
+  energy_cmd->add_option("--storage-mb", energy->storage_mb, "MBI table size in MB for Table I (default: 6.21)");
+  energy_cmd->callback([energy] { guarded([&] { run_energy(*energy); }); });
+}
+
+}  // namespace mbi::cli

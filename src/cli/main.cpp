@@ -1,0 +1,49 @@
+// mbi: memorization-based inference toolkit. One binary, one subcommand per task.
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <exception>
+
+#include "commands.hpp"
+#include "mbi/error.hpp"
+
+std::string& mbi::cli::invocation() {
+  static std::string line;
+  return line;
+}
+
+int main(int argc, char** argv) {
+  for (int i = 0; i < argc; ++i) mbi::cli::invocation() += (i ? " " : "") + std::string(i ? argv[i] : "mbi");
+  CLI::App app{"mbi: memorization-based inference of deep networks"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "mbi 0.1.0");
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  app.parse_complete_callback([&] { spdlog::set_level(spdlog::level::from_str(log_level)); });
+  spdlog::set_default_logger(spdlog::stderr_color_mt("mbi"));
+  spdlog::set_pattern("[%H:%M:%S] %v");
+
+  mbi::cli::register_data(app);
+  mbi::cli::register_train(app);
+  mbi::cli::register_eval(app);
+  mbi::cli::register_distill(app);
+  mbi::cli::register_tune(app);
+  mbi::cli::register_hw(app);
+  mbi::cli::register_experiment(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const mbi::Error& e) {
+    std::fprintf(stderr, "mbi: error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mbi: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

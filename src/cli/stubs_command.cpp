@@ -1,0 +1,14 @@
+// Subcommands still being built.
+#include "commands.hpp"
+
+namespace mbi::cli {
+void register_distill(CLI::App&) {}
+void register_tune(CLI::App&) {}
+void register_experiment(CLI::App&) {}
+void register_data(CLI::App&) {}
+}  // namespace mbi::cli
+#ifdef MBI_NO_HW_COMMAND
+namespace mbi::cli {
+void register_hw(CLI::App&) {}
+}  // namespace mbi::cli
+#endif

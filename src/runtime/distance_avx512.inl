@@ -1,0 +1,169 @@
+// Body of the AVX-512 kernels, included twice by distance_avx512.cpp: once with the native
+// vector popcount (VPOPCNTQ, AVX512_VPOPCNTDQ) and once with the nibble-table popcount that
+// any AVX-512BW CPU can run (Skylake-X, Cascade Lake). A target attribute cannot depend on a
+// template argument, hence the textual inclusion.
+//
+// Expects: MBI_AVX512_TARGET (attribute), MBI_AVX512_NAMESPACE, MBI_AVX512_NATIVE_POPCOUNT (0/1).
+//
+// One 512-bit register holds up to eight consecutive words of one key (keys are 5-6 words in
+// practice), so the query and weights stay in registers for the whole block. Eight keys'
+// per-lane sums are folded into one register of eight distances with shuffles, which is
+// cheaper than eight horizontal reductions. What does not fill eight keys (single pairs,
+// a node's few children in a tree descent, the last n % 8 keys of a block) goes to the
+// scalar POPCNT kernels, which beat a horizontal reduction per key.
+
+namespace mbi::detail::MBI_AVX512_NAMESPACE {
+namespace {
+
+// Keys of more than kMaxChunks * 8 words take the scalar POPCNT path.
+constexpr int kMaxChunks = 2;
+
+MBI_AVX512_TARGET inline __m512i popcount_words(__m512i v) {
+#if MBI_AVX512_NATIVE_POPCOUNT
+  return _mm512_popcnt_epi64(v);
+#else
+  const __m512i table = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4));
+  const __m512i nibble = _mm512_set1_epi8(0x0F);
+  const __m512i low = _mm512_shuffle_epi8(table, _mm512_and_si512(v, nibble));
+  const __m512i high = _mm512_shuffle_epi8(table, _mm512_and_si512(_mm512_srli_epi16(v, 4), nibble));
+  return _mm512_sad_epu8(_mm512_add_epi8(low, high), _mm512_setzero_si512());
+#endif
+}
+
+// Query and weights in C chunks of eight words; lanes past the key's end are zero.
+template <int C>
+struct Prepared {
+  __m512i query[C];
+  __m512i weights[C];  // zero-extended to 64-bit lanes, as VPMULUDQ wants
+  __mmask8 tail_mask;  // lanes of the last chunk that belong to the key
+};
+
+template <int C>
+MBI_AVX512_TARGET inline Prepared<C> prepare(const std::uint64_t* query, const std::uint32_t* weights,
+                                             std::size_t words) {
+  Prepared<C> p;
+  const std::size_t tail = words - 8 * (C - 1);
+  p.tail_mask = static_cast<__mmask8>(tail >= 8 ? 0xFF : (1U << tail) - 1);
+  for (int c = 0; c < C; ++c) {
+    const __mmask8 m = c == C - 1 ? p.tail_mask : static_cast<__mmask8>(0xFF);
+    p.query[c] = _mm512_maskz_loadu_epi64(m, query + 8 * c);
+    p.weights[c] = _mm512_cvtepu32_epi64(_mm256_maskz_loadu_epi32(m, weights + 8 * c));
+  }
+  return p;
+}
+
+// Per-lane weighted popcounts of one key, as eight 64-bit partial sums. The masked load of
+// the last chunk never touches memory past the key (fault suppression), so the last key of
+// an array is safe.
+template <int C>
+MBI_AVX512_TARGET inline __m512i partial_sums(const std::uint64_t* key, const Prepared<C>& p) {
+  __m512i sum = _mm512_setzero_si512();
+  for (int c = 0; c < C; ++c) {
+    const __mmask8 m = c == C - 1 ? p.tail_mask : static_cast<__mmask8>(0xFF);
+    const __m512i k = _mm512_maskz_loadu_epi64(m, key + 8 * c);
+    sum = _mm512_add_epi64(sum, _mm512_mul_epu32(popcount_words(_mm512_xor_si512(k, p.query[c])), p.weights[c]));
+  }
+  return sum;
+}
+
+// Lane i of the result = sum of the eight lanes of s[i]: pairs, then 256-bit halves, then
+// 128-bit quarters are added, each step halving the registers in play.
+MBI_AVX512_TARGET inline __m512i fold8(const __m512i* s) {
+  __m512i pair[4];
+  for (int i = 0; i < 4; ++i)
+    pair[i] = _mm512_add_epi64(_mm512_unpacklo_epi64(s[2 * i], s[2 * i + 1]),
+                               _mm512_unpackhi_epi64(s[2 * i], s[2 * i + 1]));
+  // pair[i], 128-bit block j: {s[2i] block j sum, s[2i+1] block j sum}.
+  __m512i quad[2];
+  for (int i = 0; i < 2; ++i)
+    quad[i] = _mm512_add_epi64(_mm512_shuffle_i64x2(pair[2 * i], pair[2 * i + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                               _mm512_shuffle_i64x2(pair[2 * i], pair[2 * i + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+  // quad[i] blocks: {keys 4i,4i+1 half a}, {4i,4i+1 half b}, {4i+2,4i+3 half a}, {4i+2,4i+3 half b}.
+  return _mm512_add_epi64(_mm512_shuffle_i64x2(quad[0], quad[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                          _mm512_shuffle_i64x2(quad[0], quad[1], _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
+template <int C>
+MBI_AVX512_TARGET inline __m256i eight_distances(const std::uint64_t* keys, std::size_t words,
+                                                 const Prepared<C>& p) {
+  __m512i sums[8];
+  for (int i = 0; i < 8; ++i) sums[i] = partial_sums<C>(keys + i * words, p);
+  // VPMOVQD keeps the low 32 bits: the uint32 (mod 2^32) distances of the scalar path.
+  return _mm512_cvtepi64_epi32(fold8(sums));
+}
+
+template <int C>
+MBI_AVX512_TARGET void many_impl(const std::uint64_t* query, const std::uint64_t* keys, std::size_t n,
+                                 const std::uint32_t* weights, std::size_t words, std::uint32_t* out) {
+  const Prepared<C> p = prepare<C>(query, weights, words);
+  std::size_t k = 0;
+  for (; k + 8 <= n; k += 8)
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + k), eight_distances<C>(keys + k * words, words, p));
+  if (k < n) popcnt_kernels()->many(query, keys + k * words, n - k, weights, words, out + k);
+}
+
+template <int C>
+MBI_AVX512_TARGET BlockNearest argmin_impl(const std::uint64_t* query, const std::uint64_t* keys, std::size_t n,
+                                           const std::uint32_t* weights, std::size_t words) {
+  if (n < 8) return popcnt_kernels()->argmin(query, keys, n, weights, words);
+  const Prepared<C> p = prepare<C>(query, weights, words);
+  // Each lane keeps the best of the keys it saw (strict <, so its earliest on ties); the
+  // lanes are merged by (distance, index) at the end.
+  const __m256i step = _mm256_set1_epi32(8);
+  __m256i lane_index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  __m256i best_index = lane_index;
+  __m256i best_distance = eight_distances<C>(keys, words, p);
+  std::size_t k = 8;
+  for (; k + 8 <= n; k += 8) {
+    lane_index = _mm256_add_epi32(lane_index, step);
+    const __m256i d = eight_distances<C>(keys + k * words, words, p);
+    const __mmask8 less = _mm256_cmplt_epu32_mask(d, best_distance);
+    best_distance = _mm256_mask_mov_epi32(best_distance, less, d);
+    best_index = _mm256_mask_mov_epi32(best_index, less, lane_index);
+  }
+  alignas(32) std::uint32_t distances[8];
+  alignas(32) std::uint32_t indices[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(distances), best_distance);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(indices), best_index);
+  BlockNearest best{indices[0], distances[0]};
+  for (int lane = 1; lane < 8; ++lane)
+    if (distances[lane] < best.distance || (distances[lane] == best.distance && indices[lane] < best.index))
+      best = {indices[lane], distances[lane]};
+  if (k < n) {  // the last n % 8 keys; they come after every key above, so ties keep `best`
+    const BlockNearest tail = popcnt_kernels()->argmin(query, keys + k * words, n - k, weights, words);
+    if (tail.distance < best.distance) best = {static_cast<std::uint32_t>(k + tail.index), tail.distance};
+  }
+  return best;
+}
+
+std::uint32_t one(const std::uint64_t* a, const std::uint64_t* b, const std::uint32_t* w, std::size_t words) {
+  return popcnt_kernels()->one(a, b, w, words);
+}
+
+void many(const std::uint64_t* q, const std::uint64_t* keys, std::size_t n, const std::uint32_t* w,
+          std::size_t words, std::uint32_t* out) {
+  switch ((words + 7) / 8) {
+    case 1: return many_impl<1>(q, keys, n, w, words, out);
+    case 2: return many_impl<2>(q, keys, n, w, words, out);
+    default: return popcnt_kernels()->many(q, keys, n, w, words, out);
+  }
+}
+static_assert(kMaxChunks == 2, "many and argmin list the chunk counts");
+
+BlockNearest argmin(const std::uint64_t* q, const std::uint64_t* keys, std::size_t n, const std::uint32_t* w,
+                    std::size_t words) {
+  switch ((words + 7) / 8) {
+    case 1: return argmin_impl<1>(q, keys, n, w, words);
+    case 2: return argmin_impl<2>(q, keys, n, w, words);
+    default: return popcnt_kernels()->argmin(q, keys, n, w, words);
+  }
+}
+
+}  // namespace
+
+const DistanceKernels* kernels() {
+  static constexpr DistanceKernels set{one, many, argmin};
+  return &set;
+}
+
+}  // namespace mbi::detail::MBI_AVX512_NAMESPACE

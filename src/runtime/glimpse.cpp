@@ -1,0 +1,49 @@
+#include "mbi/glimpse.hpp"
+
+#include <algorithm>
+
+namespace mbi {
+
+void IntegralImage::assign(std::span<const float> image, int rows, int cols) {
+  rows_ = rows;
+  cols_ = cols;
+  sums_.assign(static_cast<std::size_t>(rows + 1) * (cols + 1), 0.0);
+  const std::size_t stride = static_cast<std::size_t>(cols) + 1;
+  for (int r = 0; r < rows; ++r) {
+    double row_sum = 0;
+    for (int c = 0; c < cols; ++c) {
+      row_sum += image[static_cast<std::size_t>(r) * cols + c];
+      sums_[(r + 1) * stride + c + 1] = sums_[r * stride + c + 1] + row_sum;
+    }
+  }
+}
+
+double IntegralImage::box_sum(int r0, int c0, int r1, int c1) const {
+  r0 = std::clamp(r0, 0, rows_);
+  r1 = std::clamp(r1, 0, rows_);
+  c0 = std::clamp(c0, 0, cols_);
+  c1 = std::clamp(c1, 0, cols_);
+  if (r0 >= r1 || c0 >= c1) return 0.0;
+  const std::size_t stride = static_cast<std::size_t>(cols_) + 1;
+  return sums_[r1 * stride + c1] - sums_[r0 * stride + c1] - sums_[r1 * stride + c0] + sums_[r0 * stride + c0];
+}
+
+void extract_glimpse(const IntegralImage& image, const GlimpseGeometry& g, int px, int py, std::span<float> out) {
+  std::size_t i = 0;
+  int pool = 1;  // scale^k
+  for (int k = 0; k < g.patches; ++k, pool *= g.scale) {
+    const int side = g.patch * pool;
+    const int top = py - side / 2;
+    const int left = px - side / 2;
+    const double inv_area = 1.0 / (static_cast<double>(pool) * pool);
+    for (int r = 0; r < g.patch; ++r) {
+      for (int c = 0; c < g.patch; ++c) {
+        const int r0 = top + r * pool;
+        const int c0 = left + c * pool;
+        out[i++] = static_cast<float>(image.box_sum(r0, c0, r0 + pool, c0 + pool) * inv_area);
+      }
+    }
+  }
+}
+
+}  // namespace mbi

@@ -1,0 +1,218 @@
+// KMeansTree: serialized form, validation, and search. Building is in kmeans_tree_build.cpp.
+//
+// Serialized form (little-endian), also the TREE section of a table file:
+//   offset 0   char[4]  "MBKT"
+//          4   u32      version (1)
+//          8   u32      words per key
+//         12   u32      node count N
+//         16   u32      rows (keys covered)
+//         20   u32[3]   zero
+//         32   N x 16 bytes   nodes (KMeansTreeNode), root first, children after parents
+//   32 + 16N   N x words x u64  centroids, node i's at word i * words
+#include "mbi/kmeans_tree.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <functional>
+#include <type_traits>
+
+#include "mbi/error.hpp"
+
+namespace mbi {
+namespace {
+
+static_assert(std::endian::native == std::endian::little, "the serialized tree is little-endian");
+static_assert(sizeof(KMeansTreeNode) == 16);
+
+constexpr char kMagic[4] = {'M', 'B', 'K', 'T'};
+constexpr std::uint32_t kVersion = 1;
+constexpr std::size_t kHeaderBytes = 32;
+// A node has at most this many children; the search keeps their distances on the stack.
+constexpr std::uint32_t kMaxBranching = 256;
+
+std::uint32_t read_u32(const std::byte* p) {
+  std::uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+void write_u32(std::string& out, std::size_t at, std::uint32_t v) { std::memcpy(out.data() + at, &v, sizeof v); }
+
+// A branch the best-first search skipped, ordered nearest first (then lowest node).
+struct Pending {
+  std::uint32_t distance;
+  std::uint32_t node;
+  std::uint32_t depth;
+  bool operator>(const Pending& o) const {
+    return distance > o.distance || (distance == o.distance && node > o.node);
+  }
+};
+
+}  // namespace
+
+KMeansTree::KMeansTree(const KMeansTree& other)
+    : storage_(other.storage_),
+      nodes_(other.nodes_),
+      centroids_(other.centroids_),
+      words_(other.words_),
+      rows_(other.rows_),
+      max_depth_(other.max_depth_) {
+  if (storage_.empty()) return;  // a view: share the same bytes
+  // An owning tree: point the spans at our copy, at the same offsets.
+  const auto* old_base = reinterpret_cast<const std::byte*>(other.storage_.data());
+  const auto* new_base = reinterpret_cast<const std::byte*>(storage_.data());
+  const auto rebase = [&](const auto* p) {
+    using T = std::remove_cv_t<std::remove_pointer_t<decltype(p)>>;
+    return reinterpret_cast<const T*>(new_base + (reinterpret_cast<const std::byte*>(p) - old_base));
+  };
+  nodes_ = {rebase(other.nodes_.data()), other.nodes_.size()};
+  centroids_ = {rebase(other.centroids_.data()), other.centroids_.size()};
+}
+
+KMeansTree& KMeansTree::operator=(const KMeansTree& other) {
+  if (this != &other) *this = KMeansTree(other);
+  return *this;
+}
+
+std::string KMeansTree::serialize(std::span<const KMeansTreeNode> nodes, std::span<const std::uint64_t> centroids,
+                                  std::uint32_t words, std::uint32_t rows) {
+  const std::size_t node_bytes = nodes.size() * sizeof(KMeansTreeNode);
+  std::string out(kHeaderBytes + node_bytes + centroids.size_bytes(), '\0');
+  std::memcpy(out.data(), kMagic, sizeof kMagic);
+  write_u32(out, 4, kVersion);
+  write_u32(out, 8, words);
+  write_u32(out, 12, static_cast<std::uint32_t>(nodes.size()));
+  write_u32(out, 16, rows);
+  if (!nodes.empty()) std::memcpy(out.data() + kHeaderBytes, nodes.data(), node_bytes);
+  if (!centroids.empty()) std::memcpy(out.data() + kHeaderBytes + node_bytes, centroids.data(), centroids.size_bytes());
+  return out;
+}
+
+std::string KMeansTree::serialize() const { return serialize(nodes_, centroids_, words_, rows_); }
+
+KMeansTree KMeansTree::from_bytes(std::span<const std::byte> bytes, const std::string& source) {
+  std::vector<std::uint64_t> storage((bytes.size() + 7) / 8);
+  if (!bytes.empty()) std::memcpy(storage.data(), bytes.data(), bytes.size());
+  KMeansTree tree = parse({reinterpret_cast<const std::byte*>(storage.data()), bytes.size()}, source);
+  tree.storage_ = std::move(storage);  // moving a vector keeps its buffer, so the spans stay valid
+  return tree;
+}
+
+KMeansTree KMeansTree::view_bytes(std::span<const std::byte> bytes, const std::string& source) {
+  return parse(bytes, source);
+}
+
+KMeansTree KMeansTree::parse(std::span<const std::byte> bytes, const std::string& source) {
+  const auto fail = [&](const std::string& why) { return Error(source + ": k-means tree: " + why); };
+  if (reinterpret_cast<std::uintptr_t>(bytes.data()) % 8 != 0) throw fail("data is not 8-byte aligned");
+  if (bytes.size() < kHeaderBytes) throw fail("truncated header");
+  if (std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) throw fail("bad magic");
+  const std::uint32_t version = read_u32(bytes.data() + 4);
+  if (version != kVersion) throw fail("unsupported version " + std::to_string(version));
+  KMeansTree tree;
+  tree.words_ = read_u32(bytes.data() + 8);
+  const std::uint32_t node_count = read_u32(bytes.data() + 12);
+  tree.rows_ = read_u32(bytes.data() + 16);
+  const std::uint64_t expected = kHeaderBytes + std::uint64_t{node_count} * sizeof(KMeansTreeNode) +
+                                 std::uint64_t{node_count} * tree.words_ * 8;
+  if (bytes.size() != expected)
+    throw fail(std::to_string(bytes.size()) + " bytes where " + std::to_string(node_count) + " nodes of " +
+               std::to_string(tree.words_) + " words need " + std::to_string(expected));
+  if (tree.rows_ > 0 && (node_count == 0 || tree.words_ == 0)) throw fail("keys but no nodes");
+  tree.nodes_ = {reinterpret_cast<const KMeansTreeNode*>(bytes.data() + kHeaderBytes), node_count};
+  tree.centroids_ = {reinterpret_cast<const std::uint64_t*>(bytes.data() + kHeaderBytes + node_count * 16ULL),
+                     std::size_t{node_count} * tree.words_};
+
+  // Structure: the root covers every row; children come after their parent, have one
+  // parent, and split its rows into contiguous non-empty ranges. That is what makes every
+  // search terminate and stay inside `keys`, whatever the file holds.
+  if (node_count == 0) return tree;
+  const KMeansTreeNode& root = tree.nodes_[0];
+  if (root.begin != 0 || root.end != tree.rows_) throw fail("root does not cover all rows");
+  std::vector<std::uint32_t> depth(node_count, 0);
+  std::vector<bool> has_parent(node_count, false);
+  for (std::uint32_t i = 0; i < node_count; ++i) {
+    const KMeansTreeNode& node = tree.nodes_[i];
+    if (i > 0 && !has_parent[i]) throw fail("node " + std::to_string(i) + " has no parent");
+    if (node.begin > node.end || node.end > tree.rows_) throw fail("node " + std::to_string(i) + " has bad rows");
+    if (node.child_count == 0) continue;
+    if (node.child_count > kMaxBranching || node.first_child <= i ||
+        std::uint64_t{node.first_child} + node.child_count > node_count)
+      throw fail("node " + std::to_string(i) + " has bad children");
+    std::uint32_t next = node.begin;
+    for (std::uint32_t c = node.first_child; c < node.first_child + node.child_count; ++c) {
+      const KMeansTreeNode& child = tree.nodes_[c];
+      if (has_parent[c]) throw fail("node " + std::to_string(c) + " has two parents");
+      if (child.begin != next || child.end <= child.begin)
+        throw fail("children of node " + std::to_string(i) + " do not split its rows");
+      has_parent[c] = true;
+      depth[c] = depth[i] + 1;
+      tree.max_depth_ = std::max(tree.max_depth_, depth[c]);
+      next = child.end;
+    }
+    if (next != node.end) throw fail("children of node " + std::to_string(i) + " do not split its rows");
+  }
+  return tree;
+}
+
+SearchResult KMeansTree::search(std::span<const std::uint64_t> query, std::span<const std::uint64_t> keys,
+                                std::span<const std::uint32_t> word_weights, std::uint32_t probes) const {
+  const std::size_t words = words_;
+  if (query.size() != words || word_weights.size() != words || keys.size() < std::size_t{rows_} * words)
+    throw Error("k-means tree search: query of " + std::to_string(query.size()) + " words, " +
+                std::to_string(word_weights.size()) + " weights and " + std::to_string(keys.size()) +
+                " key words do not fit a tree of " + std::to_string(rows_) + " keys of " + std::to_string(words) +
+                " words");
+  SearchResult best;
+  if (rows_ == 0 || nodes_.empty()) return best;
+  const std::uint64_t* q = query.data();
+  const std::uint32_t* w = word_weights.data();
+
+  std::vector<Pending> pending;  // min-heap of skipped branches; used only when probes > 1
+  std::uint32_t distances[kMaxBranching];
+
+  // Greedy descent from `node` to a leaf, then an exhaustive scan of that leaf.
+  const auto descend = [&](std::uint32_t node, std::uint32_t depth) {
+    while (nodes_[node].child_count > 0) {
+      const KMeansTreeNode& n = nodes_[node];
+      const std::uint64_t* children = centroids_.data() + std::size_t{n.first_child} * words;
+      std::uint32_t chosen;
+      if (probes <= 1) {
+        chosen = weighted_argmin(q, children, n.child_count, w, words).index;
+      } else {
+        weighted_distances(q, children, n.child_count, w, words, distances);
+        chosen = static_cast<std::uint32_t>(std::min_element(distances, distances + n.child_count) - distances);
+        for (std::uint32_t c = 0; c < n.child_count; ++c) {
+          if (c == chosen) continue;
+          pending.push_back({distances[c], n.first_child + c, depth + 1});
+          std::push_heap(pending.begin(), pending.end(), std::greater<>{});
+        }
+      }
+      best.comparisons += n.child_count;
+      node = n.first_child + chosen;
+      ++depth;
+    }
+    const KMeansTreeNode& leaf = nodes_[node];
+    const std::uint32_t size = leaf.end - leaf.begin;
+    const BlockNearest hit = weighted_argmin(q, keys.data() + std::size_t{leaf.begin} * words, size, w, words);
+    best.comparisons += size;
+    const std::uint32_t row = leaf.begin + hit.index;
+    if (best.index == kNoIndex || hit.distance < best.distance || (hit.distance == best.distance && row < best.index)) {
+      best.index = row;
+      best.distance = hit.distance;
+      best.depth = depth;
+    }
+  };
+
+  descend(0, 0);
+  for (std::uint32_t scanned = 1; scanned < probes && !pending.empty(); ++scanned) {
+    std::pop_heap(pending.begin(), pending.end(), std::greater<>{});
+    const Pending next = pending.back();
+    pending.pop_back();
+    descend(next.node, next.depth);
+  }
+  return best;
+}
+
+}  // namespace mbi

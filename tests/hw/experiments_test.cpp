@@ -1,0 +1,57 @@
+#include "mbi/hw/experiments.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace mbi::hw {
+namespace {
+
+TEST(Experiments, ArraySummaryAndTables) {
+  ArrayExperimentOptions options;
+  options.queries = 40;
+  const ExperimentOutput out = array_experiment(default_hw_config(), options);
+  const auto& s = out.summary;
+  EXPECT_EQ(s["coding_error"]["thermometer"]["key"]["mean_abs_error"].get<double>(), 0.0);
+  EXPECT_GT(s["coding_error"]["binary"]["key"]["mean_abs_error"].get<double>(), 0.0);
+  EXPECT_EQ(s["hardware_error"]["thermometer"]["matched"]["arrays_per_key"].get<int>(), 9);
+  EXPECT_EQ(s["hardware_error"]["binary"]["matched"]["arrays_per_key"].get<int>(), 6);
+  ASSERT_EQ(out.tables.size(), 3U);
+  EXPECT_EQ(out.tables[0].first, "array_transfer");
+  EXPECT_EQ(out.tables[0].second.rows().size(), 33U + 49U);  // thermometer 0..32, binary 0..48
+}
+
+TEST(Experiments, VariabilityReportsMarginAndBits) {
+  VariabilityExperimentOptions options;
+  options.trials = 60;
+  options.sweep = false;
+  const ExperimentOutput out = variability_experiment(default_hw_config(), options);
+  const auto& s = out.summary;
+  EXPECT_EQ(s["sigma_vth_mv"].get<double>(), 60.0);
+  EXPECT_GT(s["sum_line"]["worst_gap_mv"].get<double>(), 0.0);
+  EXPECT_EQ(s["sum_line"]["adc_bits_needed"].get<int>(), 6);
+  EXPECT_EQ(s["published"]["min_sum_line_difference_mv"].get<double>(), 28.0);
+}
+
+TEST(Experiments, EnergyUsesMeasuredInputs) {
+  EnergyExperimentOptions options;
+  ExperimentOutput out = energy_experiment(default_hw_config(), options);
+  EXPECT_NEAR(out.summary["match_pj"]["total"].get<double>(), 4.7, 1e-9);
+  EXPECT_NEAR(out.summary["inference"]["energy_nj"].get<double>(), 13.16, 1e-6);
+  options.comparisons_per_image = 200;
+  options.arrays_per_key = 9;
+  options.accuracy_pct = 90.0;
+  out = energy_experiment(default_hw_config(), options);
+  EXPECT_NEAR(out.summary["inference"]["energy_nj"].get<double>(), 200 * 9 * 4.7e-3, 1e-9);
+  EXPECT_EQ(out.summary["table1"]["mbi"]["accuracy_pct"].get<double>(), 90.0);
+
+  const auto dir = std::filesystem::temp_directory_path() / "mbi_hw_test_energy";
+  std::filesystem::remove_all(dir);
+  const auto written = out.write(dir);
+  EXPECT_EQ(written.size(), 5U);
+  for (const auto& p : written) EXPECT_TRUE(std::filesystem::exists(p)) << p;
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace mbi::hw

@@ -1,0 +1,115 @@
+// The glimpse sensor against patches computed by hand: borders read zero, larger patches
+// are average-pooled, odd image sizes work.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "mbi/glimpse.hpp"
+
+namespace mbi {
+namespace {
+
+// Direct reference: mean over each pooled cell, reading 0 outside the image.
+std::vector<float> reference_glimpse(const std::vector<float>& img, int rows, int cols, const GlimpseGeometry& g,
+                                     int px, int py) {
+  std::vector<float> out;
+  int pool = 1;
+  for (int k = 0; k < g.patches; ++k, pool *= g.scale) {
+    const int side = g.patch * pool;
+    const int top = py - side / 2;
+    const int left = px - side / 2;
+    for (int r = 0; r < g.patch; ++r)
+      for (int c = 0; c < g.patch; ++c) {
+        double sum = 0;
+        for (int dr = 0; dr < pool; ++dr)
+          for (int dc = 0; dc < pool; ++dc) {
+            const int y = top + r * pool + dr;
+            const int x = left + c * pool + dc;
+            if (y >= 0 && y < rows && x >= 0 && x < cols) sum += img[static_cast<std::size_t>(y * cols + x)];
+          }
+        out.push_back(static_cast<float>(sum / (pool * pool)));
+      }
+  }
+  return out;
+}
+
+std::vector<float> glimpse(const std::vector<float>& img, int rows, int cols, const GlimpseGeometry& g, int px,
+                           int py) {
+  IntegralImage ii(img, rows, cols);
+  std::vector<float> out(static_cast<std::size_t>(g.size()));
+  extract_glimpse(ii, g, px, py, out);
+  return out;
+}
+
+TEST(Glimpse, HandComputedCornerPatch) {
+  // 4x4 image with values 1..16; a 2x2 patch centred at pixel (0, 0) covers rows/cols
+  // -1..0: three zeros of padding and the top-left pixel.
+  std::vector<float> img(16);
+  for (int i = 0; i < 16; ++i) img[static_cast<std::size_t>(i)] = static_cast<float>(i + 1);
+  const GlimpseGeometry g{4, 4, 2, 1, 2};
+  const auto out = glimpse(img, 4, 4, g, 0, 0);
+  ASSERT_EQ(out.size(), 4U);
+  EXPECT_FLOAT_EQ(out[0], 0.0F);
+  EXPECT_FLOAT_EQ(out[1], 0.0F);
+  EXPECT_FLOAT_EQ(out[2], 0.0F);
+  EXPECT_FLOAT_EQ(out[3], 1.0F);
+}
+
+TEST(Glimpse, HandComputedPooledPatch) {
+  // Second patch (side 4) centred at (2, 2) covers the whole 4x4 image, pooled 2x2:
+  // means of the quadrants {1,2,5,6}, {3,4,7,8}, {9,10,13,14}, {11,12,15,16}.
+  std::vector<float> img(16);
+  for (int i = 0; i < 16; ++i) img[static_cast<std::size_t>(i)] = static_cast<float>(i + 1);
+  const GlimpseGeometry g{4, 4, 2, 2, 2};
+  const auto out = glimpse(img, 4, 4, g, 2, 2);
+  ASSERT_EQ(out.size(), 8U);
+  // First patch: rows/cols 1..2 -> 6, 7, 10, 11.
+  EXPECT_FLOAT_EQ(out[0], 6.0F);
+  EXPECT_FLOAT_EQ(out[1], 7.0F);
+  EXPECT_FLOAT_EQ(out[2], 10.0F);
+  EXPECT_FLOAT_EQ(out[3], 11.0F);
+  EXPECT_FLOAT_EQ(out[4], 3.5F);
+  EXPECT_FLOAT_EQ(out[5], 5.5F);
+  EXPECT_FLOAT_EQ(out[6], 11.5F);
+  EXPECT_FLOAT_EQ(out[7], 13.5F);
+}
+
+TEST(Glimpse, PatchLargerThanImageAveragesWithZeroPadding) {
+  // A 64x64 patch pooled to 4x4 on a 28x28 image of ones centred at (14, 14) covers the
+  // whole image plus zero padding: the pooled cells must carry exactly the image's mass,
+  // and the corner cells (entirely padding) must be zero.
+  std::vector<float> img(28 * 28, 1.0F);
+  const GlimpseGeometry g{28, 28, 4, 3, 4};
+  const auto out = glimpse(img, 28, 28, g, 14, 14);
+  double mass = 0;
+  for (int i = 32; i < 48; ++i) mass += out[static_cast<std::size_t>(i)] * 256.0;
+  EXPECT_NEAR(mass, 28.0 * 28.0, 1e-6);
+  EXPECT_FLOAT_EQ(out[32], 0.0F);
+  EXPECT_FLOAT_EQ(out[47], 0.0F);
+}
+
+TEST(Glimpse, MatchesReferenceOnRandomImagesOddSizesAndBorders) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> value(-1.0F, 3.0F);
+  for (const auto [rows, cols] : {std::pair{28, 28}, std::pair{17, 23}, std::pair{5, 9}, std::pair{32, 32}}) {
+    std::vector<float> img(static_cast<std::size_t>(rows * cols));
+    for (auto& v : img) v = value(rng);
+    for (const GlimpseGeometry base : {GlimpseGeometry{0, 0, 4, 3, 4}, GlimpseGeometry{0, 0, 3, 2, 3},
+                                       GlimpseGeometry{0, 0, 5, 1, 2}, GlimpseGeometry{0, 0, 2, 4, 2}}) {
+      GlimpseGeometry g = base;
+      g.rows = rows;
+      g.cols = cols;
+      for (const auto [px, py] : {std::pair{0, 0}, std::pair{cols, rows}, std::pair{cols / 2, rows / 2},
+                                  std::pair{1, rows - 1}, std::pair{cols - 2, 3}}) {
+        const auto got = glimpse(img, rows, cols, g, px, py);
+        const auto want = reference_glimpse(img, rows, cols, g, px, py);
+        ASSERT_EQ(got.size(), want.size());
+        for (std::size_t i = 0; i < got.size(); ++i)
+          ASSERT_NEAR(got[i], want[i], 1e-4) << rows << "x" << cols << " at " << px << "," << py << " i=" << i;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mbi

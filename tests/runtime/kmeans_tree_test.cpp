@@ -1,0 +1,251 @@
+#include "mbi/kmeans_tree.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+#include <set>
+
+#include "mbi/error.hpp"
+#include "test_util.hpp"
+
+namespace mbi {
+namespace {
+
+struct Data {
+  KeyLayout layout = test::ram_layout();
+  std::vector<std::uint32_t> weights = layout.word_weights(std::vector<std::uint32_t>{30, 16, 10});
+  std::size_t words = layout.words();
+  std::vector<std::uint64_t> keys;       // input order
+  std::vector<std::uint64_t> tree_keys;  // tree order
+  KMeansTreeBuild built;
+
+  Data(std::size_t n, std::uint64_t seed, const KMeansTreeParams& params = {}) {
+    std::mt19937_64 rng(seed);
+    keys = test::clustered_keys(layout, n, 64, 12, rng);
+    built = build_kmeans_tree(keys, weights, params);
+    tree_keys.resize(keys.size());
+    for (std::size_t p = 0; p < n; ++p)
+      std::copy_n(keys.begin() + built.order[p] * words, words, tree_keys.begin() + p * words);
+  }
+  std::span<const std::uint64_t> tree_key(std::size_t row) const { return {tree_keys.data() + row * words, words}; }
+};
+
+std::uint32_t exhaustive_distance(const Data& d, std::span<const std::uint64_t> query) {
+  return exhaustive_nearest(query, d.tree_keys, d.weights).distance;
+}
+
+TEST(KMeansTree, StructureIsAValidPartition) {
+  const KMeansTreeParams params;
+  const Data d(5000, 1, params);
+  const KMeansTree& tree = d.built.tree;
+  // order is a permutation.
+  std::vector<std::uint32_t> sorted = d.built.order;
+  std::sort(sorted.begin(), sorted.end());
+  for (std::uint32_t i = 0; i < sorted.size(); ++i) ASSERT_EQ(sorted[i], i);
+
+  ASSERT_EQ(tree.rows(), 5000U);
+  ASSERT_EQ(tree.words(), d.words);
+  std::size_t leaf_rows = 0;
+  for (std::size_t i = 0; i < tree.nodes().size(); ++i) {
+    const KMeansTreeNode& node = tree.nodes()[i];
+    const std::span<const std::uint64_t> centroid = tree.centroids().subspan(i * d.words, d.words);
+    // The centroid is the per-bit majority of the node's keys, hence a valid thermometer key.
+    for (std::size_t w = 0; w < d.words; ++w)
+      for (int bit = 0; bit < 64; ++bit) {
+        std::uint32_t ones = 0;
+        for (std::uint32_t r = node.begin; r < node.end; ++r) ones += (d.tree_key(r)[w] >> bit) & 1U;
+        ASSERT_EQ((centroid[w] >> bit) & 1U, 2 * ones > node.end - node.begin ? 1U : 0U) << "node " << i;
+      }
+    std::vector<std::uint8_t> values(d.layout.total_values());
+    std::vector<std::uint64_t> reencoded(d.words);
+    d.layout.decode(centroid, values);
+    d.layout.encode(values, reencoded);
+    ASSERT_TRUE(std::equal(reencoded.begin(), reencoded.end(), centroid.begin()));
+
+    if (node.child_count == 0) {
+      leaf_rows += node.end - node.begin;
+      EXPECT_LE(node.end - node.begin, params.max_leaf_size);  // distinct random keys always split
+    } else {
+      EXPECT_LE(node.child_count, params.branching);
+      EXPECT_GE(node.child_count, 2U);
+    }
+  }
+  EXPECT_EQ(leaf_rows, 5000U);
+  EXPECT_GE(tree.max_depth(), 3U);
+}
+
+TEST(KMeansTree, SameSeedSameTreeOnEveryPath) {
+  const Data a(3000, 2);
+  set_distance_path(DistancePath::scalar);
+  const Data b(3000, 2);
+  reset_distance_path();
+  EXPECT_EQ(a.built.tree.serialize(), b.built.tree.serialize());
+  EXPECT_EQ(a.built.order, b.built.order);
+  KMeansTreeParams other;
+  other.seed = 99;
+  const Data c(3000, 2, other);
+  EXPECT_NE(a.built.tree.serialize(), c.built.tree.serialize());
+}
+
+TEST(KMeansTree, SearchReportsTrueDistancesAndCounts) {
+  const Data d(4000, 3);
+  std::mt19937_64 rng(30);
+  const auto queries = test::clustered_keys(d.layout, 200, 64, 20, rng);
+  for (std::size_t q = 0; q < 200; ++q) {
+    const std::span<const std::uint64_t> query(queries.data() + q * d.words, d.words);
+    const SearchResult r = d.built.tree.search(query, d.tree_keys, d.weights);
+    ASSERT_NE(r.index, kNoIndex);
+    ASSERT_EQ(r.distance, test::reference_distance(query.data(), d.tree_key(r.index).data(), d.weights.data(), d.words));
+    ASSERT_GE(r.distance, exhaustive_distance(d, query));
+    // Greedy descent: at most `branching` centroids per level plus one leaf.
+    EXPECT_LE(r.comparisons, r.depth * 4 + 32);
+    EXPECT_GE(r.depth, 1U);
+    EXPECT_LE(r.depth, d.built.tree.max_depth());
+  }
+}
+
+TEST(KMeansTree, MoreProbesNeverHurtAndAllLeavesIsExact) {
+  const Data d(4000, 4);
+  std::mt19937_64 rng(40);
+  const auto leaves = static_cast<std::uint32_t>(d.built.tree.nodes().size());
+  constexpr std::size_t kQueries = 300;
+  std::size_t exact1 = 0, exact8 = 0;
+  for (std::size_t q = 0; q < kQueries; ++q) {
+    // A query near a stored key, as a glimpse near one seen in training.
+    const auto query = test::perturbed(d.layout, d.tree_key(rng() % 4000), 6, rng);
+    const std::uint32_t best = exhaustive_distance(d, query);
+    const SearchResult one = d.built.tree.search(query, d.tree_keys, d.weights, 1);
+    const SearchResult eight = d.built.tree.search(query, d.tree_keys, d.weights, 8);
+    const SearchResult all = d.built.tree.search(query, d.tree_keys, d.weights, leaves);
+    ASSERT_LE(eight.distance, one.distance);  // the first leaf probed is the greedy one
+    ASSERT_GE(eight.comparisons, one.comparisons);
+    ASSERT_EQ(all.distance, best);
+    ASSERT_EQ(all.index, exhaustive_nearest(query, d.tree_keys, d.weights).index);  // same tie rule
+    exact1 += one.distance == best;
+    exact8 += eight.distance == best;
+  }
+  // Measured on this data: 91 % exact with one probe, 99.7 % with eight.
+  EXPECT_GE(exact1, kQueries * 8 / 10);
+  EXPECT_GE(exact8, exact1);
+  EXPECT_GE(exact8, kQueries * 95 / 100);
+}
+
+TEST(KMeansTree, StoredKeysFindThemselves) {
+  const Data d(4000, 5);
+  std::size_t found = 0;
+  for (std::size_t row = 0; row < 4000; ++row) found += d.built.tree.search(d.tree_key(row), d.tree_keys, d.weights).distance == 0;
+  EXPECT_GE(found, 4000U * 95 / 100);
+}
+
+TEST(KMeansTree, IdenticalKeysMakeOneLeaf) {
+  const std::vector<std::uint32_t> weights(5, 1);
+  std::vector<std::uint64_t> keys;
+  for (int i = 0; i < 1000; ++i) keys.insert(keys.end(), {1, 2, 3, 4, 5});
+  const KMeansTreeBuild built = build_kmeans_tree(keys, weights);
+  ASSERT_EQ(built.tree.nodes().size(), 1U);
+  EXPECT_EQ(built.tree.nodes()[0].end, 1000U);
+  const std::vector<std::uint64_t> query = {1, 2, 3, 4, 4};
+  const SearchResult r = built.tree.search(query, keys, weights);
+  EXPECT_EQ(r.index, 0U);
+  EXPECT_EQ(r.distance, 1U);
+  EXPECT_EQ(r.comparisons, 1000U);
+  EXPECT_EQ(r.depth, 0U);
+}
+
+TEST(KMeansTree, DuplicateGroupsSplitIntoLargeLeaves) {
+  // Two distinct keys, 500 copies each, plus keys that differ only in a zero-weight word
+  // (indistinguishable under the metric): must terminate with two leaves of 500+.
+  const std::vector<std::uint32_t> weights = {1, 1, 0};
+  std::vector<std::uint64_t> keys;
+  for (std::uint64_t i = 0; i < 1000; ++i) keys.insert(keys.end(), {i % 2 ? ~0ULL : 0ULL, 0, i});
+  const KMeansTreeBuild built = build_kmeans_tree(keys, weights);
+  ASSERT_EQ(built.tree.nodes().size(), 3U);
+  EXPECT_EQ(built.tree.nodes()[1].end - built.tree.nodes()[1].begin, 500U);
+}
+
+TEST(KMeansTree, SmallInputs) {
+  const std::vector<std::uint32_t> weights(2, 1);
+  const KMeansTreeBuild empty = build_kmeans_tree({}, weights);
+  EXPECT_EQ(empty.tree.rows(), 0U);
+  EXPECT_EQ(empty.tree.search(std::vector<std::uint64_t>(2, 0), {}, weights).index, kNoIndex);
+  const std::vector<std::uint64_t> three = {1, 0, 2, 0, 3, 0};
+  const KMeansTreeBuild small = build_kmeans_tree(three, weights);
+  ASSERT_EQ(small.tree.nodes().size(), 1U);
+  EXPECT_EQ(small.tree.search(std::vector<std::uint64_t>{3, 0}, three, weights).index, 2U);
+}
+
+TEST(KMeansTree, SerializedFormRoundTrips) {
+  const Data d(2000, 6);
+  const std::string bytes = d.built.tree.serialize();
+  const KMeansTree copy = KMeansTree::from_bytes(std::as_bytes(std::span(bytes)), "test");
+  std::vector<std::uint64_t> aligned((bytes.size() + 7) / 8);
+  std::memcpy(aligned.data(), bytes.data(), bytes.size());
+  const KMeansTree view =
+      KMeansTree::view_bytes({reinterpret_cast<const std::byte*>(aligned.data()), bytes.size()}, "test");
+  EXPECT_EQ(copy.serialize(), bytes);
+  EXPECT_EQ(view.serialize(), bytes);
+  EXPECT_EQ(view.max_depth(), d.built.tree.max_depth());
+  KMeansTree assigned;
+  {
+    const KMeansTree temporary(copy);  // copies of an owning tree must own their bytes
+    assigned = temporary;
+  }
+  for (std::size_t row = 0; row < 2000; row += 97) {
+    const SearchResult a = d.built.tree.search(d.tree_key(row), d.tree_keys, d.weights, 3);
+    const SearchResult b = view.search(d.tree_key(row), d.tree_keys, d.weights, 3);
+    const SearchResult c = assigned.search(d.tree_key(row), d.tree_keys, d.weights, 3);
+    EXPECT_EQ(a.index, b.index);
+    EXPECT_EQ(a.index, c.index);
+    EXPECT_EQ(a.comparisons, c.comparisons);
+  }
+}
+
+TEST(KMeansTree, RejectsMalformedBytes) {
+  const Data d(500, 7);
+  const std::string good = d.built.tree.serialize();
+  const auto parse = [](std::string bytes) {
+    return KMeansTree::from_bytes(std::as_bytes(std::span(bytes)), "tree.bin");
+  };
+  const auto message = [&](std::string bytes) {
+    try {
+      parse(std::move(bytes));
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NO_THROW(parse(good));
+  EXPECT_NE(message(good.substr(0, 20)).find("tree.bin"), std::string::npos);
+  EXPECT_NE(message("XXXX" + good.substr(4)).find("bad magic"), std::string::npos);
+  EXPECT_NE(message(good.substr(0, good.size() - 8)).find("bytes"), std::string::npos);
+  std::string cycle = good;
+  const std::uint32_t self = 0;  // root's first child pointing back at the root
+  std::memcpy(cycle.data() + 32, &self, 4);
+  EXPECT_NE(message(cycle).find("children"), std::string::npos);
+  std::string overflow = good;
+  const std::uint32_t rows = 501;  // root no longer covers all rows
+  std::memcpy(overflow.data() + 16, &rows, 4);
+  EXPECT_THROW(parse(overflow), Error);
+  std::vector<std::uint64_t> aligned(good.size() / 8 + 1);
+  EXPECT_THROW(KMeansTree::view_bytes({reinterpret_cast<const std::byte*>(aligned.data()) + 4, good.size()}, "x"),
+               Error);
+}
+
+TEST(KMeansTree, RejectsBadParametersAndSizes) {
+  const std::vector<std::uint32_t> weights(2, 1);
+  const std::vector<std::uint64_t> keys(10, 0);
+  KMeansTreeParams p;
+  p.branching = 1;
+  EXPECT_THROW(build_kmeans_tree(keys, weights, p), Error);
+  p = {};
+  p.restarts = 0;
+  EXPECT_THROW(build_kmeans_tree(keys, weights, p), Error);
+  EXPECT_THROW(build_kmeans_tree(std::vector<std::uint64_t>(3, 0), weights), Error);
+  const KMeansTreeBuild built = build_kmeans_tree(keys, weights);
+  EXPECT_THROW(built.tree.search(std::vector<std::uint64_t>(2, 0), std::vector<std::uint64_t>(4, 0), weights), Error);
+}
+
+}  // namespace
+}  // namespace mbi

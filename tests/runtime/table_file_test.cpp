@@ -1,0 +1,211 @@
+#include "mbi/table_file.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "mbi/atomic_file.hpp"
+#include "mbi/checksum.hpp"
+#include "mbi/error.hpp"
+#include "test_util.hpp"
+
+namespace mbi {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TableFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("mbi_table_test_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path file(const std::string& name) const { return dir_ / name; }
+
+  // A table whose every column remembers the row it came from, so reorderings can be checked:
+  // next_location holds the row's low two bytes, step its third.
+  static TableData make_table(std::size_t rows, std::uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    TableData t;
+    t.key_layout = test::ram_layout();
+    t.value_layout = KeyLayout({{"hidden", 64, 2}});
+    t.segment_weights = {30, 16, 10};
+    t.metadata_json = R"({"teacher": "ram.bin", "crc32": "1234abcd", "note": "ünïcode"})";
+    t.keys = test::clustered_keys(t.key_layout, rows, 32, 10, rng);
+    t.next_hidden = test::random_words(rows * t.value_layout.words(), rng);
+    for (std::size_t r = 0; r < rows; ++r) {
+      t.next_location.push_back(static_cast<std::uint8_t>(r));
+      t.next_location.push_back(static_cast<std::uint8_t>(r >> 8));
+      t.step.push_back(static_cast<std::uint8_t>(r >> 16));
+      t.prediction.push_back(static_cast<std::uint8_t>(rng() % 10));
+    }
+    return t;
+  }
+
+  static std::string bytes_of(const fs::path& p) { return read_file(p); }
+  static void overwrite(const fs::path& p, const std::string& bytes) {
+    std::ofstream(p, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  // The error message of opening `p`, or "" when it opens.
+  static std::string open_error(const fs::path& p) {
+    try {
+      MappedTable table(p);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  }
+
+  fs::path dir_;
+};
+
+void expect_same(const TableData& t, const MappedTable& m) {
+  ASSERT_EQ(m.rows(), t.rows());
+  EXPECT_EQ(m.key_layout(), t.key_layout);
+  EXPECT_EQ(m.value_layout(), t.value_layout);
+  EXPECT_TRUE(std::ranges::equal(m.segment_weights(), t.segment_weights));
+  EXPECT_TRUE(std::ranges::equal(m.word_weights(), t.key_layout.word_weights(t.segment_weights)));
+  EXPECT_EQ(m.metadata_json(), t.metadata_json);
+  EXPECT_TRUE(std::ranges::equal(m.keys(), t.keys));
+  EXPECT_TRUE(std::ranges::equal(m.next_hidden(), t.next_hidden));
+  EXPECT_TRUE(std::ranges::equal(m.next_location(), t.next_location));
+  EXPECT_TRUE(std::ranges::equal(m.step(), t.step));
+  EXPECT_TRUE(std::ranges::equal(m.prediction(), t.prediction));
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(m.keys().data()) % 64, 0U);
+}
+
+TEST_F(TableFileTest, RoundTripWithoutTree) {
+  const TableData t = make_table(1500, 1);
+  write_table(file("a.mbit"), t);
+  const MappedTable m(file("a.mbit"));
+  expect_same(t, m);
+  EXPECT_EQ(m.tree(), nullptr);
+  EXPECT_TRUE(std::ranges::equal(m.key(7), std::span(t.keys).subspan(7 * 5, 5)));
+  EXPECT_TRUE(std::ranges::equal(m.next_hidden(7), std::span(t.next_hidden).subspan(7, 1)));
+  const SearchResult r = m.nearest(m.key(42));
+  EXPECT_EQ(r.distance, 0U);
+  EXPECT_EQ(r.comparisons, 1500U);
+}
+
+TEST_F(TableFileTest, RoundTripWithTreeKeepsRowsTogether) {
+  const TableData original = make_table(3000, 2);
+  TableData t = original;
+  t.build_tree();
+  ASSERT_TRUE(t.tree.has_value());
+  for (std::size_t p = 0; p < t.rows(); ++p) {  // every column moved with its key
+    const std::size_t row = t.next_location[2 * p] | (t.next_location[2 * p + 1] << 8) | (t.step[p] << 16);
+    ASSERT_TRUE(std::equal(t.keys.begin() + p * 5, t.keys.begin() + p * 5 + 5, original.keys.begin() + row * 5));
+    ASSERT_EQ(t.next_hidden[p], original.next_hidden[row]);
+    ASSERT_EQ(t.prediction[p], original.prediction[row]);
+  }
+  write_table(file("t.mbit"), t);
+  MappedTable loaded(file("t.mbit"));
+  const MappedTable m = std::move(loaded);  // spans survive a move
+  expect_same(t, m);
+  ASSERT_NE(m.tree(), nullptr);
+  EXPECT_EQ(m.tree()->serialize(), t.tree->serialize());
+  const auto weights = t.key_layout.word_weights(t.segment_weights);
+  std::mt19937_64 rng(3);
+  const auto queries = test::clustered_keys(t.key_layout, 100, 32, 15, rng);
+  for (std::size_t q = 0; q < 100; ++q) {
+    const std::span<const std::uint64_t> query(queries.data() + q * 5, 5);
+    const SearchResult a = m.nearest(query, 2);
+    const SearchResult b = t.tree->search(query, t.keys, weights, 2);
+    EXPECT_EQ(a.index, b.index);
+    EXPECT_EQ(a.comparisons, b.comparisons);
+    EXPECT_LT(a.comparisons, 3000U);
+  }
+}
+
+TEST_F(TableFileTest, EmptyTableRoundTrips) {
+  const TableData t = make_table(0, 3);
+  write_table(file("e.mbit"), t);
+  const MappedTable m(file("e.mbit"));
+  expect_same(t, m);
+  EXPECT_EQ(m.nearest(std::vector<std::uint64_t>(5, 0)).index, kNoIndex);
+}
+
+TEST_F(TableFileTest, OverwritesAtomically) {
+  write_table(file("o.mbit"), make_table(10, 4));
+  write_table(file("o.mbit"), make_table(20, 5));
+  EXPECT_EQ(MappedTable(file("o.mbit")).rows(), 20U);
+  for (const auto& entry : fs::directory_iterator(dir_))  // no temporary left behind
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos);
+}
+
+TEST_F(TableFileTest, RefusesInconsistentData) {
+  TableData t = make_table(10, 6);
+  t.prediction.pop_back();
+  try {
+    write_table(file("bad.mbit"), t);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.mbit"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("prediction"), std::string::npos);
+  }
+  EXPECT_FALSE(fs::exists(file("bad.mbit")));
+  t = make_table(10, 6);
+  t.segment_weights.push_back(1);
+  EXPECT_THROW(write_table(file("bad.mbit"), t), Error);
+  t = make_table(10, 6);
+  EXPECT_THROW(t.reorder_rows(std::vector<std::uint32_t>(10, 0)), Error);
+}
+
+TEST_F(TableFileTest, RefusesDamagedFilesWithOneLineNamingTheFile) {
+  write_table(file("good.mbit"), make_table(200, 7));
+  const std::string good = bytes_of(file("good.mbit"));
+  const fs::path bad = file("bad.mbit");
+  const auto check = [&](const std::string& bytes, const std::string& expected) {
+    overwrite(bad, bytes);
+    const std::string message = open_error(bad);
+    EXPECT_NE(message.find(expected), std::string::npos) << message;
+    EXPECT_NE(message.find(bad.string()), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  };
+  std::string b = good;
+  b[0] = 'X';
+  check(b, "not an MBI table");
+  check("MBIT", "truncated");
+  check("", "empty file");
+  b = good;
+  b[8] = 2;
+  check(b, "unsupported table format version 2");
+  check(good.substr(0, good.size() - 100), "truncated");
+  check(good.substr(0, 40), "truncated");
+  check(good + "extra", "inconsistent size");
+  b = good;
+  b[good.size() / 2] ^= 0x10;
+  check(b, "checksum mismatch");
+  // Header fields are outside the checksum; a wrong row count is caught by the size checks.
+  b = good;
+  const std::uint64_t rows = 201;
+  std::memcpy(b.data() + 24, &rows, 8);
+  check(b, "inconsistent sizes");
+  EXPECT_NE(open_error(file("missing.mbit")).find("cannot open"), std::string::npos);
+}
+
+TEST_F(TableFileTest, RefusesForgedSectionsEvenWithAValidChecksum) {
+  write_table(file("good.mbit"), make_table(50, 8));
+  const std::string good = bytes_of(file("good.mbit"));
+  const auto reseal = [](std::string bytes) {  // recompute the CRC as a forger would
+    const std::uint32_t crc = crc32(bytes.data() + 64, bytes.size() - 64);
+    std::memcpy(bytes.data() + 32, &crc, 4);
+    return bytes;
+  };
+  std::string b = good;
+  std::memcpy(b.data() + 64 + 4 * 24, "XXXX", 4);  // rename the KEYS section
+  overwrite(file("f.mbit"), reseal(b));
+  EXPECT_NE(open_error(file("f.mbit")).find("missing section KEYS"), std::string::npos);
+  b = good;
+  const std::uint64_t huge = 1ULL << 40;
+  std::memcpy(b.data() + 64 + 4 * 24 + 16, &huge, 8);  // KEYS size beyond the file
+  overwrite(file("f.mbit"), reseal(b));
+  EXPECT_NE(open_error(file("f.mbit")).find("outside the file"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mbi
