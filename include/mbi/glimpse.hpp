@@ -24,19 +24,26 @@ struct GlimpseGeometry {
   int size() const { return patches * patch * patch; }
 };
 
-// Summed-area table of one image, so every pooled cell costs four reads whatever its size.
+// Summed-area table of one 8-bit image, so every pooled cell costs four reads whatever its
+// size. Sums are exact integers; the normalisation (p/255 - mean) / std is applied to the
+// box sums, so the teacher and lookups get bit-identical glimpses from the same code.
+// Outside the image the *normalised* value is 0 (the reference pads after normalising).
 class IntegralImage {
  public:
   IntegralImage() = default;
-  IntegralImage(std::span<const float> image, int rows, int cols) { assign(image, rows, cols); }
-  void assign(std::span<const float> image, int rows, int cols);
-  // Sum of pixels in rows [r0, r1) x cols [c0, c1), clipped to the image (outside is 0).
+  IntegralImage(std::span<const std::uint8_t> pixels, int rows, int cols, float mean, float std) {
+    assign(pixels, rows, cols, mean, std);
+  }
+  void assign(std::span<const std::uint8_t> pixels, int rows, int cols, float mean, float std);
+  // Sum of normalised pixels in rows [r0, r1) x cols [c0, c1), clipped to the image.
   double box_sum(int r0, int c0, int r1, int c1) const;
 
  private:
   int rows_ = 0;
   int cols_ = 0;
-  std::vector<double> sums_;  // (rows+1) x (cols+1)
+  double scale_ = 1.0;  // 1 / (255 std)
+  double shift_ = 0.0;  // mean / std
+  std::vector<std::uint64_t> sums_;  // (rows+1) x (cols+1) raw pixel sums
 };
 
 // Writes geometry.size() values to `out` for the glimpse centred at pixel (px, py).

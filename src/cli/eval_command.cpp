@@ -2,12 +2,17 @@
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <iostream>
 
 #include "commands.hpp"
+#include "lookup_eval.hpp"
 #include "mbi/error.hpp"
+#include "mbi/ram_keys.hpp"
 #include "mbi/train/model_file.hpp"
+#include "table_meta.hpp"
 #include "mbi/train/trainer.hpp"
 #include "options.hpp"
 
@@ -22,6 +27,8 @@ struct EvalArgs {
   std::string split = "test";
   std::string search = "tree";
   double threshold = -1;
+  std::uint32_t probes = 1;
+  bool no_progress = false;
   int batch = 256;
   int threads = 0;
   bool json = false;
@@ -50,13 +57,81 @@ nlohmann::json eval_teacher(const EvalArgs& a) {
           {"model", a.model.string()}};
 }
 
+double median(std::vector<std::uint32_t> v) {
+  if (v.empty()) return 0;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+  return v[v.size() / 2];
+}
+
+// Lookups alone (mbi) or lookups with the teacher behind them (mixed).
+nlohmann::json eval_lookup(const EvalArgs& a) {
+  if (a.table.empty()) throw Error("--table is required for --mode " + a.mode);
+  const MappedTable table(a.table);
+  const TableInfo info = read_table_info(table);
+  const data::ImageSet set = a.data.load(a.split);
+  if (set.rows != info.config.image_rows || set.cols != info.config.image_cols)
+    throw Error(a.data.dir.string() + ": images are " + std::to_string(set.rows) + "x" + std::to_string(set.cols) +
+                " but " + a.table.string() + " was built for " + std::to_string(info.config.image_rows) + "x" +
+                std::to_string(info.config.image_cols));
+  const bool mixed = a.mode == "mixed";
+  train::LoadedModel teacher;
+  if (mixed) {
+    if (a.model.empty()) throw Error("--model is required for --mode mixed (the fallback teacher)");
+    if (a.threshold < 0) throw Error("--threshold is required for --mode mixed");
+    teacher = train::load_model(a.model);
+    check_same_teacher(info, table, teacher.checksum, a.model);
+  }
+  if (a.search == "tree" && table.tree() == nullptr)
+    throw Error(a.table.string() + ": has no search tree (distilled with --no-tree); use --search exhaustive");
+  const double normalizer = eq1_normalizer(info.config, {table.segment_weights().begin(), table.segment_weights().end()});
+  LookupOptions options;
+  options.exhaustive = a.search == "exhaustive";
+  options.probes = a.probes;
+  if (mixed) options.stop_above = static_cast<std::uint32_t>(std::min(4e9, std::floor(a.threshold * normalizer)));
+
+  const LookupRun run = run_lookups(table, info.config, set, options, a.threads, !a.no_progress && !a.json);
+  std::vector<std::size_t> fallback;
+  for (std::size_t i = 0; i < set.count(); ++i)
+    if (run.completed[i] == 0) fallback.push_back(i);
+  double teacher_seconds = 0;
+  std::vector<int> prediction = run.prediction;
+  if (!fallback.empty()) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto answered = train::predict(teacher.model, set, a.batch, &fallback);
+    for (std::size_t k = 0; k < fallback.size(); ++k) prediction[fallback[k]] = answered[k];
+    teacher_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  std::size_t correct = 0;
+  for (std::size_t i = 0; i < set.count(); ++i) correct += prediction[i] == set.labels[i] ? 1 : 0;
+  const double n = static_cast<double>(set.count());
+  const double seconds = run.seconds + teacher_seconds;
+  nlohmann::json out = {{"mode", a.mode},
+                        {"split", a.split},
+                        {"search", a.search},
+                        {"probes", a.probes},
+                        {"accuracy", 100.0 * static_cast<double>(correct) / n},
+                        {"coverage", static_cast<double>(set.count() - fallback.size()) / n},
+                        {"lookup_accuracy", run.accuracy(set)},
+                        {"images", set.count()},
+                        {"comparisons_per_image", static_cast<double>(run.comparisons) / n},
+                        {"median_comparisons_per_step", median(run.step_comparisons)},
+                        {"seconds", seconds},
+                        {"images_per_second", n / seconds},
+                        {"table_bytes", std::filesystem::file_size(a.table)},
+                        {"table_rows", table.rows()},
+                        {"weights", info.meta.value("weights", nlohmann::json{})},
+                        {"threads", a.threads}};
+  if (mixed) {
+    out["threshold"] = a.threshold;
+    out["teacher_images"] = fallback.size();
+    out["teacher_seconds"] = teacher_seconds;
+  }
+  return out;
+}
+
 void run(const EvalArgs& a) {
   set_threads(a.threads);
-  nlohmann::json result;
-  if (a.mode == "teacher")
-    result = eval_teacher(a);
-  else
-    throw Error("--mode " + a.mode + ": not available yet");
+  const nlohmann::json result = a.mode == "teacher" ? eval_teacher(a) : eval_lookup(a);
   if (a.json) {
     std::cout << result.dump() << std::endl;
   } else {
@@ -83,6 +158,8 @@ void register_eval(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--threshold", args->threshold, "mixed mode: fall back to the teacher when a step's best match "
                                                   "is farther than this (eq. 1 units)");
+  cmd->add_option("--probes", args->probes, "tree leaves scanned per step")->check(CLI::Range(1, 1 << 20))->capture_default_str();
+  cmd->add_flag("--no-progress", args->no_progress, "no progress bar");
   cmd->add_option("--batch", args->batch, "teacher batch size")->check(CLI::Range(1, 65536))->capture_default_str();
   cmd->add_option("--threads", args->threads, "threads (0 = all cores)")->check(CLI::Range(0, 1024))->capture_default_str();
   cmd->add_flag("--json", args->json, "print one JSON object");

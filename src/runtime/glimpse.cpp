@@ -4,13 +4,15 @@
 
 namespace mbi {
 
-void IntegralImage::assign(std::span<const float> image, int rows, int cols) {
+void IntegralImage::assign(std::span<const std::uint8_t> image, int rows, int cols, float mean, float std) {
   rows_ = rows;
   cols_ = cols;
-  sums_.assign(static_cast<std::size_t>(rows + 1) * (cols + 1), 0.0);
+  scale_ = 1.0 / (255.0 * static_cast<double>(std));
+  shift_ = static_cast<double>(mean) / static_cast<double>(std);
+  sums_.assign(static_cast<std::size_t>(rows + 1) * (cols + 1), 0);
   const std::size_t stride = static_cast<std::size_t>(cols) + 1;
   for (int r = 0; r < rows; ++r) {
-    double row_sum = 0;
+    std::uint64_t row_sum = 0;
     for (int c = 0; c < cols; ++c) {
       row_sum += image[static_cast<std::size_t>(r) * cols + c];
       sums_[(r + 1) * stride + c + 1] = sums_[r * stride + c + 1] + row_sum;
@@ -25,7 +27,10 @@ double IntegralImage::box_sum(int r0, int c0, int r1, int c1) const {
   c1 = std::clamp(c1, 0, cols_);
   if (r0 >= r1 || c0 >= c1) return 0.0;
   const std::size_t stride = static_cast<std::size_t>(cols_) + 1;
-  return sums_[r1 * stride + c1] - sums_[r0 * stride + c1] - sums_[r1 * stride + c0] + sums_[r0 * stride + c0];
+  const std::uint64_t raw =
+      sums_[r1 * stride + c1] - sums_[r0 * stride + c1] - sums_[r1 * stride + c0] + sums_[r0 * stride + c0];
+  const double inside = static_cast<double>(r1 - r0) * (c1 - c0);
+  return scale_ * static_cast<double>(raw) - shift_ * inside;
 }
 
 void extract_glimpse(const IntegralImage& image, const GlimpseGeometry& g, int px, int py, std::span<float> out) {

@@ -62,27 +62,24 @@ Batch make_batch(const data::ImageSet& set, const std::vector<std::size_t>& indi
                  std::size_t end, const RamConfig& c, const std::vector<std::pair<int, int>>* shifts) {
   Batch batch;
   const std::size_t size = static_cast<std::size_t>(set.rows) * set.cols;
-  std::vector<float> normalised(size);
+  std::vector<std::uint8_t> shifted(size);
   batch.images.resize(end - begin);
   std::vector<std::int64_t> labels(end - begin);
-  const float scale = 1.0F / (255.0F * c.norm_std);
-  const float shift = c.norm_mean / c.norm_std;
   for (std::size_t i = begin; i < end; ++i) {
     const std::uint8_t* pixels = set.image(indices[i]);
-    if (shifts == nullptr) {
-      for (std::size_t p = 0; p < size; ++p) normalised[p] = static_cast<float>(pixels[p]) * scale - shift;
-    } else {
+    std::span<const std::uint8_t> image(pixels, size);
+    if (shifts != nullptr) {
       const auto [dx, dy] = (*shifts)[i - begin];
       for (int r = 0; r < set.rows; ++r)
         for (int col = 0; col < set.cols; ++col) {
           const int sr = r - dy;
           const int sc = col - dx;
           const bool inside = sr >= 0 && sr < set.rows && sc >= 0 && sc < set.cols;
-          const float v = inside ? static_cast<float>(pixels[sr * set.cols + sc]) : 0.0F;
-          normalised[static_cast<std::size_t>(r * set.cols + col)] = v * scale - shift;
+          shifted[static_cast<std::size_t>(r * set.cols + col)] = inside ? pixels[sr * set.cols + sc] : 0;
         }
+      image = shifted;
     }
-    batch.images[i - begin].assign(normalised, set.rows, set.cols);
+    batch.images[i - begin].assign(image, set.rows, set.cols, c.norm_mean, c.norm_std);
     labels[i - begin] = set.labels[indices[i]];
   }
   batch.labels = torch::tensor(labels, torch::kInt64);

@@ -94,18 +94,31 @@ void fit_input_statistics(RamConfig& c, const data::ImageSet& train) {
   c.classes = train.classes;
 }
 
-double evaluate_accuracy(RamModel& model, const data::ImageSet& set, int batch) {
+std::vector<int> predict(RamModel& model, const data::ImageSet& set, int batch,
+                         const std::vector<std::size_t>* indices) {
   torch::NoGradGuard no_grad;
   model->eval();
-  std::vector<std::size_t> all(set.count());
-  std::iota(all.begin(), all.end(), std::size_t{0});
-  std::int64_t correct = 0;
-  for (std::size_t begin = 0; begin < all.size(); begin += static_cast<std::size_t>(batch)) {
-    const std::size_t end = std::min(all.size(), begin + static_cast<std::size_t>(batch));
-    const Batch b = make_batch(set, all, begin, end, model->config());
-    const auto out = rollout(model, b, {});
-    correct += out.log_probs.argmax(1).to(torch::kCPU).eq(b.labels).sum().item<std::int64_t>();
+  std::vector<std::size_t> all;
+  if (indices == nullptr) {
+    all.resize(set.count());
+    std::iota(all.begin(), all.end(), std::size_t{0});
   }
+  const std::vector<std::size_t>& order = indices == nullptr ? all : *indices;
+  std::vector<int> out;
+  out.reserve(order.size());
+  for (std::size_t begin = 0; begin < order.size(); begin += static_cast<std::size_t>(batch)) {
+    const std::size_t end = std::min(order.size(), begin + static_cast<std::size_t>(batch));
+    const Batch b = make_batch(set, order, begin, end, model->config());
+    const auto classes = rollout(model, b, {}).log_probs.argmax(1).to(torch::kCPU).to(torch::kInt32).contiguous();
+    out.insert(out.end(), classes.data_ptr<std::int32_t>(), classes.data_ptr<std::int32_t>() + classes.numel());
+  }
+  return out;
+}
+
+double evaluate_accuracy(RamModel& model, const data::ImageSet& set, int batch) {
+  const auto predicted = predict(model, set, batch);
+  std::size_t correct = 0;
+  for (std::size_t i = 0; i < predicted.size(); ++i) correct += predicted[i] == set.labels[i] ? 1 : 0;
   return 100.0 * static_cast<double>(correct) / static_cast<double>(std::max<std::size_t>(set.count(), 1));
 }
 

@@ -33,9 +33,13 @@ std::vector<float> reference_glimpse(const std::vector<float>& img, int rows, in
   return out;
 }
 
+// Images are 8-bit; with mean 0 and std 1/255 the normalisation is the identity, so the
+// reference can work on the raw values.
 std::vector<float> glimpse(const std::vector<float>& img, int rows, int cols, const GlimpseGeometry& g, int px,
-                           int py) {
-  IntegralImage ii(img, rows, cols);
+                           int py, float mean = 0.0F, float std = 1.0F / 255.0F) {
+  std::vector<std::uint8_t> bytes(img.size());
+  for (std::size_t i = 0; i < img.size(); ++i) bytes[i] = static_cast<std::uint8_t>(img[i]);
+  IntegralImage ii(bytes, rows, cols, mean, std);
   std::vector<float> out(static_cast<std::size_t>(g.size()));
   extract_glimpse(ii, g, px, py, out);
   return out;
@@ -74,6 +78,15 @@ TEST(Glimpse, HandComputedPooledPatch) {
   EXPECT_FLOAT_EQ(out[7], 13.5F);
 }
 
+TEST(Glimpse, NormalisesInsideAndPadsWithNormalisedZero) {
+  // Pixel 255 with mean 0.5, std 0.25 normalises to (1 - 0.5) / 0.25 = 2; padding is 0.
+  const std::vector<float> img(4, 255.0F);
+  const GlimpseGeometry g{2, 2, 2, 1, 2};
+  const auto out = glimpse(img, 2, 2, g, 0, 0, 0.5F, 0.25F);
+  EXPECT_FLOAT_EQ(out[0], 0.0F);
+  EXPECT_FLOAT_EQ(out[3], 2.0F);
+}
+
 TEST(Glimpse, PatchLargerThanImageAveragesWithZeroPadding) {
   // A 64x64 patch pooled to 4x4 on a 28x28 image of ones centred at (14, 14) covers the
   // whole image plus zero padding: the pooled cells must carry exactly the image's mass,
@@ -83,17 +96,17 @@ TEST(Glimpse, PatchLargerThanImageAveragesWithZeroPadding) {
   const auto out = glimpse(img, 28, 28, g, 14, 14);
   double mass = 0;
   for (int i = 32; i < 48; ++i) mass += out[static_cast<std::size_t>(i)] * 256.0;
-  EXPECT_NEAR(mass, 28.0 * 28.0, 1e-6);
+  EXPECT_NEAR(mass, 28.0 * 28.0, 1e-3);
   EXPECT_FLOAT_EQ(out[32], 0.0F);
   EXPECT_FLOAT_EQ(out[47], 0.0F);
 }
 
 TEST(Glimpse, MatchesReferenceOnRandomImagesOddSizesAndBorders) {
   std::mt19937 rng(7);
-  std::uniform_real_distribution<float> value(-1.0F, 3.0F);
+  std::uniform_int_distribution<int> value(0, 255);
   for (const auto [rows, cols] : {std::pair{28, 28}, std::pair{17, 23}, std::pair{5, 9}, std::pair{32, 32}}) {
     std::vector<float> img(static_cast<std::size_t>(rows * cols));
-    for (auto& v : img) v = value(rng);
+    for (auto& v : img) v = static_cast<float>(value(rng));
     for (const GlimpseGeometry base : {GlimpseGeometry{0, 0, 4, 3, 4}, GlimpseGeometry{0, 0, 3, 2, 3},
                                        GlimpseGeometry{0, 0, 5, 1, 2}, GlimpseGeometry{0, 0, 2, 4, 2}}) {
       GlimpseGeometry g = base;
@@ -105,7 +118,7 @@ TEST(Glimpse, MatchesReferenceOnRandomImagesOddSizesAndBorders) {
         const auto want = reference_glimpse(img, rows, cols, g, px, py);
         ASSERT_EQ(got.size(), want.size());
         for (std::size_t i = 0; i < got.size(); ++i)
-          ASSERT_NEAR(got[i], want[i], 1e-4) << rows << "x" << cols << " at " << px << "," << py << " i=" << i;
+          ASSERT_NEAR(got[i], want[i], 1e-3) << rows << "x" << cols << " at " << px << "," << py << " i=" << i;
       }
     }
   }

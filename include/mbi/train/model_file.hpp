@@ -10,13 +10,13 @@
 #include <filesystem>
 
 #include "mbi/ram_config.hpp"
+#include "mbi/ram_config_json.hpp"
 #include "mbi/train/ram_model.hpp"
 
 namespace mbi::train {
 
-nlohmann::json config_to_json(const RamConfig& config);
-// Reads a config; keys that are absent keep their defaults, unknown keys are refused.
-RamConfig config_from_json(const nlohmann::json& j);
+using mbi::config_from_json;
+using mbi::config_to_json;
 
 struct LoadedModel {
   RamModel model{nullptr};

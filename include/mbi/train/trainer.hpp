@@ -49,6 +49,10 @@ struct TrainResult {
 TrainResult train_ram(RamModel& model, const data::ImageSet& train, const data::ImageSet& val,
                       const TrainOptions& options);
 
+// Predicted class of every image of `set` (or of `indices` of it), with mean locations.
+std::vector<int> predict(RamModel& model, const data::ImageSet& set, int batch = 256,
+                         const std::vector<std::size_t>* indices = nullptr);
+
 // Top-1 accuracy in percent with mean (deterministic) locations.
 double evaluate_accuracy(RamModel& model, const data::ImageSet& set, int batch = 256);
 

@@ -1,0 +1,129 @@
+// `mbi distill`: turns a quantised teacher into a lookup table file.
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <iostream>
+
+#include "commands.hpp"
+#include "mbi/error.hpp"
+#include "mbi/ram_keys.hpp"
+#include "mbi/train/distill.hpp"
+#include "mbi/train/model_file.hpp"
+#include "options.hpp"
+
+namespace mbi::cli {
+namespace {
+
+struct DistillArgs {
+  DataOptions data;
+  std::filesystem::path model;
+  std::filesystem::path out;
+  std::string split = "train";
+  train::DistillOptions distill;
+  std::vector<double> weights = {1, 1, 1};
+  KMeansTreeParams tree;
+  bool no_tree = false;
+  bool no_dedup = false;
+  int threads = 0;
+  bool json = false;
+  bool no_progress = false;
+};
+
+void run(DistillArgs& a) {
+  set_threads(a.threads);
+  if (a.weights.size() != 3) throw Error("--weights: expected three values a,b,c (glimpse, hidden, location)");
+  auto loaded = train::load_model(a.model);
+  const RamConfig& c = loaded.model->config();
+  const data::ImageSet images = a.data.load(a.split);
+  if (images.rows != c.image_rows || images.cols != c.image_cols)
+    throw Error(a.data.dir.string() + ": images are " + std::to_string(images.rows) + "x" +
+                std::to_string(images.cols) + ", teacher " + a.model.string() + " expects " +
+                std::to_string(c.image_rows) + "x" + std::to_string(c.image_cols));
+  a.distill.dedup = !a.no_dedup;
+  a.distill.progress = !a.no_progress;
+  a.tree.seed = a.distill.seed;
+
+  const auto t0 = std::chrono::steady_clock::now();
+  train::DistillStats stats;
+  TableData table = train::distill(loaded.model, images, a.distill, &stats);
+  const double distill_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  table.segment_weights = eq1_segment_weights(c, a.weights[0], a.weights[1], a.weights[2]);
+  nlohmann::json meta = {
+      {"format", "mbi-ram-table"},
+      {"teacher", {{"file", a.model.filename().string()}, {"checksum", loaded.checksum}, {"config", config_to_json(c)}}},
+      {"distill",
+       {{"split", a.split},
+        {"images", stats.images},
+        {"fraction", a.distill.fraction},
+        {"max_rows", a.distill.max_rows},
+        {"repeats", a.distill.repeats},
+        {"dedup", a.distill.dedup},
+        {"seed", a.distill.seed},
+        {"rows_recorded", stats.rows_recorded},
+        {"rows_sampled", stats.rows_sampled},
+        {"rows", stats.rows_kept}}},
+      {"weights", {{"space", "eq1"}, {"a", a.weights[0]}, {"b", a.weights[1]}, {"c", a.weights[2]}}},
+      {"tree", nullptr}};
+  double tree_seconds = 0;
+  if (!a.no_tree) {
+    const auto t1 = std::chrono::steady_clock::now();
+    table.build_tree(a.tree);
+    tree_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+    meta["tree"] = {{"branching", a.tree.branching},
+                    {"max_leaf_size", a.tree.max_leaf_size},
+                    {"restarts", a.tree.restarts},
+                    {"seed", a.tree.seed},
+                    {"max_depth", table.tree->max_depth()}};
+  }
+  table.metadata_json = meta.dump();
+  write_table(a.out, table);
+  const nlohmann::json summary = {{"table", a.out.string()},
+                                  {"rows", stats.rows_kept},
+                                  {"rows_recorded", stats.rows_recorded},
+                                  {"table_bytes", std::filesystem::file_size(a.out)},
+                                  {"distill_seconds", distill_seconds},
+                                  {"tree_seconds", tree_seconds}};
+  if (a.json)
+    std::cout << summary.dump() << std::endl;
+  else
+    spdlog::info("wrote {}: {} rows ({} recorded), {} bytes", a.out.string(), stats.rows_kept, stats.rows_recorded,
+                 std::filesystem::file_size(a.out));
+}
+
+}  // namespace
+
+void register_distill(CLI::App& app) {
+  auto a = std::make_shared<DistillArgs>();
+  auto* cmd = app.add_subcommand("distill", "distill a quantised teacher into a lookup table");
+  a->data.add_to(*cmd);
+  cmd->add_option("--model", a->model, "teacher model file")->required();
+  cmd->add_option("--out", a->out, "table file to write")->required();
+  cmd->add_option("--split", a->split, "images to record (train = training file minus validation)")
+      ->check(CLI::IsMember({"train", "train-all", "val", "test"}))
+      ->capture_default_str();
+  cmd->add_option("--fraction", a->distill.fraction, "share of the recorded rows to keep")
+      ->check(CLI::Range(1e-6, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--max-rows", a->distill.max_rows, "cap on the rows kept (0 = none)")->capture_default_str();
+  cmd->add_option("--repeats", a->distill.repeats, "passes over the images; later passes start at random locations")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  cmd->add_flag("--no-dedup", a->no_dedup, "keep rows with identical keys");
+  cmd->add_option("--seed", a->distill.seed, "seed for sampling, random starts and the tree")->capture_default_str();
+  cmd->add_option("--weights", a->weights, "eq. 1 weights a,b,c (glimpse, hidden, location)")
+      ->delimiter(',')
+      ->expected(3)
+      ->capture_default_str();
+  cmd->add_option("--branching", a->tree.branching, "k-means tree branching")->check(CLI::Range(2, 256))->capture_default_str();
+  cmd->add_option("--leaf-size", a->tree.max_leaf_size, "largest leaf")->check(CLI::Range(1, 1 << 20))->capture_default_str();
+  cmd->add_option("--restarts", a->tree.restarts, "k-means restarts per split")->check(CLI::Range(1, 100))->capture_default_str();
+  cmd->add_flag("--no-tree", a->no_tree, "store no search tree (exhaustive search only)");
+  cmd->add_option("--batch", a->distill.batch, "teacher batch size")->check(CLI::Range(1, 65536))->capture_default_str();
+  cmd->add_option("--threads", a->threads, "threads (0 = all cores)")->check(CLI::Range(0, 1024))->capture_default_str();
+  cmd->add_flag("--no-progress", a->no_progress, "no progress bar");
+  cmd->add_flag("--json", a->json, "print a JSON summary");
+  cmd->callback([a] { run(*a); });
+}
+
+}  // namespace mbi::cli

@@ -1,0 +1,316 @@
+// `mbi experiment`: reproductions of the paper's lookup figures, each writing CSV, a JSON
+// summary and a rendered plot.
+//   tree      Fig. 4(c): tree vs exhaustive best-match distance, recall, comparisons
+//   mixed     Fig. 5: accuracy and coverage of mixed mode against the threshold
+//   fraction  accuracy against the share of the training rows kept in the table
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <numeric>
+
+#include "commands.hpp"
+#include "lookup_eval.hpp"
+#include "mbi/atomic_file.hpp"
+#include "mbi/error.hpp"
+#include "mbi/exhaustive_search.hpp"
+#include "mbi/progress.hpp"
+#include "mbi/quantize.hpp"
+#include "mbi/ram_keys.hpp"
+#include "mbi/train/distill.hpp"
+#include "mbi/train/model_file.hpp"
+#include "mbi/train/trainer.hpp"
+#include "options.hpp"
+#include "plot.hpp"
+#include "table_meta.hpp"
+
+namespace mbi::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Common {
+  DataOptions data;
+  std::filesystem::path table;
+  std::filesystem::path model;
+  std::filesystem::path out_dir;
+  std::string split = "test";
+  int threads = 0;
+  bool json = false;
+};
+
+void add_common(CLI::App* cmd, Common& c, const std::string& default_out) {
+  c.data.add_to(*cmd);
+  c.out_dir = default_out;
+  cmd->add_option("--out", c.out_dir, "folder for CSV, JSON and plots")->capture_default_str();
+  cmd->add_option("--split", c.split, "images to evaluate")
+      ->check(CLI::IsMember({"test", "val", "train", "train-all"}))
+      ->capture_default_str();
+  cmd->add_option("--threads", c.threads, "threads (0 = all cores)")->check(CLI::Range(0, 1024))->capture_default_str();
+  cmd->add_flag("--json", c.json, "print the summary as one JSON object");
+}
+
+void finish(const Common& c, const nlohmann::json& summary) {
+  write_file_atomic(c.out_dir / "summary.json", summary.dump(2) + "\n");
+  if (c.json)
+    std::cout << summary.dump() << std::endl;
+  else
+    std::cout << summary.dump(2) << std::endl;
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const auto k = static_cast<std::size_t>(std::clamp(p / 100.0 * static_cast<double>(v.size() - 1), 0.0,
+                                                      static_cast<double>(v.size() - 1)));
+  return v[k];
+}
+
+// ---------------------------------------------------------------- Fig. 4(c)
+struct TreeArgs : Common {
+  std::vector<std::uint32_t> probes = {1, 2, 4, 8, 16};
+};
+
+void run_tree(TreeArgs& a) {
+  const MappedTable table(a.table);
+  const TableInfo info = read_table_info(table);
+  if (table.tree() == nullptr) throw Error(a.table.string() + ": has no search tree");
+  const data::ImageSet set = a.data.load(a.split);
+  // Queries follow true lookup trajectories (exhaustive search), as inference meets them.
+  LookupEngine engine(table, info.config);
+  std::vector<std::vector<std::uint64_t>> queries;
+  std::vector<std::uint32_t> exact;
+  const auto value_layout = ram_value_layout(info.config);
+  std::vector<std::uint8_t> hidden(static_cast<std::size_t>(info.config.hidden));
+  ProgressBar bar("queries", set.count(), !a.json);
+  for (std::size_t i = 0; i < set.count(); ++i) {
+    engine.load_image(set.image(i));
+    std::fill(hidden.begin(), hidden.end(), std::uint8_t{0});
+    int x = location_to_pixel(info.config.start_x, info.config.image_cols);
+    int y = location_to_pixel(info.config.start_y, info.config.image_rows);
+    for (int t = 0; t < info.config.glimpses; ++t) {
+      std::vector<std::uint64_t> q;
+      engine.make_query(x, y, hidden.data(), q);
+      const auto best = exhaustive_nearest(q, table.keys(), table.word_weights());
+      queries.push_back(q);
+      exact.push_back(best.distance);
+      value_layout.decode(table.next_hidden(best.index), hidden);
+      x = table.next_location()[2 * best.index];
+      y = table.next_location()[2 * best.index + 1];
+    }
+    bar.update(i + 1);
+  }
+  bar.finish();
+  const double norm = eq1_normalizer(info.config, {table.segment_weights().begin(), table.segment_weights().end()});
+  fs::create_directories(a.out_dir);
+  std::ofstream hist(a.out_dir / "tree_vs_exhaustive.csv");
+  hist << "probes,query,exhaustive_distance,tree_distance,relative_gap,comparisons,depth\n";
+  nlohmann::json summary = {{"table", a.table.string()}, {"queries", queries.size()}, {"rows", table.rows()},
+                            {"split", a.split}, {"eq1_normalizer", norm}};
+  nlohmann::json per_probe = nlohmann::json::array();
+  for (const std::uint32_t p : a.probes) {
+    std::vector<double> gaps;
+    std::vector<double> comps;
+    std::size_t hits = 0;
+    for (std::size_t k = 0; k < queries.size(); ++k) {
+      const auto r = table.tree()->search(queries[k], table.keys(), table.word_weights(), p);
+      // Relative gap as in Fig. 4(c): distances normalised to one (eq. 1 divided by its
+      // largest possible value is a constant factor, so the ratio to the exact best is used).
+      const double gap = exact[k] == 0 ? (r.distance == 0 ? 0.0 : 1.0)
+                                       : (static_cast<double>(r.distance) - exact[k]) / static_cast<double>(exact[k]);
+      gaps.push_back(gap);
+      comps.push_back(r.comparisons);
+      hits += r.distance == exact[k] ? 1 : 0;
+      hist << p << ',' << k << ',' << exact[k] / norm << ',' << r.distance / norm << ',' << gap << ','
+           << r.comparisons << ',' << r.depth << '\n';
+    }
+    per_probe.push_back({{"probes", p},
+                         {"median_comparisons_per_step", percentile(comps, 50)},
+                         {"mean_comparisons_per_step", std::accumulate(comps.begin(), comps.end(), 0.0) /
+                                                            static_cast<double>(comps.size())},
+                         {"recall_of_exhaustive_best", static_cast<double>(hits) / static_cast<double>(queries.size())},
+                         {"p99_relative_gap", percentile(gaps, 99)},
+                         {"p90_relative_gap", percentile(gaps, 90)},
+                         {"share_within_10_percent",
+                          static_cast<double>(std::count_if(gaps.begin(), gaps.end(), [](double g) { return g <= 0.1; })) /
+                              static_cast<double>(gaps.size())}});
+  }
+  hist.close();
+  summary["by_probes"] = per_probe;
+  const std::string csv = (a.out_dir / "tree_vs_exhaustive.csv").string();
+  render_plot(a.out_dir / "fig4c_tree_vs_exhaustive",
+              "set datafile separator ','\nset title 'Fig. 4(c): best-match distance, tree (1 probe) vs exhaustive'\n"
+              "set xlabel 'best-match distance (eq. 1)'\nset ylabel 'queries'\nset style fill transparent solid 0.5\n"
+              "binwidth=0.25\nbin(x)=binwidth*floor(x/binwidth)\n"
+              "plot '" + csv + "' every ::1 using ($1==" + std::to_string(a.probes.front()) +
+                  " ? bin($3) : 1/0):(1) smooth freq with boxes title 'exhaustive (BF)', "
+                  "'' every ::1 using ($1==" + std::to_string(a.probes.front()) +
+                  " ? bin($4) : 1/0):(1) smooth freq with boxes title 'tree (CL)'\n");
+  finish(a, summary);
+}
+
+// ---------------------------------------------------------------- Fig. 5
+struct MixedArgs : Common {
+  std::string search = "tree";
+  std::uint32_t probes = 1;
+  double step = 0.25;
+};
+
+void run_mixed(MixedArgs& a) {
+  set_threads(a.threads);
+  const MappedTable table(a.table);
+  const TableInfo info = read_table_info(table);
+  auto teacher = train::load_model(a.model);
+  check_same_teacher(info, table, teacher.checksum, a.model);
+  const data::ImageSet set = a.data.load(a.split);
+  LookupOptions options;
+  options.exhaustive = a.search == "exhaustive";
+  options.probes = a.probes;
+  const LookupRun run = run_lookups(table, info.config, set, options, a.threads, !a.json);
+  const auto teacher_pred = train::predict(teacher.model, set);
+  const double norm = eq1_normalizer(info.config, {table.segment_weights().begin(), table.segment_weights().end()});
+  const double n = static_cast<double>(set.count());
+  std::size_t teacher_correct = 0;
+  for (std::size_t i = 0; i < set.count(); ++i) teacher_correct += teacher_pred[i] == set.labels[i] ? 1 : 0;
+  const double teacher_acc = 100.0 * static_cast<double>(teacher_correct) / n;
+  const double top = *std::max_element(run.max_distance.begin(), run.max_distance.end()) / norm;
+  fs::create_directories(a.out_dir);
+  std::ofstream csv(a.out_dir / "mixed_threshold.csv");
+  csv << "threshold,accuracy,coverage,lookup_accuracy\n";
+  nlohmann::json target = nullptr;
+  nlohmann::json at5 = nullptr;
+  for (double thr = 0; thr <= top + a.step; thr += a.step) {
+    std::size_t covered = 0, correct = 0, lookup_correct = 0;
+    for (std::size_t i = 0; i < set.count(); ++i) {
+      const bool use_lookup = run.max_distance[i] <= std::floor(thr * norm);
+      const int pred = use_lookup ? run.prediction[i] : teacher_pred[i];
+      covered += use_lookup ? 1 : 0;
+      correct += pred == set.labels[i] ? 1 : 0;
+      lookup_correct += use_lookup && pred == set.labels[i] ? 1 : 0;
+    }
+    const double acc = 100.0 * static_cast<double>(correct) / n;
+    const double cov = static_cast<double>(covered) / n;
+    const double lacc = covered ? 100.0 * static_cast<double>(lookup_correct) / static_cast<double>(covered) : 100.0;
+    csv << thr << ',' << acc << ',' << cov << ',' << lacc << '\n';
+    // The largest threshold that keeps accuracy within 0.5 points of the teacher.
+    if (acc >= teacher_acc - 0.5) target = {{"threshold", thr}, {"accuracy", acc}, {"coverage", cov}};
+    if (std::abs(thr - 5.0) < a.step / 2) at5 = {{"threshold", thr}, {"accuracy", acc}, {"coverage", cov}};
+  }
+  csv.close();
+  const std::string path = (a.out_dir / "mixed_threshold.csv").string();
+  render_plot(a.out_dir / "fig5_mixed_threshold",
+              "set datafile separator ','\nset title 'Fig. 5: mixed MBI against the threshold'\n"
+              "set xlabel 'threshold (eq. 1 distance)'\nset ylabel 'accuracy (%)'\nset y2label 'coverage (%)'\n"
+              "set ytics nomirror\nset y2tics\nset key bottom right\n"
+              "plot '" + path + "' every ::1 using 1:2 with lines lw 2 title 'accuracy', '' every ::1 using 1:($3*100) "
+              "axes x1y2 with lines lw 2 title 'coverage (images answered by lookups)'\n");
+  finish(a, {{"teacher_accuracy", teacher_acc},
+             {"pure_lookup_accuracy", run.accuracy(set)},
+             {"largest_threshold_within_0.5_points_of_teacher", target},
+             {"at_threshold_5", at5},
+             {"search", a.search},
+             {"probes", a.probes},
+             {"images", set.count()}});
+}
+
+// ---------------------------------------------------------------- accuracy vs table size
+struct FractionArgs : Common {
+  std::vector<double> fractions = {0.15, 0.3, 0.5, 0.7, 0.9, 1.0};
+  std::vector<double> weights = {1, 1, 1};
+  std::string search = "tree";
+  std::uint32_t probes = 1;
+  std::uint64_t seed = 1;
+};
+
+void run_fraction(FractionArgs& a) {
+  set_threads(a.threads);
+  auto teacher = train::load_model(a.model);
+  const RamConfig& c = teacher.model->config();
+  const data::ImageSet train_set = a.data.load("train");
+  const data::ImageSet set = a.data.load(a.split);
+  fs::create_directories(a.out_dir);
+  std::ofstream csv(a.out_dir / "accuracy_vs_fraction.csv");
+  csv << "fraction,rows,table_bytes,accuracy,comparisons_per_image\n";
+  nlohmann::json rows = nlohmann::json::array();
+  for (const double f : a.fractions) {
+    train::DistillOptions o;
+    o.fraction = f;
+    o.seed = a.seed;
+    o.progress = false;
+    TableData t = train::distill(teacher.model, train_set, o);
+    t.segment_weights = eq1_segment_weights(c, a.weights[0], a.weights[1], a.weights[2]);
+    t.metadata_json = nlohmann::json{{"format", "mbi-ram-table"},
+                                     {"teacher", {{"file", a.model.filename().string()},
+                                                  {"checksum", teacher.checksum},
+                                                  {"config", config_to_json(c)}}}}
+                          .dump();
+    KMeansTreeParams tp;
+    tp.seed = a.seed;
+    if (a.search == "tree") t.build_tree(tp);
+    const fs::path file = a.out_dir / "table.tmp";
+    write_table(file, t);
+    const MappedTable table(file);
+    LookupOptions lo;
+    lo.exhaustive = a.search == "exhaustive";
+    lo.probes = a.probes;
+    const LookupRun run = run_lookups(table, c, set, lo, a.threads, false);
+    const auto bytes = fs::file_size(file);
+    const double acc = run.accuracy(set);
+    const double cmp = static_cast<double>(run.comparisons) / static_cast<double>(set.count());
+    csv << f << ',' << table.rows() << ',' << bytes << ',' << acc << ',' << cmp << '\n';
+    rows.push_back({{"fraction", f}, {"rows", table.rows()}, {"table_bytes", bytes}, {"accuracy", acc},
+                    {"comparisons_per_image", cmp}});
+    spdlog::info("fraction {:.2f}: {} rows, {} bytes, accuracy {:.2f}%", f, table.rows(), bytes, acc);
+    fs::remove(file);
+  }
+  csv.close();
+  const std::string path = (a.out_dir / "accuracy_vs_fraction.csv").string();
+  render_plot(a.out_dir / "accuracy_vs_fraction",
+              "set datafile separator ','\nset title 'Lookup accuracy against table size'\n"
+              "set xlabel 'share of training rows (%)'\nset ylabel 'accuracy (%)'\nset key bottom right\n"
+              "plot '" + path + "' every ::1 using ($1*100):4 with linespoints lw 2 pt 7 title 'pure MBI'\n");
+  finish(a, {{"weights", a.weights}, {"search", a.search}, {"probes", a.probes}, {"split", a.split}, {"rows", rows}});
+}
+
+}  // namespace
+
+void register_experiment(CLI::App& app) {
+  auto* exp = app.add_subcommand("experiment", "reproduce the paper's lookup figures (CSV + plots)");
+  exp->require_subcommand(1);
+
+  auto tree = std::make_shared<TreeArgs>();
+  auto* t = exp->add_subcommand("tree", "Fig. 4(c): tree vs exhaustive search");
+  add_common(t, *tree, "results/fig4c");
+  tree->split = "val";
+  t->add_option("--table", tree->table, "table file")->required();
+  t->add_option("--probes", tree->probes, "probe counts to compare")->delimiter(',')->capture_default_str();
+  t->callback([tree] { run_tree(*tree); });
+
+  auto mixed = std::make_shared<MixedArgs>();
+  auto* m = exp->add_subcommand("mixed", "Fig. 5: mixed mode against the threshold");
+  add_common(m, *mixed, "results/fig5");
+  m->add_option("--table", mixed->table, "table file")->required();
+  m->add_option("--model", mixed->model, "the teacher the table came from")->required();
+  m->add_option("--search", mixed->search, "tree or exhaustive")->check(CLI::IsMember({"tree", "exhaustive"}))->capture_default_str();
+  m->add_option("--probes", mixed->probes, "tree leaves per step")->capture_default_str();
+  m->add_option("--step", mixed->step, "threshold step")->check(CLI::Range(1e-3, 100.0))->capture_default_str();
+  m->callback([mixed] { run_mixed(*mixed); });
+
+  auto frac = std::make_shared<FractionArgs>();
+  auto* f = exp->add_subcommand("fraction", "accuracy against the share of training rows in the table");
+  add_common(f, *frac, "results/fraction");
+  f->add_option("--model", frac->model, "quantised teacher")->required();
+  f->add_option("--fractions", frac->fractions, "shares to try")->delimiter(',')->capture_default_str();
+  f->add_option("--weights", frac->weights, "eq. 1 weights a,b,c")->delimiter(',')->expected(3)->capture_default_str();
+  f->add_option("--search", frac->search, "tree or exhaustive")->check(CLI::IsMember({"tree", "exhaustive"}))->capture_default_str();
+  f->add_option("--probes", frac->probes, "tree leaves per step")->capture_default_str();
+  f->add_option("--seed", frac->seed, "sampling and tree seed")->capture_default_str();
+  f->callback([frac] { run_fraction(*frac); });
+
+  register_experiment_fig4a(*exp);
+}
+
+}  // namespace mbi::cli

@@ -1,0 +1,72 @@
+#include "lookup_eval.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "mbi/progress.hpp"
+
+namespace mbi::cli {
+
+double LookupRun::accuracy(const data::ImageSet& set) const {
+  std::size_t correct = 0;
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < prediction.size(); ++i) {
+    if (completed[i] == 0) continue;
+    ++total;
+    correct += prediction[i] == set.labels[i] ? 1 : 0;
+  }
+  return total == 0 ? 0.0 : 100.0 * static_cast<double>(correct) / static_cast<double>(total);
+}
+
+LookupRun run_lookups(const MappedTable& table, const RamConfig& config, const data::ImageSet& set,
+                      const LookupOptions& options, int threads, bool progress) {
+  const std::size_t n = set.count();
+  LookupRun run;
+  run.prediction.assign(n, -1);
+  run.max_distance.assign(n, 0);
+  run.completed.assign(n, 0);
+  const auto workers = static_cast<std::size_t>(
+      std::max(1, threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency())));
+  std::vector<std::vector<std::uint32_t>> step_cmp(workers);
+  std::vector<std::vector<std::uint32_t>> step_dist(workers);
+  std::vector<std::uint64_t> comparisons(workers, 0);
+  ProgressBar bar("lookups", n, progress);
+  std::atomic<std::size_t> done{0};
+
+  const auto t0 = std::chrono::steady_clock::now();
+  auto work = [&](std::size_t w) {
+    LookupEngine engine(table, config);
+    for (std::size_t i = w; i < n; i += workers) {
+      const LookupResult r = engine.infer(set.image(i), options);
+      run.prediction[i] = r.completed ? r.prediction : -1;
+      run.max_distance[i] = r.max_distance;
+      run.completed[i] = r.completed ? 1 : 0;
+      comparisons[w] += r.comparisons;
+      for (const auto& s : r.steps) {
+        step_cmp[w].push_back(s.comparisons);
+        step_dist[w].push_back(s.distance);
+      }
+      const std::size_t d = ++done;
+      if (w == 0 && (d % 256 == 0 || d == n)) bar.update(d);
+    }
+  };
+  if (workers == 1) {
+    work(0);
+  } else {
+    std::vector<std::thread> pool;
+    for (std::size_t w = 0; w < workers; ++w) pool.emplace_back(work, w);
+    for (auto& t : pool) t.join();
+  }
+  run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  bar.finish();
+  for (std::size_t w = 0; w < workers; ++w) {
+    run.comparisons += comparisons[w];
+    run.step_comparisons.insert(run.step_comparisons.end(), step_cmp[w].begin(), step_cmp[w].end());
+    run.step_distance.insert(run.step_distance.end(), step_dist[w].begin(), step_dist[w].end());
+  }
+  return run;
+}
+
+}  // namespace mbi::cli

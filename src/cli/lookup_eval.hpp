@@ -1,0 +1,28 @@
+#pragma once
+// Runs lookup-only inference over an image set (optionally on several threads, one engine
+// each) and keeps what every report needs: per-image prediction, worst step distance,
+// comparisons.
+#include <cstdint>
+#include <vector>
+
+#include "mbi/data/idx.hpp"
+#include "mbi/lookup_engine.hpp"
+
+namespace mbi::cli {
+
+struct LookupRun {
+  std::vector<int> prediction;               // per image; -1 when stopped early
+  std::vector<std::uint32_t> max_distance;   // per image: worst step's best-match raw distance
+  std::vector<std::uint8_t> completed;       // per image: all steps looked up
+  std::vector<std::uint32_t> step_comparisons;  // per step taken, all images
+  std::vector<std::uint32_t> step_distance;     // per step taken, all images (raw)
+  std::uint64_t comparisons = 0;
+  double seconds = 0;
+
+  double accuracy(const data::ImageSet& set) const;  // percent, over completed images
+};
+
+LookupRun run_lookups(const MappedTable& table, const RamConfig& config, const data::ImageSet& set,
+                      const LookupOptions& options, int threads, bool progress);
+
+}  // namespace mbi::cli
