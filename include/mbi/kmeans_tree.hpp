@@ -36,6 +36,19 @@ struct KMeansTreeParams {
   std::uint64_t seed = 1;             // same seed and keys -> the same tree, bit for bit
 };
 
+// How far a search goes beyond its first leaf.
+struct TreeSearchOptions {
+  // Leaves to scan: the first by greedy descent, the rest best-first over skipped branches.
+  std::uint32_t probes = 1;
+  // When > 0, replaces `probes`: keep scanning leaves best-first until this many distances
+  // (centroids plus keys) have been computed. A budget in comparisons, unlike a leaf count,
+  // costs the same whatever the leaf sizes, which is what makes accuracy/speed trade-offs
+  // comparable across trees (FLANN's "checks").
+  std::uint32_t max_comparisons = 0;
+  // Search only the subtree under this node (e.g. one group's child of a grouped root).
+  std::uint32_t start_node = 0;
+};
+
 // 16 bytes; stored as is (little-endian) in the serialized tree.
 struct KMeansTreeNode {
   std::uint32_t first_child;  // children are nodes [first_child, first_child + child_count)
@@ -64,6 +77,10 @@ class KMeansTree {
   // held the answer (0 when the root is a leaf). Ties go to the lowest row.
   SearchResult search(std::span<const std::uint64_t> query, std::span<const std::uint64_t> keys,
                       std::span<const std::uint32_t> word_weights, std::uint32_t probes = 1) const;
+  // The same with a comparison budget and/or a start node. Throws mbi::Error when
+  // options.start_node is not a node.
+  SearchResult search(std::span<const std::uint64_t> query, std::span<const std::uint64_t> keys,
+                      std::span<const std::uint32_t> word_weights, const TreeSearchOptions& options) const;
 
   std::uint32_t words() const { return words_; }
   std::uint32_t rows() const { return rows_; }
@@ -74,7 +91,7 @@ class KMeansTree {
 
  private:
   friend KMeansTreeBuild build_kmeans_tree(std::span<const std::uint64_t>, std::span<const std::uint32_t>,
-                                           const KMeansTreeParams&);
+                                           const KMeansTreeParams&, std::span<const std::uint8_t>);
   static KMeansTree parse(std::span<const std::byte> bytes, const std::string& source);
   static std::string serialize(std::span<const KMeansTreeNode> nodes, std::span<const std::uint64_t> centroids,
                                std::uint32_t words, std::uint32_t rows);
@@ -96,5 +113,12 @@ struct KMeansTreeBuild {
 // Single-threaded and deterministic. Throws mbi::Error on bad parameters or sizes.
 KMeansTreeBuild build_kmeans_tree(std::span<const std::uint64_t> keys, std::span<const std::uint32_t> word_weights,
                                   const KMeansTreeParams& params = {});
+
+// The same, but the root is split by `root_groups` (one value per key) instead of k-means:
+// its children, in increasing group order, each hold exactly one group's keys, and each is
+// an ordinary k-means subtree. A query that knows its group (the RAM: the glimpse step)
+// searches from that child alone. Empty root_groups: an ordinary tree.
+KMeansTreeBuild build_kmeans_tree(std::span<const std::uint64_t> keys, std::span<const std::uint32_t> word_weights,
+                                  const KMeansTreeParams& params, std::span<const std::uint8_t> root_groups);
 
 }  // namespace mbi

@@ -26,6 +26,9 @@ using NearestFunction = std::function<SearchResult(std::span<const std::uint64_t
 struct LookupOptions {
   bool exhaustive = false;   // scan every row instead of descending the tree
   std::uint32_t probes = 1;  // tree leaves to scan per step
+  // When > 0, replaces probes: scan leaves best-first until this many distances (centroids
+  // and keys) have been computed per step (TreeSearchOptions::max_comparisons).
+  std::uint32_t max_comparisons = 0;
   // Stop as soon as one step's best match is farther than this raw distance (mixed mode
   // then hands the image to the teacher). UINT32_MAX = never.
   std::uint32_t stop_above = 0xFFFFFFFFU;

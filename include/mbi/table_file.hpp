@@ -43,8 +43,10 @@ struct TableData {
   // matches.
   void reorder_rows(std::span<const std::uint32_t> order);
   // Builds the k-means tree over the keys with the table's weights, puts the rows in tree
-  // order and keeps the tree.
-  void build_tree(const KMeansTreeParams& params = {});
+  // order and keeps the tree. With `per_step`, the root is split by the step column (one
+  // subtree per glimpse step; see build_kmeans_tree with root groups), so a lookup that knows
+  // its step searches only the rows recorded at that step (MappedTable::nearest_at_step).
+  void build_tree(const KMeansTreeParams& params = {}, bool per_step = false);
 };
 
 // Writes `table` to `path` atomically. Throws mbi::Error naming the path when the columns
@@ -85,8 +87,18 @@ class MappedTable {
   // (probes as in KMeansTree::search), exhaustively otherwise.
   SearchResult nearest(std::span<const std::uint64_t> query, std::uint32_t probes = 1) const;
 
+  // True when the tree's root has one child per recorded step, each holding exactly that
+  // step's rows in increasing step order (a tree built with per_step). Found on load.
+  bool tree_per_step() const { return !step_node_.empty(); }
+  // Nearest row to a query made at glimpse step `step`. In a per-step tree only that step's
+  // subtree is searched (with `options`, whose start_node is ignored); in any other tree the
+  // whole tree; without a tree every row, exhaustively. A step with no rows searches all.
+  SearchResult nearest_at_step(std::span<const std::uint64_t> query, int step,
+                               const TreeSearchOptions& options) const;
+
  private:
   void unmap() noexcept;
+  void find_step_nodes();
 
   std::filesystem::path path_;
   void* mapping_ = nullptr;
@@ -103,6 +115,8 @@ class MappedTable {
   std::span<const std::uint8_t> step_;
   std::span<const std::uint8_t> prediction_;
   std::optional<KMeansTree> tree_;  // a view into the mapping
+  // Per-step tree: root child of each step value (kNoIndex: no rows); empty otherwise.
+  std::vector<std::uint32_t> step_node_;
 };
 
 }  // namespace mbi

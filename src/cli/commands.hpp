@@ -18,5 +18,7 @@ void register_hw(CLI::App& app);       // hw_command.cpp
 void register_experiment(CLI::App& app);  // experiment_command.cpp
 // Adds `fig4a` under `mbi experiment` (fig4a_command.cpp).
 void register_experiment_fig4a(CLI::App& experiment);
+// Adds `speed` under `mbi experiment` (speed_command.cpp).
+void register_experiment_speed(CLI::App& experiment);
 
 }  // namespace mbi::cli

@@ -24,6 +24,7 @@ struct DistillArgs {
   std::vector<double> weights = {1, 1, 1};
   KMeansTreeParams tree;
   bool no_tree = false;
+  bool global_tree = false;
   bool no_dedup = false;
   int threads = 0;
   bool json = false;
@@ -68,12 +69,13 @@ void run(DistillArgs& a) {
   double tree_seconds = 0;
   if (!a.no_tree) {
     const auto t1 = std::chrono::steady_clock::now();
-    table.build_tree(a.tree);
+    table.build_tree(a.tree, !a.global_tree);
     tree_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
     meta["tree"] = {{"branching", a.tree.branching},
                     {"max_leaf_size", a.tree.max_leaf_size},
                     {"restarts", a.tree.restarts},
                     {"seed", a.tree.seed},
+                    {"per_step", !a.global_tree},
                     {"max_depth", table.tree->max_depth()}};
   }
   table.metadata_json = meta.dump();
@@ -119,6 +121,8 @@ void register_distill(CLI::App& app) {
   cmd->add_option("--leaf-size", a->tree.max_leaf_size, "largest leaf")->check(CLI::Range(1, 1 << 20))->capture_default_str();
   cmd->add_option("--restarts", a->tree.restarts, "k-means restarts per split")->check(CLI::Range(1, 100))->capture_default_str();
   cmd->add_flag("--no-tree", a->no_tree, "store no search tree (exhaustive search only)");
+  cmd->add_flag("--global-tree", a->global_tree,
+                "one k-means tree over all rows (default: the root splits by glimpse step, one subtree per step)");
   cmd->add_option("--batch", a->distill.batch, "teacher batch size")->check(CLI::Range(1, 65536))->capture_default_str();
   cmd->add_option("--threads", a->threads, "threads (0 = all cores)")->check(CLI::Range(0, 1024))->capture_default_str();
   cmd->add_flag("--no-progress", a->no_progress, "no progress bar");

@@ -28,6 +28,7 @@ struct EvalArgs {
   std::string search = "tree";
   double threshold = -1;
   std::uint32_t probes = 1;
+  std::uint32_t max_comparisons = 400;
   bool no_progress = false;
   int batch = 256;
   int threads = 0;
@@ -87,6 +88,7 @@ nlohmann::json eval_lookup(const EvalArgs& a) {
   LookupOptions options;
   options.exhaustive = a.search == "exhaustive";
   options.probes = a.probes;
+  options.max_comparisons = a.max_comparisons;
   if (mixed) options.stop_above = static_cast<std::uint32_t>(std::min(4e9, std::floor(a.threshold * normalizer)));
 
   const LookupRun run = run_lookups(table, info.config, set, options, a.threads, !a.no_progress && !a.json);
@@ -109,6 +111,8 @@ nlohmann::json eval_lookup(const EvalArgs& a) {
                         {"split", a.split},
                         {"search", a.search},
                         {"probes", a.probes},
+                        {"max_comparisons", a.max_comparisons},
+                        {"tree_per_step", table.tree_per_step()},
                         {"accuracy", 100.0 * static_cast<double>(correct) / n},
                         {"coverage", static_cast<double>(set.count() - fallback.size()) / n},
                         {"lookup_accuracy", run.accuracy(set)},
@@ -158,12 +162,21 @@ void register_eval(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--threshold", args->threshold, "mixed mode: fall back to the teacher when a step's best match "
                                                   "is farther than this (eq. 1 units)");
-  cmd->add_option("--probes", args->probes, "tree leaves scanned per step")->check(CLI::Range(1, 1 << 20))->capture_default_str();
+  auto* probes = cmd->add_option("--probes", args->probes, "tree leaves scanned per step")->check(CLI::Range(1, 1 << 20))->capture_default_str();
+  auto* budget = cmd->add_option("--max-comparisons", args->max_comparisons,
+                  "tree search budget per step: scan leaves best-first until this many distances are computed "
+                  "(0 = scan --probes leaves; giving --probes alone implies 0)")
+      ->check(CLI::Range(0, 1 << 30))
+      ->capture_default_str();
   cmd->add_flag("--no-progress", args->no_progress, "no progress bar");
   cmd->add_option("--batch", args->batch, "teacher batch size")->check(CLI::Range(1, 65536))->capture_default_str();
   cmd->add_option("--threads", args->threads, "threads (0 = all cores)")->check(CLI::Range(0, 1024))->capture_default_str();
   cmd->add_flag("--json", args->json, "print one JSON object");
-  cmd->callback([args] { run(*args); });
+  cmd->callback([args, probes, budget] {
+    // An explicit --probes alone asks for that many leaves, not the default budget.
+    if (probes->count() > 0 && budget->count() == 0) args->max_comparisons = 0;
+    run(*args);
+  });
 }
 
 }  // namespace mbi::cli

@@ -311,6 +311,7 @@ void register_experiment(CLI::App& app) {
   f->callback([frac] { run_fraction(*frac); });
 
   register_experiment_fig4a(*exp);
+  register_experiment_speed(*exp);
 }
 
 }  // namespace mbi::cli

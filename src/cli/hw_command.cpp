@@ -3,7 +3,10 @@
 //                the Manhattan distance (alone, and through the whole array model)
 //   variability  Monte Carlo of the sum-line voltages under V_TH mismatch (Fig. 6(b)):
 //                margins between distance levels and the ADC bits they imply
-//   energy       energy per match (Fig. 6(c)), per inference, and Table I
+//   energy       energy per match (Fig. 6(c)), per inference, and Table I; with --table the
+//                comparisons per image, accuracy and storage are measured by lookups
+//   accuracy     lookup inference through the arrays, binary vs thermometer (hw_lookup_command.cpp)
+//   noise        the published distance-noise study and emerging-memory keys, with mitigations
 // Each writes CSV (and plots, when gnuplot is present) to --out and prints a summary; with
 // --json the summary is one JSON object on stdout. The experiment logic lives in mbi_hw.
 #include <cstdio>
@@ -18,6 +21,9 @@
 #include "mbi/hw/experiments.hpp"
 #include "mbi/hw/hw_config.hpp"
 #include "plot.hpp"
+#ifndef MBI_HW_DEMO
+#include "hw_lookup_command.hpp"
+#endif
 
 namespace mbi::cli {
 namespace {
@@ -169,6 +175,10 @@ struct EnergyArgs {
   std::optional<double> key_splits;
   std::optional<double> accuracy;
   std::optional<double> storage_mb;
+#ifndef MBI_HW_DEMO
+  HwLookupSource lookup;  // with --table: the workload is measured by lookups through the arrays
+  std::string coding = "thermometer";
+#endif
 };
 
 void run_energy(const EnergyArgs& a) {
@@ -178,7 +188,19 @@ void run_energy(const EnergyArgs& a) {
   options.arrays_per_key = a.key_splits;
   options.accuracy_pct = a.accuracy;
   options.storage_mb = a.storage_mb;
-  const hw::ExperimentOutput out = hw::energy_experiment(config, options);
+  nlohmann::json measured;
+#ifndef MBI_HW_DEMO
+  if (!a.lookup.table.empty()) {
+    const MeasuredWorkload m = measure_workload(a.lookup, config, a.coding, a.common.seed);
+    options.comparisons_per_image = a.comparisons.value_or(m.comparisons_per_image);
+    options.arrays_per_key = a.key_splits.value_or(m.arrays_per_key);
+    options.accuracy_pct = a.accuracy.value_or(m.accuracy_pct);
+    options.storage_mb = a.storage_mb.value_or(m.storage_mb);
+    measured = m.summary;
+  }
+#endif
+  hw::ExperimentOutput out = hw::energy_experiment(config, options);
+  if (!measured.is_null()) out.summary["measured"] = measured;
   const std::size_t written = write_tables(a.common, out);
 
   const std::string f = gp_path(a.common.out / "match_energy.csv");
@@ -200,6 +222,16 @@ void run_energy(const EnergyArgs& a) {
           fixed(s["inference"]["arrays_per_key"].get<double>(), 1) + " arrays -> " +
           fixed(s["inference"]["energy_nj"].get<double>(), 3) + " nJ (published 13.16 nJ)",
       ""};
+  if (!measured.is_null())
+    lines.insert(lines.begin() + 2,
+                 "measured by " + std::to_string(measured["source"]["images"].get<std::size_t>()) + " " +
+                     measured["source"]["split"].get<std::string>() + " lookups through the " +
+                     measured["coding"].get<std::string>() + " arrays: " +
+                     fixed(measured["centroid_comparisons_per_image"].get<double>(), 1) + " centroid + " +
+                     fixed(measured["key_comparisons_per_image"].get<double>(), 1) + " key comparisons/image, " +
+                     fixed(measured["array_reads_per_image"].get<double>(), 0) + " array reads/image, accuracy " +
+                     fixed(measured["accuracy"].get<double>()) + " %, table " +
+                     fixed(measured["storage_mb"].get<double>()) + " MB");
   for (const auto& [name, text] : out.texts)
     if (name == "table1.md") lines.push_back(text);
   finish(a.common, out, written, lines);
@@ -244,7 +276,16 @@ void register_hw(CLI::App& app) {
   energy_cmd->add_option("--key-splits", energy->key_splits, "arrays each key is spread over (default: 5, the paper's)");
   energy_cmd->add_option("--accuracy", energy->accuracy, "MBI accuracy in % for Table I (default: 93.04)");
   energy_cmd->add_option("--storage-mb", energy->storage_mb, "MBI table size in MB for Table I (default: 6.21)");
+#ifndef MBI_HW_DEMO
+  energy->lookup.add_to(*energy_cmd, false);
+  energy_cmd->add_option("--coding", energy->coding, "with --table: binary or thermometer arrays")
+      ->check(CLI::IsMember({"binary", "thermometer"}))
+      ->capture_default_str();
+#endif
   energy_cmd->callback([energy] { guarded([&] { run_energy(*energy); }); });
+#ifndef MBI_HW_DEMO
+  register_hw_lookup(*hw);
+#endif
 }
 
 }  // namespace mbi::cli

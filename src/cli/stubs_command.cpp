@@ -2,8 +2,6 @@
 #include "commands.hpp"
 
 namespace mbi::cli {
-void register_tune(CLI::App&) {}
-void register_experiment_fig4a(CLI::App&) {}
 void register_data(CLI::App&) {}
 }  // namespace mbi::cli
 #ifdef MBI_NO_HW_COMMAND

@@ -19,6 +19,7 @@ struct TrainArgs {
   RamConfig config;
   train::TrainOptions train;
   std::filesystem::path out = "models/ram.pt";
+  std::filesystem::path init;
   std::string start = "fixed";
   std::string device = "auto";
   int threads = 0;
@@ -48,6 +49,12 @@ void run(TrainArgs& a) {
   }
   torch::manual_seed(a.train.seed);
   train::RamModel model(a.config);
+  if (!a.init.empty()) {
+    // Start from another model's weights (e.g. quantisation-aware fine-tuning of a float
+    // teacher); only the tensor shapes must agree.
+    train::load_parameters_into(a.init, model);
+    spdlog::info("initialised from {}", a.init.string());
+  }
   model->to(device);
   const auto result = train::train_ram(model, train_set, val_set, a.train);
 
@@ -63,6 +70,7 @@ void run(TrainArgs& a) {
                                  {"val_images", val_set.count()},
                                  {"split_seed", a.data.split_seed},
                                  {"train_random_start", a.train.random_start},
+                                 {"init", a.init.string()},
                                  {"augment_shift", a.train.augment_shift},
                                  {"device", device.str()},
                                  {"threads", torch::get_num_threads()},
@@ -88,6 +96,7 @@ void register_train(CLI::App& app) {
   auto& c = args->config;
   auto& t = args->train;
   cmd->add_option("--out", args->out, "model file to write")->capture_default_str();
+  cmd->add_option("--init", args->init, "start from this model file's weights (same architecture)");
   cmd->add_option("--run-dir", t.run_dir, "folder for checkpoints and the epoch log (default runs/<out stem>); "
                                           "an interrupted run resumes from it");
   cmd->add_option("--glimpses", c.glimpses, "glimpses per image")->check(CLI::Range(1, 64))->capture_default_str();

@@ -158,6 +158,13 @@ KMeansTree KMeansTree::parse(std::span<const std::byte> bytes, const std::string
 
 SearchResult KMeansTree::search(std::span<const std::uint64_t> query, std::span<const std::uint64_t> keys,
                                 std::span<const std::uint32_t> word_weights, std::uint32_t probes) const {
+  TreeSearchOptions options;
+  options.probes = probes;
+  return search(query, keys, word_weights, options);
+}
+
+SearchResult KMeansTree::search(std::span<const std::uint64_t> query, std::span<const std::uint64_t> keys,
+                                std::span<const std::uint32_t> word_weights, const TreeSearchOptions& options) const {
   const std::size_t words = words_;
   if (query.size() != words || word_weights.size() != words || keys.size() < std::size_t{rows_} * words)
     throw Error("k-means tree search: query of " + std::to_string(query.size()) + " words, " +
@@ -166,10 +173,19 @@ SearchResult KMeansTree::search(std::span<const std::uint64_t> query, std::span<
                 " words");
   SearchResult best;
   if (rows_ == 0 || nodes_.empty()) return best;
+  if (options.start_node >= nodes_.size())
+    throw Error("k-means tree search: start node " + std::to_string(options.start_node) + " of a tree of " +
+                std::to_string(nodes_.size()) + " nodes");
   const std::uint64_t* q = query.data();
   const std::uint32_t* w = word_weights.data();
+  const std::uint32_t budget = options.max_comparisons;
+  // Skipped branches are needed only when more than one leaf may be scanned.
+  const bool more = budget > 0 || options.probes > 1;
 
-  std::vector<Pending> pending;  // min-heap of skipped branches; used only when probes > 1
+  // Min-heap of skipped branches. Kept per thread and reused: a search runs for a few
+  // microseconds, and allocating the heap each time was a visible share of that.
+  thread_local std::vector<Pending> pending;
+  pending.clear();
   std::uint32_t distances[kMaxBranching];
 
   // Greedy descent from `node` to a leaf, then an exhaustive scan of that leaf.
@@ -178,7 +194,7 @@ SearchResult KMeansTree::search(std::span<const std::uint64_t> query, std::span<
       const KMeansTreeNode& n = nodes_[node];
       const std::uint64_t* children = centroids_.data() + std::size_t{n.first_child} * words;
       std::uint32_t chosen;
-      if (probes <= 1) {
+      if (!more) {
         chosen = weighted_argmin(q, children, n.child_count, w, words).index;
       } else {
         weighted_distances(q, children, n.child_count, w, words, distances);
@@ -205,8 +221,11 @@ SearchResult KMeansTree::search(std::span<const std::uint64_t> query, std::span<
     }
   };
 
-  descend(0, 0);
-  for (std::uint32_t scanned = 1; scanned < probes && !pending.empty(); ++scanned) {
+  descend(options.start_node, 0);
+  const auto go_on = [&](std::uint32_t scanned) {
+    return budget > 0 ? best.comparisons < budget : scanned < options.probes;
+  };
+  for (std::uint32_t scanned = 1; go_on(scanned) && !pending.empty(); ++scanned) {
     std::pop_heap(pending.begin(), pending.end(), std::greater<>{});
     const Pending next = pending.back();
     pending.pop_back();

@@ -73,8 +73,9 @@ struct Split {
 
 class Builder {
  public:
-  Builder(std::span<const std::uint64_t> keys, std::span<const std::uint32_t> weights, const KMeansTreeParams& params)
-      : keys_(keys), weights_(weights), words_(weights.size()), params_(params), rng_(params.seed) {}
+  Builder(std::span<const std::uint64_t> keys, std::span<const std::uint32_t> weights, const KMeansTreeParams& params,
+          std::span<const std::uint8_t> groups)
+      : keys_(keys), groups_(groups), weights_(weights), words_(weights.size()), params_(params), rng_(params.seed) {}
 
   KMeansTreeBuild run(std::vector<KMeansTreeNode>& nodes, std::vector<std::uint64_t>& centroids) {
     const auto n = static_cast<std::uint32_t>(keys_.size() / words_);
@@ -89,6 +90,16 @@ class Builder {
     majority_of_all(n, centroids.data());
 
     std::vector<std::uint32_t> stack{0};
+    // A grouped root is split by group, not by k-means: each group gets its own subtree, so
+    // a search that knows its query's group can start there and never see other groups' keys.
+    if (!groups_.empty() && n > 0) {
+      Split split;
+      split.clusters = 256;
+      split.cluster.resize(n);
+      for (std::uint32_t i = 0; i < n; ++i) split.cluster[i] = groups_[i];
+      stack.pop_back();
+      apply_split(0, split, nodes, centroids, stack);
+    }
     while (!stack.empty()) {
       const std::uint32_t index = stack.back();
       stack.pop_back();
@@ -101,30 +112,38 @@ class Builder {
       // Fewer than two clusters: the keys cannot be told apart (all at distance 0 from one
       // another), so no split can shrink the node. It stays a leaf, however large.
       if (split.clusters < 2) continue;
-
-      // Stable counting sort of the node's rows by cluster, so each child is a row range.
-      std::vector<std::uint32_t> start(split.clusters + 1, 0);
-      for (std::uint32_t c : split.cluster) ++start[c + 1];
-      for (std::uint32_t c = 0; c < split.clusters; ++c) start[c + 1] += start[c];
-      std::vector<std::uint32_t> next(start.begin(), start.end() - 1);
-      std::vector<std::uint32_t> rows(m);
-      for (std::uint32_t i = 0; i < m; ++i) rows[next[split.cluster[i]]++] = (*order_)[begin + i];
-      std::copy(rows.begin(), rows.end(), order_->begin() + begin);
-
-      const auto first_child = static_cast<std::uint32_t>(nodes.size());
-      std::uint32_t child_count = 0;
-      for (std::uint32_t c = 0; c < split.clusters; ++c) {
-        if (start[c] == start[c + 1]) continue;  // empty cluster: no child
-        nodes.push_back({0, 0, begin + start[c], begin + start[c + 1]});
-        centroids.resize(centroids.size() + words_);
-        cluster_majority(split, c, start[c + 1] - start[c], centroids.data() + centroids.size() - words_);
-        ++child_count;
-      }
-      nodes[index].first_child = first_child;
-      nodes[index].child_count = child_count;
-      for (std::uint32_t c = child_count; c-- > 0;) stack.push_back(first_child + c);  // first child next
+      apply_split(index, split, nodes, centroids, stack);
     }
     return result;
+  }
+
+  // Makes the clusters of `split` (over the node's rows, gathered in local_) the children of
+  // node `index`: reorders its rows by cluster and appends one child per non-empty cluster.
+  void apply_split(std::uint32_t index, const Split& split, std::vector<KMeansTreeNode>& nodes,
+                   std::vector<std::uint64_t>& centroids, std::vector<std::uint32_t>& stack) {
+    const std::uint32_t begin = nodes[index].begin;
+    const std::uint32_t m = nodes[index].end - begin;
+    // Stable counting sort of the node's rows by cluster, so each child is a row range.
+    std::vector<std::uint32_t> start(split.clusters + 1, 0);
+    for (std::uint32_t c : split.cluster) ++start[c + 1];
+    for (std::uint32_t c = 0; c < split.clusters; ++c) start[c + 1] += start[c];
+    std::vector<std::uint32_t> next(start.begin(), start.end() - 1);
+    std::vector<std::uint32_t> rows(m);
+    for (std::uint32_t i = 0; i < m; ++i) rows[next[split.cluster[i]]++] = (*order_)[begin + i];
+    std::copy(rows.begin(), rows.end(), order_->begin() + begin);
+
+    const auto first_child = static_cast<std::uint32_t>(nodes.size());
+    std::uint32_t child_count = 0;
+    for (std::uint32_t c = 0; c < split.clusters; ++c) {
+      if (start[c] == start[c + 1]) continue;  // empty cluster: no child
+      nodes.push_back({0, 0, begin + start[c], begin + start[c + 1]});
+      centroids.resize(centroids.size() + words_);
+      cluster_majority(split, c, start[c + 1] - start[c], centroids.data() + centroids.size() - words_);
+      ++child_count;
+    }
+    nodes[index].first_child = first_child;
+    nodes[index].child_count = child_count;
+    for (std::uint32_t c = child_count; c-- > 0;) stack.push_back(first_child + c);  // first child next
   }
 
  private:
@@ -265,6 +284,7 @@ class Builder {
   }
 
   std::span<const std::uint64_t> keys_;
+  std::span<const std::uint8_t> groups_;  // group of each key (root split); empty: none
   std::span<const std::uint32_t> weights_;
   std::size_t words_;
   KMeansTreeParams params_;
@@ -281,6 +301,11 @@ class Builder {
 
 KMeansTreeBuild build_kmeans_tree(std::span<const std::uint64_t> keys, std::span<const std::uint32_t> word_weights,
                                   const KMeansTreeParams& params) {
+  return build_kmeans_tree(keys, word_weights, params, {});
+}
+
+KMeansTreeBuild build_kmeans_tree(std::span<const std::uint64_t> keys, std::span<const std::uint32_t> word_weights,
+                                  const KMeansTreeParams& params, std::span<const std::uint8_t> root_groups) {
   const std::size_t words = word_weights.size();
   if (words == 0 || keys.size() % words != 0)
     throw Error("k-means tree: " + std::to_string(keys.size()) + " key words are not whole keys of " +
@@ -291,9 +316,13 @@ KMeansTreeBuild build_kmeans_tree(std::span<const std::uint64_t> keys, std::span
   if (params.max_leaf_size < 1 || params.restarts < 1 || params.max_iterations < 1)
     throw Error("k-means tree: max_leaf_size, restarts and max_iterations must be at least 1");
 
+  if (!root_groups.empty() && root_groups.size() != keys.size() / words)
+    throw Error("k-means tree: " + std::to_string(root_groups.size()) + " root groups for " +
+                std::to_string(keys.size() / words) + " keys");
+
   std::vector<KMeansTreeNode> nodes;
   std::vector<std::uint64_t> centroids;
-  KMeansTreeBuild result = Builder(keys, word_weights, params).run(nodes, centroids);
+  KMeansTreeBuild result = Builder(keys, word_weights, params, root_groups).run(nodes, centroids);
   const std::string bytes = KMeansTree::serialize(nodes, centroids, static_cast<std::uint32_t>(words),
                                                   static_cast<std::uint32_t>(result.order.size()));
   result.tree = KMeansTree::from_bytes(std::as_bytes(std::span(bytes)), "built tree");

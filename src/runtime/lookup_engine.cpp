@@ -46,11 +46,14 @@ LookupResult LookupEngine::infer(const std::uint8_t* pixels, const LookupOptions
   std::fill(hidden_.begin(), hidden_.end(), std::uint8_t{0});
   int loc_x = location_to_pixel(config_.start_x, config_.image_cols);
   int loc_y = location_to_pixel(config_.start_y, config_.image_rows);
+  TreeSearchOptions search;
+  search.probes = options.probes;
+  search.max_comparisons = options.max_comparisons;
   for (int t = 0; t < config_.glimpses; ++t) {
     make_query(loc_x, loc_y, hidden_.data(), query_);
     const SearchResult found = options.nearest      ? options.nearest(query_, values_, t)
                                : options.exhaustive ? exhaustive_nearest(query_, table_.keys(), table_.word_weights())
-                                                    : table_.nearest(query_, options.probes);
+                                                    : table_.nearest_at_step(query_, t, search);
     if (found.index == kNoIndex) throw Error(table_.path().string() + ": table has no rows");
     result.steps.push_back({found.index, found.distance, found.comparisons, loc_x, loc_y});
     result.comparisons += found.comparisons;

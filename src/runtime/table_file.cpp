@@ -157,9 +157,10 @@ void TableData::reorder_rows(std::span<const std::uint32_t> order) {
   tree.reset();
 }
 
-void TableData::build_tree(const KMeansTreeParams& params) {
+void TableData::build_tree(const KMeansTreeParams& params, bool per_step) {
   check_consistent(*this, "table");
-  KMeansTreeBuild built = build_kmeans_tree(keys, key_layout.word_weights(segment_weights), params);
+  KMeansTreeBuild built = build_kmeans_tree(keys, key_layout.word_weights(segment_weights), params,
+                                            per_step ? std::span<const std::uint8_t>(step) : std::span<const std::uint8_t>());
   reorder_rows(built.order);
   tree = std::move(built.tree);
 }
@@ -319,11 +320,34 @@ MappedTable::MappedTable(const std::filesystem::path& path) : path_(path) {
         throw fail("inconsistent sizes: the tree covers " + std::to_string(tree_->rows()) + " keys of " +
                    std::to_string(tree_->words()) + " words, the table has " + std::to_string(rows_) + " of " +
                    std::to_string(key_words));
+      find_step_nodes();
     }
   } catch (...) {
     unmap();
     throw;
   }
+}
+
+// Recognises a per-step tree from its structure rather than a flag, so that the file format
+// stays as it was: the root's children must each hold a single step, in strictly increasing
+// step order. Any tree that passes routes a step's queries to exactly that step's rows,
+// whoever built it. One pass over the step column.
+void MappedTable::find_step_nodes() {
+  step_node_.clear();
+  const KMeansTreeNode& root = tree_->nodes()[0];
+  if (root.child_count == 0) return;
+  std::vector<std::uint32_t> found(256, kNoIndex);
+  int previous = -1;
+  for (std::uint32_t c = root.first_child; c < root.first_child + root.child_count; ++c) {
+    const KMeansTreeNode& child = tree_->nodes()[c];
+    const std::uint8_t s = step_[child.begin];
+    if (static_cast<int>(s) <= previous) return;
+    for (std::uint32_t row = child.begin; row < child.end; ++row)
+      if (step_[row] != s) return;
+    found[s] = c;
+    previous = s;
+  }
+  step_node_ = std::move(found);
 }
 
 MappedTable::~MappedTable() { unmap(); }
@@ -343,7 +367,8 @@ MappedTable::MappedTable(MappedTable&& other) noexcept
       next_location_(other.next_location_),
       step_(other.step_),
       prediction_(other.prediction_),
-      tree_(std::move(other.tree_)) {}
+      tree_(std::move(other.tree_)),
+      step_node_(std::move(other.step_node_)) {}
 
 MappedTable& MappedTable::operator=(MappedTable&& other) noexcept {
   if (this != &other) {
@@ -363,6 +388,7 @@ MappedTable& MappedTable::operator=(MappedTable&& other) noexcept {
     step_ = other.step_;
     prediction_ = other.prediction_;
     tree_ = std::move(other.tree_);
+    step_node_ = std::move(other.step_node_);
   }
   return *this;
 }
@@ -386,6 +412,17 @@ std::span<const std::uint64_t> MappedTable::next_hidden(std::size_t row) const {
 SearchResult MappedTable::nearest(std::span<const std::uint64_t> query, std::uint32_t probes) const {
   if (tree_) return tree_->search(query, keys_, word_weights_, probes);
   return exhaustive_nearest(query, keys_, word_weights_);
+}
+
+SearchResult MappedTable::nearest_at_step(std::span<const std::uint64_t> query, int step,
+                                          const TreeSearchOptions& options) const {
+  if (!tree_) return exhaustive_nearest(query, keys_, word_weights_);
+  TreeSearchOptions o = options;
+  o.start_node = 0;
+  if (!step_node_.empty() && step >= 0 && step < static_cast<int>(step_node_.size()) &&
+      step_node_[static_cast<std::size_t>(step)] != kNoIndex)
+    o.start_node = step_node_[static_cast<std::size_t>(step)];
+  return tree_->search(query, keys_, word_weights_, o);
 }
 
 }  // namespace mbi

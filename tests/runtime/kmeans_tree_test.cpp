@@ -132,6 +132,96 @@ TEST(KMeansTree, MoreProbesNeverHurtAndAllLeavesIsExact) {
   EXPECT_GE(exact8, kQueries * 95 / 100);
 }
 
+TEST(KMeansTree, ComparisonBudgetGrowsMonotonicallyToExact) {
+  const Data d(4000, 4);
+  std::mt19937_64 rng(41);
+  for (std::size_t q = 0; q < 200; ++q) {
+    const auto query = test::perturbed(d.layout, d.tree_key(rng() % 4000), 6, rng);
+    std::uint32_t previous = 0xFFFFFFFFU;
+    for (std::uint32_t budget : {1U, 50U, 200U, 800U}) {
+      TreeSearchOptions o;
+      o.max_comparisons = budget;
+      const SearchResult r = d.built.tree.search(query, d.tree_keys, d.weights, o);
+      // Leaves are scanned in the same best-first order whatever the budget: a larger one
+      // scans a superset, so it never finds a farther key.
+      ASSERT_LE(r.distance, previous);
+      ASSERT_GE(r.comparisons, budget);  // stops only once the budget is spent (4000 keys)
+      previous = r.distance;
+    }
+    TreeSearchOptions everything;
+    everything.max_comparisons = 0xFFFFFFFFU;  // more than the whole tree holds
+    const SearchResult all = d.built.tree.search(query, d.tree_keys, d.weights, everything);
+    ASSERT_EQ(all.distance, exhaustive_distance(d, query));
+    ASSERT_EQ(all.index, exhaustive_nearest(query, d.tree_keys, d.weights).index);
+  }
+}
+
+// Keys in four groups (as table rows in glimpse steps), built with the root split by group.
+struct GroupedData {
+  KeyLayout layout = test::ram_layout();
+  std::vector<std::uint32_t> weights = layout.word_weights(std::vector<std::uint32_t>{30, 16, 10});
+  std::size_t words = layout.words();
+  std::vector<std::uint64_t> keys;
+  std::vector<std::uint8_t> groups;       // input order
+  std::vector<std::uint64_t> tree_keys;   // tree order
+  std::vector<std::uint8_t> tree_groups;  // tree order
+  KMeansTreeBuild built;
+
+  explicit GroupedData(std::uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    keys = test::clustered_keys(layout, 3000, 48, 12, rng);
+    for (std::size_t i = 0; i < 3000; ++i) groups.push_back(static_cast<std::uint8_t>(1 + 2 * (rng() % 4)));
+    built = build_kmeans_tree(keys, weights, {}, groups);
+    for (std::uint32_t p : built.order) {
+      tree_keys.insert(tree_keys.end(), keys.begin() + p * words, keys.begin() + (p + 1) * words);
+      tree_groups.push_back(groups[p]);
+    }
+  }
+};
+
+TEST(KMeansTree, GroupedRootHasOneSubtreePerGroup) {
+  const GroupedData d(5);
+  const KMeansTreeNode& root = d.built.tree.nodes()[0];
+  ASSERT_EQ(root.child_count, 4U);  // groups 1, 3, 5, 7, in that order
+  for (std::uint32_t c = 0; c < 4; ++c) {
+    const KMeansTreeNode& child = d.built.tree.nodes()[root.first_child + c];
+    for (std::uint32_t row = child.begin; row < child.end; ++row) ASSERT_EQ(d.tree_groups[row], 1 + 2 * c);
+    EXPECT_GT(child.child_count, 0U);  // each group is itself a k-means tree
+  }
+  // Same seed, same bytes.
+  const GroupedData again(5);
+  EXPECT_EQ(again.built.tree.serialize(), d.built.tree.serialize());
+  EXPECT_EQ(again.built.order, d.built.order);
+}
+
+TEST(KMeansTree, SearchFromAGroupSeesOnlyThatGroup) {
+  const GroupedData d(6);
+  const KMeansTreeNode& root = d.built.tree.nodes()[0];
+  std::mt19937_64 rng(60);
+  for (std::size_t q = 0; q < 100; ++q) {
+    const auto query = test::perturbed(d.layout, {d.keys.data() + (rng() % 3000) * d.words, d.words}, 8, rng);
+    for (std::uint32_t c = 0; c < root.child_count; ++c) {
+      const KMeansTreeNode& child = d.built.tree.nodes()[root.first_child + c];
+      TreeSearchOptions o;
+      o.start_node = root.first_child + c;
+      o.max_comparisons = 60;
+      const SearchResult some = d.built.tree.search(query, d.tree_keys, d.weights, o);
+      ASSERT_GE(some.index, child.begin);
+      ASSERT_LT(some.index, child.end);
+      o.max_comparisons = 0xFFFFFFFFU;
+      const SearchResult all = d.built.tree.search(query, d.tree_keys, d.weights, o);
+      const std::span<const std::uint64_t> rows(d.tree_keys.data() + std::size_t{child.begin} * d.words,
+                                                std::size_t{child.end - child.begin} * d.words);
+      const SearchResult exact = exhaustive_nearest(query, rows, d.weights);
+      ASSERT_EQ(all.index, child.begin + exact.index);  // the group's exhaustive answer
+      ASSERT_EQ(all.distance, exact.distance);
+    }
+  }
+  TreeSearchOptions bad;
+  bad.start_node = static_cast<std::uint32_t>(d.built.tree.nodes().size());
+  EXPECT_THROW(d.built.tree.search(d.keys, d.tree_keys, d.weights, bad), Error);
+}
+
 TEST(KMeansTree, StoredKeysFindThemselves) {
   const Data d(4000, 5);
   std::size_t found = 0;

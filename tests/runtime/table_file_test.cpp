@@ -121,6 +121,53 @@ TEST_F(TableFileTest, RoundTripWithTreeKeepsRowsTogether) {
   }
 }
 
+TEST_F(TableFileTest, PerStepTreeSearchesOnlyTheQueryStep) {
+  TableData t = make_table(3000, 7);
+  for (std::size_t r = 0; r < t.rows(); ++r) t.step[r] = static_cast<std::uint8_t>(r % 5);  // steps 0..4
+  t.build_tree({}, /*per_step=*/true);
+  write_table(file("s.mbit"), t);
+  const MappedTable m(file("s.mbit"));
+  ASSERT_TRUE(m.tree_per_step());
+  const auto weights = t.key_layout.word_weights(t.segment_weights);
+  std::mt19937_64 rng(8);
+  const auto queries = test::clustered_keys(t.key_layout, 50, 32, 15, rng);
+  for (std::size_t q = 0; q < 50; ++q) {
+    const std::span<const std::uint64_t> query(queries.data() + q * 5, 5);
+    for (int step = 0; step < 5; ++step) {
+      TreeSearchOptions o;
+      o.max_comparisons = 100;
+      const SearchResult some = m.nearest_at_step(query, step, o);
+      ASSERT_EQ(m.step()[some.index], step);
+      o.max_comparisons = 0xFFFFFFFFU;
+      const SearchResult all = m.nearest_at_step(query, step, o);
+      // Exhaustive over the step's rows alone.
+      std::uint32_t best = 0xFFFFFFFFU;
+      for (std::size_t r = 0; r < m.rows(); ++r)
+        if (m.step()[r] == step) best = std::min(best, test::reference_distance(query.data(), m.key(r).data(), weights.data(), 5));
+      ASSERT_EQ(m.step()[all.index], step);
+      ASSERT_EQ(all.distance, best);
+    }
+    // A step without rows, and the step-blind search, still answer from the whole table.
+    EXPECT_NE(m.nearest_at_step(query, 9, {}).index, kNoIndex);
+    EXPECT_NE(m.nearest(query, 2).index, kNoIndex);
+  }
+}
+
+TEST_F(TableFileTest, GlobalTreeIsNotPerStep) {
+  TableData t = make_table(3000, 9);
+  for (std::size_t r = 0; r < t.rows(); ++r) t.step[r] = static_cast<std::uint8_t>(r % 5);
+  t.build_tree();
+  write_table(file("g.mbit"), t);
+  const MappedTable m(file("g.mbit"));
+  EXPECT_FALSE(m.tree_per_step());
+  // Without step routing, a step-aware search is the plain tree search.
+  std::mt19937_64 rng(10);
+  const auto query = test::clustered_keys(t.key_layout, 1, 32, 15, rng);
+  TreeSearchOptions o;
+  o.probes = 2;
+  EXPECT_EQ(m.nearest_at_step(query, 3, o).index, m.nearest(query, 2).index);
+}
+
 TEST_F(TableFileTest, EmptyTableRoundTrips) {
   const TableData t = make_table(0, 3);
   write_table(file("e.mbit"), t);

@@ -56,6 +56,11 @@ TEST_F(ModelFileTest, RoundTripIsExact) {
   ASSERT_EQ(a.size(), b.size());
   for (const auto& p : a) EXPECT_TRUE(torch::equal(p.value(), *b.find(p.key()))) << p.key();
   EXPECT_EQ(loaded.checksum, load_model(path_).checksum);
+  // A different model gets a different identity.
+  torch::manual_seed(4);
+  RamModel other(config_);
+  save_model(dir_ / "other.pt", other);
+  EXPECT_NE(load_model(dir_ / "other.pt").checksum, loaded.checksum);
 }
 
 TEST_F(ModelFileTest, FlippedByteIsRefused) {

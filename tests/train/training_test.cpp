@@ -38,7 +38,7 @@ TrainResult train_small(const Slice& s, const fs::path& run_dir, RamModel& model
   torch::manual_seed(5);
   model = RamModel(c);
   TrainOptions o;
-  o.epochs = 4;
+  o.epochs = 6;
   o.lr = 2e-3;
   o.batch = 64;
   o.seed = 11;
@@ -55,8 +55,8 @@ TEST(Training, LearnsAndIsReproducibleWithOneThread) {
   const fs::path dir = fs::temp_directory_path() / "mbi_training_test";
   RamModel m1{nullptr};
   const auto r1 = train_small(s, dir / "a", m1);
-  ASSERT_EQ(r1.log.size(), 4U);
-  // Chance is 2.3 nats and 10 %: a working model is far from both after four epochs.
+  ASSERT_EQ(r1.log.size(), 6U);
+  // Chance is 2.3 nats and 10 %: a working model is far from both after six epochs.
   EXPECT_LT(r1.log.back().nll, 0.8 * r1.log.front().nll);
   EXPECT_GT(r1.best_val_accuracy, 50.0);
 
@@ -75,7 +75,7 @@ TEST(Training, ResumesAfterInterruptionToTheSameResult) {
   RamModel full{nullptr};
   const auto straight = train_small(s, dir / "straight", full);
 
-  // Run two epochs, then "restart the process" with the full budget on the same folder.
+  // Run three epochs, then "restart the process" with the full budget on the same folder.
   RamConfig c = full->config();
   fs::remove_all(dir / "resumed");
   TrainOptions o;
@@ -84,14 +84,14 @@ TEST(Training, ResumesAfterInterruptionToTheSameResult) {
   o.seed = 11;
   o.run_dir = dir / "resumed";
   o.progress = false;
-  o.epochs = 2;
+  o.epochs = 3;
   torch::manual_seed(5);
   RamModel m(c);
   train_ram(m, s.train, s.val, o);
-  o.epochs = 4;
+  o.epochs = 6;
   RamModel m2(c);
   const auto resumed = train_ram(m2, s.train, s.val, o);
-  EXPECT_EQ(resumed.epochs_run, 4);
+  EXPECT_EQ(resumed.epochs_run, 6);
   EXPECT_EQ(resumed.best_val_accuracy, straight.best_val_accuracy);
   fs::remove_all(dir);
 }

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The main job, end to end, on the default data (../shared/data/mnist) and settings:
+#   1. install dependencies and build
+#   2. evaluate the shipped teachers
+#   3. distill the quantised teacher into a lookup table
+#   4. tune the distance weights with Bayesian optimisation on the validation split
+#   5. evaluate lookup-only and mixed inference on the test split
+#   6. estimate the in-memory hardware energy for that table
+# Results land in results/pipeline/ (JSON per step).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA=${MBI_DATA:-../shared/data/mnist}
+OUT=results/pipeline
+bash scripts/setup.sh
+cmake --preset default >/dev/null
+cmake --build --preset default -j "$(nproc)" --target mbi
+mbi=build/mbi
+mkdir -p "$OUT"
+step() { echo; echo "== $*"; }
+
+step "teacher accuracy (quantised and float) on the test split"
+$mbi eval --mode teacher --model models/mnist-ram-quant.pt --data "$DATA" --split test --json | tee "$OUT/teacher-quant.json"
+$mbi eval --mode teacher --model models/mnist-ram-float.pt --data "$DATA" --split test --json | tee "$OUT/teacher-float.json"
+
+step "distill the quantised teacher into a table"
+$mbi distill --model models/mnist-ram-quant.pt --data "$DATA" --out "$OUT/mnist.tbl" --json | tee "$OUT/distill.json"
+
+step "tune the eq. 1 weights on the validation split (Bayesian optimisation)"
+$mbi tune --table "$OUT/mnist.tbl" --data "$DATA" --json | tee "$OUT/tune.json"
+
+step "lookup-only inference on the test split"
+$mbi eval --mode mbi --table "$OUT/mnist.tbl" --data "$DATA" --split test --json --no-progress | tee "$OUT/mbi.json"
+
+step "mixed inference (teacher fallback) on the test split"
+$mbi eval --mode mixed --table "$OUT/mnist.tbl" --model models/mnist-ram-quant.pt --threshold 5 --data "$DATA" \
+  --split test --json --no-progress | tee "$OUT/mixed.json"
+
+step "hardware: energy per inference from the counted comparisons"
+$mbi hw energy --table "$OUT/mnist.tbl" --data "$DATA" --out "$OUT/hw" --json | tee "$OUT/hw-energy.json"
+echo
+echo "pipeline: done; results in $OUT/"

@@ -1,0 +1,222 @@
+// `mbi tune`: Bayesian optimization of the lookup distance's weights (paper eq. 1, and
+// finer weightings the key layout allows) on the validation split, written back into the
+// table so that `mbi eval` and the hardware model use them.
+//
+// Objective: pure-lookup accuracy of the search the table is deployed with. With --search
+// tree (the default, and what `mbi eval` does) every trial rebuilds the k-means tree with
+// its weights, because the weights shape the clusters as well as the distance; scoring a
+// weighting by exhaustive search would tune for a search users do not run.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+
+#include "commands.hpp"
+#include "lookup_eval.hpp"
+#include "mbi/error.hpp"
+#include "mbi/ram_keys.hpp"
+#include "mbi/train/model_file.hpp"
+#include "options.hpp"
+#include "table_meta.hpp"
+#include "weight_tuning.hpp"
+
+namespace mbi::cli {
+namespace {
+
+struct TuneArgs {
+  DataOptions data;
+  std::filesystem::path table;
+  std::filesystem::path model;
+  std::filesystem::path out;
+  std::filesystem::path csv;
+  std::string split = "val";
+  std::string space = "eq1";
+  std::string method = "bo";
+  SearchFlags search;
+  int budget = 10;
+  std::uint64_t seed = 1;
+  int threads = 0;
+  bool json = false;
+  bool no_progress = false;
+};
+
+// Refuses what would make the tuned number dishonest or the run impossible.
+void check_args(const TuneArgs& a) {
+  if (a.split != "val")
+    throw Error("--split " + a.split + ": weights are tuned on the validation split only (test is for reporting)");
+}
+
+void check_images(const TuneArgs& a, const TableInfo& info, const data::ImageSet& set) {
+  if (set.rows != info.config.image_rows || set.cols != info.config.image_cols)
+    throw Error(a.data.dir.string() + ": images are " + std::to_string(set.rows) + "x" + std::to_string(set.cols) +
+                " but " + a.table.string() + " was built for " + std::to_string(info.config.image_rows) + "x" +
+                std::to_string(info.config.image_cols));
+}
+
+// A table distilled from images that include the validation split has memorised them:
+// its validation accuracy says nothing about unseen images.
+void warn_if_val_memorised(const TuneArgs& a, const TableInfo& info) {
+  const std::string split = info.meta.contains("distill") ? info.meta["distill"].value("split", "") : "";
+  if (split == "train-all" || split == "val")
+    spdlog::warn("{}: distilled from split '{}', which contains the validation images; tuned accuracy is optimistic",
+                 a.table.string(), split);
+}
+
+TableSearch table_search(const TuneArgs& a, const TableInfo& info) {
+  std::optional<TableSearch> search = tree_search_from_meta(info.meta);
+  if (a.search.search == "tree" && !search)
+    throw Error(a.table.string() + ": has no search tree (distilled with --no-tree); use --search exhaustive");
+  TableSearch out = search.value_or(TableSearch{});
+  a.search.apply(out);
+  return out;
+}
+
+// The winner over the methods run: highest validation accuracy, earlier method on ties.
+const SearchRun& best_run(const std::vector<SearchRun>& runs) {
+  const SearchRun* best = &runs.front();
+  for (const auto& r : runs)
+    if (r.best_accuracy > best->best_accuracy) best = &r;
+  return *best;
+}
+
+nlohmann::json run_json(const WeightSpace& space, const SearchRun& r) {
+  return {{"method", r.method},
+          {"best_val_accuracy", r.best_accuracy},
+          {"first_best_evaluation", r.first_best},
+          {"evaluations", r.trials.size()},
+          {"weights", space.values(r.best_x)},
+          {"seconds", r.seconds}};
+}
+
+void write_csv(const std::filesystem::path& path, const WeightSpace& space, const std::vector<SearchRun>& runs) {
+  std::ofstream csv(path);
+  if (!csv) throw Error("--csv " + path.string() + ": cannot write");
+  csv << "method,trial";
+  for (const auto& d : space.box.dimensions()) csv << ',' << d.name;
+  csv << ",val_accuracy,best_so_far,seconds\n";
+  for (const auto& r : runs)
+    for (const auto& t : r.trials) {
+      csv << t.method << ',' << t.index;
+      for (const double x : t.x) csv << ',' << x;
+      csv << ',' << t.accuracy << ',' << t.best << ',' << t.seconds << '\n';
+    }
+  if (!csv.flush()) throw Error("--csv " + path.string() + ": write failed");
+}
+
+// The metadata "weights" object: enough to know where the weights came from and to redo it.
+nlohmann::json weights_meta(const TuneArgs& a, const TableSearch& search, const WeightSpace& space,
+                            const SearchRun& winner,
+                            const std::vector<std::uint32_t>& segment_weights, const KeyLayout& layout,
+                            std::size_t val_images, double baseline) {
+  nlohmann::json segments = nlohmann::json::object();
+  for (std::size_t s = 0; s < layout.segments().size(); ++s) segments[layout.segments()[s].name] = segment_weights[s];
+  nlohmann::json w = {{"space", space.name},
+                      {"values", space.values(winner.best_x)},
+                      {"segments", segments},
+                      {"method", winner.method},
+                      {"budget", a.budget},
+                      {"seed", a.seed},
+                      {"search", describe(search)},
+                      {"split", "val"},
+                      {"val_images", val_images},
+                      {"val_accuracy", winner.best_accuracy},
+                      {"val_accuracy_before", baseline}};
+  // `mbi distill` records eq. 1 weights as a, b, c at the top level: keep that form.
+  if (space.name == "eq1")
+    for (std::size_t d = 0; d < 3; ++d) w[space.box[d].name] = winner.best_x[d];
+  return w;
+}
+
+void run(TuneArgs& a) {
+  const auto start = std::chrono::steady_clock::now();
+  check_args(a);
+  set_threads(a.threads);
+  if (a.out.empty()) a.out = a.table;  // in place; write_table replaces it atomically
+  const MappedTable input(a.table);
+  const TableInfo info = read_table_info(input);
+  if (!a.model.empty()) check_same_teacher(info, input, train::load_model(a.model).checksum, a.model);
+  warn_if_val_memorised(a, info);
+  const TableSearch search = table_search(a, info);
+  const data::ImageSet val = a.data.load("val");
+  check_images(a, info, val);
+  const WeightSpace space = make_weight_space(a.space, info.config);
+
+  // What the table scores now, searched as it will be after tuning.
+  LookupOptions current;
+  current.exhaustive = !search.tree;
+  current.probes = search.probes;
+  current.max_comparisons = search.max_comparisons;
+  const double baseline = run_lookups(input, info.config, val, current, a.threads, false).accuracy(val);
+  spdlog::info("{}: {} rows, {} validation images, current weights: val {:.2f}% ({} search)", a.table.string(),
+               input.rows(), val.count(), baseline, a.search.search);
+
+  const std::vector<std::string> methods =
+      a.method == "all" ? search_method_names() : std::vector<std::string>{a.method};
+  TrialEvaluator evaluator(copy_table(input), info.config, search, a.threads);
+  TrialReporter reporter(methods.size() * static_cast<std::size_t>(a.budget), !a.no_progress, true);
+  std::vector<SearchRun> runs;
+  for (const auto& m : methods) runs.push_back(run_search(evaluator, val, space, m, a.budget, a.seed, reporter));
+  reporter.finish();
+  if (!a.csv.empty()) write_csv(a.csv, space, runs);
+
+  const SearchRun& winner = best_run(runs);
+  if (winner.best_accuracy <= baseline)
+    spdlog::warn("no trial beat the table's current weights ({:.2f}% vs {:.2f}%); writing the best trial anyway",
+                 winner.best_accuracy, baseline);
+  const auto weights = space.segment_weights(info.config, winner.best_x);
+  TableData tuned = evaluator.weighted(weights, input.tree() != nullptr);
+  nlohmann::json meta = info.meta;
+  meta["weights"] = weights_meta(a, search, space, winner, weights, input.key_layout(), val.count(), baseline);
+  if (tuned.tree && meta["tree"].is_object()) meta["tree"]["max_depth"] = tuned.tree->max_depth();
+  tuned.metadata_json = meta.dump();
+  write_table(a.out, tuned);
+
+  nlohmann::json methods_json = nlohmann::json::array();
+  for (const auto& r : runs) methods_json.push_back(run_json(space, r));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const nlohmann::json summary = {{"table", a.table.string()},  {"out", a.out.string()},
+                                  {"space", space.name},        {"search", describe(search)},
+                                  {"budget", a.budget},         {"seed", a.seed},
+                                  {"val_images", val.count()},  {"val_accuracy_before", baseline},
+                                  {"methods", methods_json},    {"chosen", run_json(space, winner)},
+                                  {"segment_weights", weights}, {"seconds", seconds}};
+  if (a.json)
+    std::cout << summary.dump() << std::endl;
+  else
+    spdlog::info("wrote {}: {} {} val {:.2f}% (was {:.2f}%), {} evaluations in {:.1f} s", a.out.string(),
+                 winner.method, space.format(winner.best_x), winner.best_accuracy, baseline,
+                 methods.size() * static_cast<std::size_t>(a.budget), seconds);
+}
+
+}  // namespace
+
+void register_tune(CLI::App& app) {
+  auto a = std::make_shared<TuneArgs>();
+  auto* cmd = app.add_subcommand("tune", "tune the lookup distance's weights on the validation split (BO)");
+  a->data.add_to(*cmd);
+  cmd->add_option("--table", a->table, "table file to tune")->required();
+  cmd->add_option("--model", a->model, "teacher file, to check the table came from it");
+  cmd->add_option("--split", a->split, "images scored (validation only: test is for reporting)")->capture_default_str();
+  cmd->add_option("--budget", a->budget, "evaluations per method (published: 10 = 5 random + 5 EI)")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  cmd->add_option("--seed", a->seed, "seed of the searches")->capture_default_str();
+  cmd->add_option("--space", a->space,
+                  "weights tuned: eq1 (a,b,c), scales (per glimpse scale, hidden, location), axes (glimpse, hidden, "
+                  "loc_x, loc_y), full (per key segment)")
+      ->check(CLI::IsMember(weight_space_names()))
+      ->capture_default_str();
+  cmd->add_option("--method", a->method, "bo, random, grid, or all (the three at equal budget)")
+      ->check(CLI::IsMember({"bo", "random", "grid", "all"}))
+      ->capture_default_str();
+  a->search.add_to(*cmd);
+  cmd->add_option("--out", a->out, "table to write (default: replace --table atomically)");
+  cmd->add_option("--csv", a->csv, "write every trial to this CSV file");
+  cmd->add_option("--threads", a->threads, "threads (0 = all cores)")->check(CLI::Range(0, 1024))->capture_default_str();
+  cmd->add_flag("--no-progress", a->no_progress, "no progress bar");
+  cmd->add_flag("--json", a->json, "print a JSON summary");
+  cmd->callback([a] { run(*a); });
+}
+
+}  // namespace mbi::cli

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Every bad input must give a one-line error naming the file or flag, a non-zero exit,
+# and leave nothing half-written. Usage: bad_input_test.sh MBI MNIST_DIR
+set -u
+mbi=$1
+mnist=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+
+# expect_fail NAME PATTERN COMMAND...: command must exit non-zero and print PATTERN.
+expect_fail() {
+  local name=$1 pattern=$2
+  shift 2
+  local out
+  out=$("$@" 2>&1)
+  local rc=$?
+  if [ $rc -ne 0 ] && grep -q -- "$pattern" <<<"$out"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL $name (exit $rc): expected /$pattern/ in:"
+    echo "$out" | tail -n 5
+  fi
+}
+expect_ok() {
+  local name=$1
+  shift
+  if "$@" >"$work/out.log" 2>&1; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL $name:"; tail -n 5 "$work/out.log"; fi
+}
+
+# --- flags
+expect_fail unknown-subcommand "subcommand" "$mbi" frobnicate
+expect_fail bad-mode "--mode" "$mbi" eval --mode bogus --model x
+expect_fail negative-epochs "--epochs" "$mbi" train --epochs -3
+expect_fail missing-required "--model" "$mbi" distill --out "$work/t.tbl"
+expect_ok help "$mbi" eval --help
+
+# --- data
+expect_fail missing-data-dir "$work/nowhere" "$mbi" train --data "$work/nowhere" --out "$work/m.pt"
+mkdir -p "$work/bad"
+printf '\x00\x00\x08\x03\x00\x00\x00\x0a\x00\x00\x00\x1c\x00\x00\x00\x1c\x01\x02' >"$work/bad/train-images-idx3-ubyte"
+cp "$mnist/train-labels-idx1-ubyte.gz" "$work/bad/"
+expect_fail truncated-images "train-images-idx3-ubyte" "$mbi" train --data "$work/bad" --out "$work/m.pt"
+printf '\x00\x00\x08\x01\x00\x00\x00\x02\x01\x02' >"$work/bad/train-images-idx3-ubyte"
+expect_fail wrong-magic "not an IDX image file" "$mbi" train --data "$work/bad" --out "$work/m.pt"
+mkdir -p "$work/mismatch"
+cp "$mnist/train-images-idx3-ubyte.gz" "$work/mismatch/"
+cp "$mnist/t10k-labels-idx1-ubyte.gz" "$work/mismatch/train-labels-idx1-ubyte.gz"
+expect_fail label-mismatch "10000 labels for 60000 images" "$mbi" train --data "$work/mismatch" --out "$work/m.pt"
+[ ! -e "$work/m.pt" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: m.pt written after errors"; }
+
+# --- a tiny real teacher and table to break
+expect_ok tiny-train "$mbi" train --data "$mnist" --limit 300 --epochs 1 --hidden 16 --core-width 32 \
+  --out "$work/tiny.pt" --run-dir "$work/run" --threads 1 --no-progress
+expect_ok tiny-distill "$mbi" distill --data "$mnist" --limit 300 --model "$work/tiny.pt" --out "$work/tiny.tbl" \
+  --threads 1 --no-progress
+expect_ok tiny-eval "$mbi" eval --mode mbi --data "$mnist" --limit 50 --table "$work/tiny.tbl" --json --no-progress
+
+expect_fail missing-model "$work/none.pt" "$mbi" eval --mode teacher --model "$work/none.pt" --data "$mnist"
+python3 - "$work/tiny.pt" "$work/flipped.pt" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], 'rb').read()); b[len(b) // 2] ^= 1; open(sys.argv[2], 'wb').write(b)
+PY
+expect_fail corrupt-model "checksum" "$mbi" eval --mode teacher --model "$work/flipped.pt" --data "$mnist"
+head -c 1000 "$work/tiny.tbl" >"$work/short.tbl"
+expect_fail truncated-table "$work/short.tbl" "$mbi" eval --mode mbi --table "$work/short.tbl" --data "$mnist"
+python3 - "$work/tiny.tbl" "$work/flipped.tbl" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], 'rb').read()); b[-100] ^= 4; open(sys.argv[2], 'wb').write(b)
+PY
+expect_fail corrupt-table "$work/flipped.tbl" "$mbi" eval --mode mbi --table "$work/flipped.tbl" --data "$mnist"
+expect_fail model-as-table "$work/tiny.pt" "$mbi" eval --mode mbi --table "$work/tiny.pt" --data "$mnist"
+expect_ok float-train "$mbi" train --data "$mnist" --limit 100 --epochs 1 --hidden 16 --core-width 32 \
+  --glimpse-bits 0 --hidden-bits 0 --out "$work/float.pt" --run-dir "$work/run-float" --threads 1 --no-progress
+expect_fail float-teacher-distill "quantised teacher" "$mbi" distill --data "$mnist" --limit 100 --model "$work/float.pt" \
+  --out "$work/never.tbl" --threads 1 --no-progress
+# another teacher: same architecture, different seed
+expect_ok other-train "$mbi" train --data "$mnist" --limit 300 --epochs 1 --hidden 16 --core-width 32 --seed 7 \
+  --out "$work/other.pt" --run-dir "$work/run-other" --threads 1 --no-progress
+expect_fail another-teacher "built for another teacher" "$mbi" eval --mode mixed --threshold 5 --table "$work/tiny.tbl" \
+  --model "$work/other.pt" --data "$mnist" --limit 20
+expect_fail resume-other-config "another model configuration" "$mbi" train --data "$mnist" --limit 300 --epochs 2 \
+  --hidden 24 --out "$work/tiny2.pt" --run-dir "$work/run" --threads 1 --no-progress
+[ ! -e "$work/never.tbl" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: never.tbl written"; }
+ls "$work" | grep -q '\.tmp\.' && { failed=$((failed + 1)); echo "FAIL: temp files left behind"; } || passed=$((passed + 1))
+
+echo "bad-input checks: $passed passed, $failed failed"
+[ $failed -eq 0 ]

@@ -1,0 +1,160 @@
+// Distillation and lookup inference against the teacher itself: on the images a table was
+// distilled from, exhaustive lookups must retrace the teacher exactly (every key is in the
+// table at distance 0, and a key determines its value), so lookups reproduce the teacher's
+// predictions. A randomly initialised teacher is as good a reference as a trained one.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "mbi/atomic_file.hpp"
+#include "mbi/error.hpp"
+#include "mbi/lookup_engine.hpp"
+#include "mbi/ram_keys.hpp"
+#include "mbi/train/distill.hpp"
+#include "mbi/train/trainer.hpp"
+
+namespace mbi {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Fixture {
+  data::ImageSet images;
+  train::RamModel model{nullptr};
+};
+
+Fixture make_fixture(int glimpse_bits = 2, int hidden_bits = 1) {
+  const fs::path mnist = fs::path(MBI_SHARED_DATA) / "mnist";
+  Fixture f;
+  const data::ImageSet test = data::load_split(mnist, "test");
+  std::vector<std::size_t> first(300);
+  for (std::size_t i = 0; i < first.size(); ++i) first[i] = i;
+  f.images = test.subset(first);
+  f.images.classes = test.classes;
+  RamConfig c;
+  train::fit_input_statistics(c, f.images);
+  c.glimpse_bits = glimpse_bits;
+  c.hidden_bits = hidden_bits;
+  c.hidden = 32;
+  c.core_width = 64;
+  torch::manual_seed(9);
+  f.model = train::RamModel(c);
+  return f;
+}
+
+TableData distill_table(Fixture& f, const train::DistillOptions& o = {}) {
+  train::DistillOptions opts = o;
+  opts.progress = false;
+  TableData t = train::distill(f.model, f.images, opts);
+  t.segment_weights = eq1_segment_weights(f.model->config(), 30, 16, 10);
+  t.metadata_json = "{}";
+  return t;
+}
+
+class LookupTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(fs::path(MBI_SHARED_DATA) / "mnist")) GTEST_SKIP() << "no MNIST";
+    torch::set_num_threads(1);
+    dir_ = fs::temp_directory_path() /
+           (std::string("mbi_lookup_") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(LookupTest, ExhaustiveLookupsRetraceTheTeacherExactly) {
+  Fixture f = make_fixture();
+  TableData t = distill_table(f);
+  t.build_tree();
+  write_table(dir_ / "t.tbl", t);
+  const MappedTable table(dir_ / "t.tbl");
+  const auto teacher = train::predict(f.model, f.images);
+  LookupEngine engine(table, f.model->config());
+  LookupOptions exhaustive;
+  exhaustive.exhaustive = true;
+  for (std::size_t i = 0; i < f.images.count(); ++i) {
+    const LookupResult r = engine.infer(f.images.image(i), exhaustive);
+    ASSERT_TRUE(r.completed);
+    EXPECT_EQ(r.max_distance, 0U) << "image " << i;
+    EXPECT_EQ(r.prediction, teacher[i]) << "image " << i;
+  }
+}
+
+TEST_F(LookupTest, TreeWithEveryLeafProbedEqualsExhaustive) {
+  Fixture f = make_fixture();
+  TableData t = distill_table(f);
+  KMeansTreeParams p;
+  p.max_leaf_size = 8;
+  t.build_tree(p);
+  write_table(dir_ / "t.tbl", t);
+  const MappedTable table(dir_ / "t.tbl");
+  LookupEngine engine(table, f.model->config());
+  LookupOptions all_leaves;
+  all_leaves.probes = static_cast<std::uint32_t>(table.rows());
+  LookupOptions exhaustive;
+  exhaustive.exhaustive = true;
+  // Queries far from the table: other images than the distilled ones.
+  const data::ImageSet others = data::load_split(fs::path(MBI_SHARED_DATA) / "mnist", "test");
+  for (std::size_t i = 5000; i < 5100; ++i) {
+    const LookupResult a = engine.infer(others.image(i), all_leaves);
+    const LookupResult b = engine.infer(others.image(i), exhaustive);
+    ASSERT_EQ(a.steps.size(), b.steps.size());
+    for (std::size_t s = 0; s < a.steps.size(); ++s) EXPECT_EQ(a.steps[s].distance, b.steps[s].distance);
+    EXPECT_EQ(a.prediction, b.prediction);
+  }
+}
+
+TEST_F(LookupTest, DistillationIsDeterministicAndDeduplicates) {
+  Fixture f = make_fixture();
+  train::DistillOptions o;
+  o.fraction = 0.5;
+  o.seed = 4;
+  TableData a = distill_table(f, o);
+  TableData b = distill_table(f, o);
+  a.build_tree();
+  b.build_tree();
+  write_table(dir_ / "a.tbl", a);
+  write_table(dir_ / "b.tbl", b);
+  EXPECT_EQ(read_file(dir_ / "a.tbl"), read_file(dir_ / "b.tbl"));
+  // 300 images x 5 steps = 1500 rows recorded; half kept, then identical keys merged.
+  train::DistillStats stats;
+  o.progress = false;
+  train::distill(f.model, f.images, o, &stats);
+  EXPECT_EQ(stats.rows_recorded, 1500U);
+  EXPECT_EQ(stats.rows_sampled, 750U);
+  EXPECT_LE(stats.rows_kept, stats.rows_sampled);
+  // Every step-0 key shares h = 0 and the start location, so some glimpses repeat.
+  EXPECT_GT(stats.rows_kept, 0U);
+}
+
+TEST_F(LookupTest, EngineRefusesATableOfAnotherConfiguration) {
+  Fixture f = make_fixture();
+  TableData t = distill_table(f);
+  write_table(dir_ / "t.tbl", t);
+  const MappedTable table(dir_ / "t.tbl");
+  RamConfig other = f.model->config();
+  other.hidden = 48;
+  EXPECT_THROW(LookupEngine(table, other), Error);
+}
+
+TEST_F(LookupTest, FloatTeacherCannotBeDistilled) {
+  Fixture f = make_fixture(0, 0);
+  EXPECT_THROW(distill_table(f), Error);
+}
+
+TEST(Eq1Weights, NormaliserAndScaling) {
+  RamConfig c;
+  const auto w = eq1_segment_weights(c, 30, 15, 10);
+  ASSERT_EQ(w.size(), 6U);  // 3 glimpse scales, hidden, loc x, loc y
+  EXPECT_EQ(w[0], 1000U);
+  EXPECT_EQ(w[3], 500U);
+  EXPECT_EQ(w[4], 333U);
+  EXPECT_DOUBLE_EQ(eq1_normalizer(c, w), 1833.0);
+  EXPECT_EQ(eq1_segment_weights(c, 1, 1, 1), std::vector<std::uint32_t>(6, 1));
+}
+
+}  // namespace
+}  // namespace mbi
