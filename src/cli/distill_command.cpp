@@ -24,6 +24,7 @@ struct DistillArgs {
   std::vector<double> weights = {1, 1, 1};
   KMeansTreeParams tree;
   bool no_tree = false;
+  train::DaggerOptions dagger;
   bool global_tree = false;
   bool no_dedup = false;
   int threads = 0;
@@ -50,6 +51,15 @@ void run(DistillArgs& a) {
   TableData table = train::distill(loaded.model, images, a.distill, &stats);
   const double distill_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   table.segment_weights = eq1_segment_weights(c, a.weights[0], a.weights[1], a.weights[2]);
+  train::DaggerStats dagger_stats;
+  if (a.dagger.rounds > 0) {
+    a.dagger.tree = a.tree;
+    a.dagger.seed = a.distill.seed;
+    if (a.distill.augment_shift > 0) a.dagger.augment_shift = a.distill.augment_shift;
+    a.dagger.progress = !a.no_progress;
+    train::add_lookup_path_rows(loaded.model, images, table, a.dagger, &dagger_stats);
+    stats.rows_kept = table.rows();
+  }
   nlohmann::json meta = {
       {"format", "mbi-ram-table"},
       {"teacher", {{"file", a.model.filename().string()}, {"checksum", loaded.checksum}, {"config", config_to_json(c)}}},
@@ -63,6 +73,9 @@ void run(DistillArgs& a) {
         {"seed", a.distill.seed},
         {"rows_recorded", stats.rows_recorded},
         {"rows_sampled", stats.rows_sampled},
+        {"augment_shift", a.distill.augment_shift},
+        {"dagger_rounds", a.dagger.rounds},
+        {"dagger_rows_added", dagger_stats.rows_added},
         {"rows", stats.rows_kept}}},
       {"weights", {{"space", "eq1"}, {"a", a.weights[0]}, {"b", a.weights[1]}, {"c", a.weights[2]}}},
       {"tree", nullptr}};
@@ -112,6 +125,14 @@ void register_distill(CLI::App& app) {
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
   cmd->add_flag("--no-dedup", a->no_dedup, "keep rows with identical keys");
+  cmd->add_option("--augment-shift", a->distill.augment_shift,
+                  "pixels: repeats and DAgger rounds run on images shifted by up to this much")
+      ->check(CLI::Range(0, 8))
+      ->capture_default_str();
+  cmd->add_option("--dagger-rounds", a->dagger.rounds,
+                  "rounds of adding the teacher's values for the keys lookup inference meets on the same images")
+      ->check(CLI::Range(0, 16))
+      ->capture_default_str();
   cmd->add_option("--seed", a->distill.seed, "seed for sampling, random starts and the tree")->capture_default_str();
   cmd->add_option("--weights", a->weights, "eq. 1 weights a,b,c (glimpse, hidden, location)")
       ->delimiter(',')

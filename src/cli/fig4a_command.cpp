@@ -151,9 +151,10 @@ void plot(const fs::path& stem, const fs::path& csv, const Fig4aArgs& a) {
       "title 'published, unweighted', "
       "'' every ::1 using ($1*100):4 with linespoints dt 2 lw 2 pt 4 lc rgb '#6baed6' title 'published, BO', "
       "'' every ::1 using ($1*100):6 with linespoints lw 2 pt 7 lc rgb '#333333' title 'ours, unweighted'";
+  const char* colours[] = {"#d95f02", "#1b9e77", "#7570b3", "#e7298a"};  // one per space, all readable
   for (std::size_t k = 0; k < a.spaces.size(); ++k)
     script += ", '' every ::1 using ($1*100):" + std::to_string(8 + 4 * k) + " with linespoints lw 2 pt " +
-              std::to_string(5 + 2 * k) + " title 'ours, BO (" + a.spaces[k] + ")'";
+              std::to_string(5 + 2 * k) + " lc rgb '" + colours[k % 4] + "' title 'ours, BO (" + a.spaces[k] + ")'";
   render_plot(stem, script + "\n");
 }
 

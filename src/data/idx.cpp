@@ -144,6 +144,25 @@ ImageSet load_split(const std::filesystem::path& dir, const std::string& split) 
   return set;
 }
 
+ImageSet shifted_copy(const ImageSet& set, int max_shift, std::uint64_t seed) {
+  ImageSet out = set;
+  std::mt19937_64 rng(seed);
+  const auto span = static_cast<std::uint64_t>(2 * max_shift + 1);
+  for (std::size_t i = 0; i < set.count(); ++i) {
+    const int dx = static_cast<int>(rng() % span) - max_shift;
+    const int dy = static_cast<int>(rng() % span) - max_shift;
+    const std::uint8_t* src = set.image(i);
+    std::uint8_t* dst = out.pixels.data() + i * static_cast<std::size_t>(set.rows) * set.cols;
+    for (int r = 0; r < set.rows; ++r)
+      for (int c = 0; c < set.cols; ++c) {
+        const int sr = r - dy;
+        const int sc = c - dx;
+        dst[r * set.cols + c] = sr >= 0 && sr < set.rows && sc >= 0 && sc < set.cols ? src[sr * set.cols + sc] : 0;
+      }
+  }
+  return out;
+}
+
 TrainValSplit split_train_validation(std::size_t n, double fraction, std::uint64_t seed) {
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), std::size_t{0});

@@ -64,11 +64,15 @@ TableData distill(RamModel& model, const data::ImageSet& images, const DistillOp
   torch::manual_seed(o.seed);
   std::size_t done = 0;
   for (int repeat = 0; repeat < o.repeats; ++repeat) {
+    const bool shifted = repeat > 0 && o.augment_shift > 0;
+    const data::ImageSet copy =
+        shifted ? data::shifted_copy(images, o.augment_shift, o.seed + static_cast<std::uint64_t>(repeat)) : data::ImageSet{};
+    const data::ImageSet& source = shifted ? copy : images;
     for (std::size_t begin = 0; begin < all.size(); begin += static_cast<std::size_t>(o.batch)) {
       const std::size_t end = std::min(all.size(), begin + static_cast<std::size_t>(o.batch));
-      const Batch batch = make_batch(images, all, begin, end, c);
+      const Batch batch = make_batch(source, all, begin, end, c);
       RolloutOptions ro;
-      if (repeat > 0) ro.start = torch::rand({static_cast<std::int64_t>(end - begin), 2}) * 2.0 - 1.0;
+      if (repeat > 0 && !shifted) ro.start = torch::rand({static_cast<std::int64_t>(end - begin), 2}) * 2.0 - 1.0;
       ro.record = [&](const StepRecord& r) { append(r, c, table.key_layout, table.value_layout, rec); };
       rollout(model, batch, ro);
       bar.update(++done);

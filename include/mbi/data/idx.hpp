@@ -31,6 +31,10 @@ std::vector<std::uint8_t> read_idx_labels(const std::filesystem::path& path);
 // (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-...).
 ImageSet load_split(const std::filesystem::path& dir, const std::string& split);
 
+// A copy of `set` with every image translated by a seeded random shift of up to
+// `max_shift` pixels per axis (zero fill): new images with the same labels.
+ImageSet shifted_copy(const ImageSet& set, int max_shift, std::uint64_t seed);
+
 // Seeded split of [0, n) into (train, validation) index lists; validation gets
 // round(n * fraction) images. Same seed, same split.
 struct TrainValSplit {

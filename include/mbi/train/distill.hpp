@@ -16,7 +16,9 @@ namespace mbi::train {
 struct DistillOptions {
   double fraction = 1.0;     // share of the recorded rows kept (seeded uniform sample)
   std::size_t max_rows = 0;  // cap on the rows kept after sampling (0 = none)
-  int repeats = 1;           // passes over the images; passes after the first start at random locations
+  int repeats = 1;           // passes over the images; later passes use shifted copies (augment_shift > 0)
+                             // or else random start locations
+  int augment_shift = 0;     // pixels; shifted copies cover states the original images miss
   bool dedup = true;
   std::uint64_t seed = 1;
   int batch = 256;
@@ -33,5 +35,32 @@ struct DistillStats {
 // Rows of the table (no weights, metadata or tree yet: the caller adds them).
 TableData distill(RamModel& model, const data::ImageSet& images, const DistillOptions& options,
                   DistillStats* stats = nullptr);
+
+}  // namespace mbi::train
+
+namespace mbi::train {
+
+// Rows for the keys lookup inference itself meets (DAgger-style). Lookups drift off the
+// teacher's own trajectories after an imperfect match, into states the first table does
+// not cover; since the teacher sees only quantised inputs, its value for any such key is
+// exact and can be stored. Each round runs lookup inference over `images` with `table`'s
+// weights and tree (rebuilt per step with `tree` params), asks the teacher for the value
+// of every query that was not matched exactly, and adds those rows.
+struct DaggerOptions {
+  int rounds = 0;
+  std::uint32_t max_comparisons = 400;  // tree search budget during the rounds
+  int augment_shift = 2;  // rounds run on shifted copies: on the distilled images themselves
+                          // lookups retrace the teacher exactly and meet nothing new
+  std::uint64_t seed = 1;
+  KMeansTreeParams tree;
+  bool progress = true;
+};
+
+struct DaggerStats {
+  std::vector<std::size_t> rows_added;  // per round
+};
+
+void add_lookup_path_rows(RamModel& model, const data::ImageSet& images, TableData& table,
+                          const DaggerOptions& options, DaggerStats* stats = nullptr);
 
 }  // namespace mbi::train

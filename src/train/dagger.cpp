@@ -1,0 +1,128 @@
+#include <filesystem>
+#include <string_view>
+#include <unistd.h>
+#include <unordered_set>
+
+#include "mbi/error.hpp"
+#include "mbi/lookup_engine.hpp"
+#include "mbi/progress.hpp"
+#include "mbi/quantize.hpp"
+#include "mbi/ram_keys.hpp"
+#include "mbi/train/distill.hpp"
+#include "mbi/train/rollout.hpp"
+
+namespace mbi::train {
+namespace {
+
+// The teacher's step from keys given as plain values (segment order) met at glimpse step
+// `steps[k]`: h_t, the next location and the prediction, appended to `table` as rows.
+void append_teacher_values(RamModel& model, const std::vector<std::uint8_t>& values,
+                           const std::vector<std::uint8_t>& steps, TableData& table) {
+  const RamConfig& c = model->config();
+  const KeyLayout& keys = table.key_layout;
+  const std::size_t width = keys.total_values();
+  const std::size_t n = values.size() / width;
+  const auto n_phi = static_cast<std::int64_t>(c.phi_size());
+  const auto n_h = static_cast<std::int64_t>(c.hidden);
+  torch::NoGradGuard no_grad;
+  model->eval();
+  const double h_steps = c.hidden_levels() - 1;
+  std::vector<std::uint64_t> word(keys.words());
+  std::vector<std::uint64_t> value_word(table.value_layout.words());
+  constexpr std::size_t kBatch = 4096;
+  for (std::size_t begin = 0; begin < n; begin += kBatch) {
+    const std::size_t end = std::min(n, begin + kBatch);
+    const auto b = static_cast<std::int64_t>(end - begin);
+    torch::Tensor phi = torch::empty({b, n_phi});
+    torch::Tensor loc = torch::empty({b, 2});
+    torch::Tensor h_prev = torch::empty({b, n_h});
+    for (std::int64_t i = 0; i < b; ++i) {
+      const std::uint8_t* v = &values[(begin + static_cast<std::size_t>(i)) * width];
+      for (std::int64_t k = 0; k < n_phi; ++k)
+        phi[i][k] = dequantize_level(v[k], c.phi_lo, c.phi_hi, c.phi_levels());
+      for (std::int64_t k = 0; k < n_h; ++k) h_prev[i][k] = static_cast<float>(v[n_phi + k] / h_steps);
+      loc[i][0] = pixel_to_location(v[n_phi + n_h], c.image_cols);
+      loc[i][1] = pixel_to_location(v[n_phi + n_h + 1], c.image_rows);
+    }
+    const torch::Tensor h = model->core_step(phi, loc, h_prev);
+    const torch::Tensor mean = model->location_mean(h).contiguous();
+    const torch::Tensor pred = model->classify(h).argmax(1).to(torch::kUInt8).contiguous();
+    const torch::Tensor h_levels = torch::round(h.clamp(0.0, 1.0) * h_steps).to(torch::kUInt8).contiguous();
+    const float* m = mean.data_ptr<float>();
+    for (std::int64_t i = 0; i < b; ++i) {
+      const std::uint8_t* v = &values[(begin + static_cast<std::size_t>(i)) * width];
+      keys.encode({v, width}, word);
+      table.keys.insert(table.keys.end(), word.begin(), word.end());
+      table.value_layout.encode({h_levels.data_ptr<std::uint8_t>() + i * n_h, static_cast<std::size_t>(n_h)},
+                                value_word);
+      table.next_hidden.insert(table.next_hidden.end(), value_word.begin(), value_word.end());
+      table.next_location.push_back(static_cast<std::uint8_t>(location_to_pixel(m[2 * i], c.image_cols)));
+      table.next_location.push_back(static_cast<std::uint8_t>(location_to_pixel(m[2 * i + 1], c.image_rows)));
+      table.step.push_back(steps[begin + static_cast<std::size_t>(i)]);
+      table.prediction.push_back(pred.data_ptr<std::uint8_t>()[i]);
+    }
+  }
+}
+
+}  // namespace
+
+void add_lookup_path_rows(RamModel& model, const data::ImageSet& images, TableData& table, const DaggerOptions& o,
+                          DaggerStats* stats) {
+  const RamConfig& c = model->config();
+  const std::size_t width = table.key_layout.total_values();
+  const std::size_t words = table.key_layout.words();
+  const auto tmp = std::filesystem::temp_directory_path() / ("mbi-dagger-" + std::to_string(::getpid()) + ".tbl");
+  for (int round = 0; round < o.rounds; ++round) {
+    const data::ImageSet shifted =
+        data::shifted_copy(images, o.augment_shift, o.seed * 7919 + static_cast<std::uint64_t>(round));
+    table.build_tree(o.tree, /*per_step=*/true);
+    write_table(tmp, table);
+    std::vector<std::uint8_t> values;  // queries not matched exactly, with their step
+    std::vector<std::uint8_t> steps;
+    {
+      const MappedTable mapped(tmp);
+      LookupEngine engine(mapped, c);
+      LookupOptions lo;
+      lo.max_comparisons = o.max_comparisons;
+      std::vector<std::uint8_t> query_values;
+      lo.nearest = [&](std::span<const std::uint64_t> q, std::span<const std::uint8_t> v, int step) {
+        TreeSearchOptions ts;
+        ts.max_comparisons = o.max_comparisons;
+        const SearchResult r = mapped.nearest_at_step(q, step, ts);
+        if (r.distance > 0) {
+          values.insert(values.end(), v.begin(), v.end());
+          steps.push_back(static_cast<std::uint8_t>(step));
+        }
+        return r;
+      };
+      ProgressBar bar("dagger round " + std::to_string(round + 1), shifted.count(), o.progress);
+      for (std::size_t i = 0; i < shifted.count(); ++i) {
+        engine.infer(shifted.image(i), lo);
+        if (i % 512 == 0 || i + 1 == shifted.count()) bar.update(i + 1);
+      }
+      bar.finish();
+    }
+    // Identical queries (and keys already stored) are kept once.
+    std::unordered_set<std::string_view> seen;
+    const auto* stored = reinterpret_cast<const char*>(table.keys.data());
+    for (std::size_t r = 0; r < table.rows(); ++r) seen.emplace(stored + r * words * 8, words * 8);
+    std::vector<std::uint8_t> fresh;
+    std::vector<std::uint8_t> fresh_steps;
+    std::vector<std::uint64_t> packed(values.size() / width * words);
+    for (std::size_t k = 0; k < values.size() / width; ++k) {
+      std::span<std::uint64_t> key(&packed[k * words], words);
+      table.key_layout.encode({&values[k * width], width}, key);
+      if (!seen.emplace(reinterpret_cast<const char*>(key.data()), words * 8).second) continue;
+      fresh.insert(fresh.end(), values.begin() + static_cast<std::ptrdiff_t>(k * width),
+                   values.begin() + static_cast<std::ptrdiff_t>((k + 1) * width));
+      fresh_steps.push_back(steps[k]);
+    }
+    const std::size_t before = table.rows();
+    table.tree.reset();
+    append_teacher_values(model, fresh, fresh_steps, table);
+    if (stats != nullptr) stats->rows_added.push_back(table.rows() - before);
+  }
+  std::filesystem::remove(tmp);
+}
+
+}  // namespace mbi::train
