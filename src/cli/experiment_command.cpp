@@ -72,16 +72,20 @@ double percentile(std::vector<double> v, double p) {
 // ---------------------------------------------------------------- Fig. 4(c)
 struct TreeArgs : Common {
   std::vector<std::uint32_t> probes = {1, 2, 4, 8, 16};
+  std::vector<std::uint32_t> max_comparisons;  // one per probes entry when given (0 = leaf count)
 };
 
 void run_tree(TreeArgs& a) {
   const MappedTable table(a.table);
   const TableInfo info = read_table_info(table);
   if (table.tree() == nullptr) throw Error(a.table.string() + ": has no search tree");
+  if (!a.max_comparisons.empty() && a.max_comparisons.size() != a.probes.size())
+    throw Error("--max-comparisons: give one budget per --probes entry");
   const data::ImageSet set = a.data.load(a.split);
   // Queries follow true lookup trajectories (exhaustive search), as inference meets them.
   LookupEngine engine(table, info.config);
   std::vector<std::vector<std::uint64_t>> queries;
+  std::vector<int> query_step;
   std::vector<std::uint32_t> exact;
   const auto value_layout = ram_value_layout(info.config);
   std::vector<std::uint8_t> hidden(static_cast<std::size_t>(info.config.hidden));
@@ -96,6 +100,7 @@ void run_tree(TreeArgs& a) {
       engine.make_query(x, y, hidden.data(), q);
       const auto best = exhaustive_nearest(q, table.keys(), table.word_weights());
       queries.push_back(q);
+      query_step.push_back(t);
       exact.push_back(best.distance);
       value_layout.decode(table.next_hidden(best.index), hidden);
       x = table.next_location()[2 * best.index];
@@ -111,12 +116,17 @@ void run_tree(TreeArgs& a) {
   nlohmann::json summary = {{"table", a.table.string()}, {"queries", queries.size()}, {"rows", table.rows()},
                             {"split", a.split}, {"eq1_normalizer", norm}};
   nlohmann::json per_probe = nlohmann::json::array();
-  for (const std::uint32_t p : a.probes) {
+  for (std::size_t pi = 0; pi < a.probes.size(); ++pi) {
+    const std::uint32_t p = a.probes[pi];
+    const std::uint32_t budget = a.max_comparisons.empty() ? 0 : a.max_comparisons[pi];
     std::vector<double> gaps;
     std::vector<double> comps;
     std::size_t hits = 0;
     for (std::size_t k = 0; k < queries.size(); ++k) {
-      const auto r = table.tree()->search(queries[k], table.keys(), table.word_weights(), p);
+      TreeSearchOptions ts;
+      ts.probes = p;
+      ts.max_comparisons = budget;
+      const auto r = table.nearest_at_step(queries[k], query_step[k], ts);
       // Relative gap as in Fig. 4(c): distances normalised to one (eq. 1 divided by its
       // largest possible value is a constant factor, so the ratio to the exact best is used).
       const double gap = exact[k] == 0 ? (r.distance == 0 ? 0.0 : 1.0)
@@ -128,6 +138,7 @@ void run_tree(TreeArgs& a) {
            << r.comparisons << ',' << r.depth << '\n';
     }
     per_probe.push_back({{"probes", p},
+                         {"max_comparisons", budget},
                          {"median_comparisons_per_step", percentile(comps, 50)},
                          {"mean_comparisons_per_step", std::accumulate(comps.begin(), comps.end(), 0.0) /
                                                             static_cast<double>(comps.size())},
@@ -287,6 +298,8 @@ void register_experiment(CLI::App& app) {
   tree->split = "val";
   t->add_option("--table", tree->table, "table file")->required();
   t->add_option("--probes", tree->probes, "probe counts to compare")->delimiter(',')->capture_default_str();
+  t->add_option("--max-comparisons", tree->max_comparisons,
+                "comparison budgets, one per --probes entry (0 = scan that many leaves)")->delimiter(',');
   t->callback([tree] { run_tree(*tree); });
 
   auto mixed = std::make_shared<MixedArgs>();

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Every measured figure of docs/results.md, one command each, in the order they depend
+# on each other. Run from the repository root after `bash scripts/setup.sh` and a build
+# (`cmake --preset default && cmake --build --preset default`). Outputs go to results/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=build/mbi
+Q=models/mnist-ram-quant.pt
+R=results/final
+mkdir -p $R
+run() { echo "+ $*" >&2; "$@"; }
+
+# Teachers (issue 2)
+run $B eval --mode teacher --model $Q --split test --json
+run $B eval --mode teacher --model models/mnist-ram-float.pt --split test --json
+
+# Tables (issue 3): plain distillation, then DAgger rounds on shifted training images
+run $B distill --model $Q --out $R/mnist-unweighted.tbl --json --no-progress
+run $B distill --model $Q --out $R/mnist-dagger3.tbl --dagger-rounds 3 --augment-shift 2 --weights 30,16,10 \
+  --threads 1 --json --no-progress
+# Weights by BO on the validation split, with random and grid peers at equal budget (issue 4)
+run $B tune --table $R/mnist-dagger3.tbl --out $R/mnist-bo.tbl --budget 10 --method all \
+  --csv $R/tune-trials.csv --json --no-progress --threads 2
+# A table within the published 6.21 MB
+run $B distill --model $Q --out $R/mnist-small.tbl --fraction 0.36 \
+  --weights 30,16,10 --threads 1 --json --no-progress
+run $B tune --table $R/mnist-small.tbl --budget 10 --json --no-progress --threads 2
+
+# Lookup accuracy on the test split
+run $B eval --mode mbi --table $R/mnist-unweighted.tbl --search exhaustive --split test --threads 2 --json --no-progress
+run $B eval --mode mbi --table $R/mnist-bo.tbl --split test --threads 1 --json --no-progress
+run $B eval --mode mbi --table $R/mnist-bo.tbl --split test --threads 1 --max-comparisons 800 --json --no-progress
+run $B eval --mode mbi --table $R/mnist-small.tbl --split test --threads 1 --json --no-progress
+
+# Figures
+run $B experiment tree --table $R/mnist-bo.tbl --split val --limit 2000 --probes 1,1,1,1 \
+  --max-comparisons 0,100,400,800 --out results/fig4c --json                                  # Fig. 4(c)
+run $B experiment mixed --table $R/mnist-bo.tbl --model $Q --out results/fig5 --threads 1 --json  # Fig. 5
+run $B experiment fig4a --model $Q --spaces eq1,scales --threads 1 --out results/fig4a --json  # Fig. 4(a)
+run $B experiment speed --model $Q --table $R/mnist-bo.tbl --threads 1 --out results/speed --json
+
+# Hardware (issue 5)
+run $B hw variability --out results/hw --json                                                  # Fig. 6(b)
+run $B hw energy --table $R/mnist-bo.tbl --out results/hw --json                               # Fig. 6(c), Table I
+run $B hw array --out results/hw --json
+run $B hw accuracy --table $R/mnist-bo.tbl --split test --limit 2000 --coding both --threads 2 --out results/hw-accuracy --json
+run $B hw noise --table $R/mnist-bo.tbl --split test --limit 2000 --threads 2 --out results/hw-noise --json
