@@ -2,7 +2,7 @@
 # The main job, end to end, on the default data (../shared/data/mnist) and settings:
 #   1. install dependencies and build
 #   2. evaluate the shipped teachers
-#   3. distill the quantised teacher into a lookup table
+#   3. distill the quantised teacher into a lookup table (with DAgger rounds)
 #   4. tune the distance weights with Bayesian optimisation on the validation split
 #   5. evaluate lookup-only and mixed inference on the test split
 #   6. estimate the in-memory hardware energy for that table
@@ -23,10 +23,12 @@ $mbi eval --mode teacher --model models/mnist-ram-quant.pt --data "$DATA" --spli
 $mbi eval --mode teacher --model models/mnist-ram-float.pt --data "$DATA" --split test --json | tee "$OUT/teacher-float.json"
 
 step "distill the quantised teacher into a table"
-$mbi distill --model models/mnist-ram-quant.pt --data "$DATA" --out "$OUT/mnist.tbl" --json | tee "$OUT/distill.json"
+# Three DAgger rounds on shifted training images add the keys lookups drift into.
+$mbi distill --model models/mnist-ram-quant.pt --data "$DATA" --out "$OUT/mnist.tbl" --dagger-rounds 3 \
+  --augment-shift 2 --weights 30,16,10 --json --no-progress | tee "$OUT/distill.json"
 
 step "tune the eq. 1 weights on the validation split (Bayesian optimisation)"
-$mbi tune --table "$OUT/mnist.tbl" --data "$DATA" --json | tee "$OUT/tune.json"
+$mbi tune --table "$OUT/mnist.tbl" --data "$DATA" --json --no-progress | tee "$OUT/tune.json"
 
 step "lookup-only inference on the test split"
 $mbi eval --mode mbi --table "$OUT/mnist.tbl" --data "$DATA" --split test --json --no-progress | tee "$OUT/mbi.json"

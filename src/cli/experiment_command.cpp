@@ -167,6 +167,7 @@ void run_tree(TreeArgs& a) {
 struct MixedArgs : Common {
   std::string search = "tree";
   std::uint32_t probes = 1;
+  std::uint32_t max_comparisons = 400;  // as mbi eval
   double step = 0.25;
 };
 
@@ -180,6 +181,7 @@ void run_mixed(MixedArgs& a) {
   LookupOptions options;
   options.exhaustive = a.search == "exhaustive";
   options.probes = a.probes;
+  options.max_comparisons = a.max_comparisons;
   const LookupRun run = run_lookups(table, info.config, set, options, a.threads, !a.json);
   const auto teacher_pred = train::predict(teacher.model, set);
   const double norm = eq1_normalizer(info.config, {table.segment_weights().begin(), table.segment_weights().end()});
@@ -224,6 +226,7 @@ void run_mixed(MixedArgs& a) {
              {"at_threshold_5", at5},
              {"search", a.search},
              {"probes", a.probes},
+             {"max_comparisons", a.max_comparisons},
              {"images", set.count()}});
 }
 
@@ -308,7 +311,9 @@ void register_experiment(CLI::App& app) {
   m->add_option("--table", mixed->table, "table file")->required();
   m->add_option("--model", mixed->model, "the teacher the table came from")->required();
   m->add_option("--search", mixed->search, "tree or exhaustive")->check(CLI::IsMember({"tree", "exhaustive"}))->capture_default_str();
-  m->add_option("--probes", mixed->probes, "tree leaves per step")->capture_default_str();
+  m->add_option("--probes", mixed->probes, "tree leaves per step (with --max-comparisons 0)")->capture_default_str();
+  m->add_option("--max-comparisons", mixed->max_comparisons, "tree search budget per step (0 = use --probes)")
+      ->capture_default_str();
   m->add_option("--step", mixed->step, "threshold step")->check(CLI::Range(1e-3, 100.0))->capture_default_str();
   m->callback([mixed] { run_mixed(*mixed); });
 

@@ -29,6 +29,7 @@ struct SpeedArgs {
   std::filesystem::path table;
   std::filesystem::path out = "results/speed";
   int threads = 1;
+  std::vector<std::uint32_t> budgets = {0, 400, 800};  // tree search budgets timed (0 = one leaf)
   std::size_t batch1_images = 2000;
   std::size_t exhaustive_images = 300;
   bool train_epoch = true;
@@ -68,8 +69,23 @@ void run(const SpeedArgs& a) {
     const MappedTable table(a.table);
     const TableInfo info = read_table_info(table);
     check_same_teacher(info, table, teacher.checksum, a.model);
+    LookupOptions warm;
+    run_lookups(table, info.config, small, warm, a.threads, false);  // warm up (page in the mapping)
+    nlohmann::json per_budget = nlohmann::json::array();
+    for (const std::uint32_t budget : a.budgets) {
+      LookupOptions o;
+      o.max_comparisons = budget;
+      const LookupRun r = run_lookups(table, info.config, test, o, a.threads, false);
+      const double ips = static_cast<double>(test.count()) / r.seconds;
+      per_budget.push_back({{"max_comparisons", budget},
+                            {"accuracy", r.accuracy(test)},
+                            {"images_per_second", ips},
+                            {"comparisons_per_image", static_cast<double>(r.comparisons) / static_cast<double>(test.count())},
+                            {"vs_teacher_batch1", ips / teacher_b1},
+                            {"vs_teacher_batch256", ips / teacher_b256}});
+    }
+    out["lookup_tree_by_budget"] = per_budget;
     LookupOptions tree;
-    run_lookups(table, info.config, small, tree, a.threads, false);  // warm up (page in the mapping)
     const LookupRun tree_run = run_lookups(table, info.config, test, tree, a.threads, false);
     LookupOptions exhaustive;
     exhaustive.exhaustive = true;
@@ -122,6 +138,7 @@ void register_experiment_speed(CLI::App& experiment) {
   cmd->add_option("--out", a->out, "folder for speed.json")->capture_default_str();
   cmd->add_option("--threads", a->threads, "threads for inference, teacher and lookups alike")
       ->check(CLI::Range(1, 1024))->capture_default_str();
+  cmd->add_option("--budgets", a->budgets, "tree search budgets to time (0 = one leaf)")->delimiter(',')->capture_default_str();
   cmd->add_option("--batch1-images", a->batch1_images, "images timed at batch 1")->capture_default_str();
   cmd->add_option("--exhaustive-images", a->exhaustive_images, "images timed with exhaustive search")->capture_default_str();
   cmd->add_option("--train-threads", a->train_threads, "threads for the training epoch (0 = all cores)")->capture_default_str();
