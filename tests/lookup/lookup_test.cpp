@@ -130,6 +130,45 @@ TEST_F(LookupTest, DistillationIsDeterministicAndDeduplicates) {
   EXPECT_GT(stats.rows_kept, 0U);
 }
 
+TEST_F(LookupTest, DaggerRoundsAddTeacherRowsDeterministically) {
+  Fixture f = make_fixture();
+  train::DaggerOptions o;
+  o.rounds = 1;
+  o.progress = false;
+  TableData a = distill_table(f);
+  const std::size_t before = a.rows();
+  train::DaggerStats stats;
+  train::add_lookup_path_rows(f.model, f.images, a, o, &stats);
+  ASSERT_EQ(stats.rows_added.size(), 1U);
+  // Shifted images meet keys the first table lacks; each is stored once.
+  EXPECT_GT(stats.rows_added[0], 0U);
+  EXPECT_EQ(a.rows(), before + stats.rows_added[0]);
+  EXPECT_EQ(a.keys.size(), a.rows() * a.key_layout.words());
+  EXPECT_EQ(a.next_location.size(), 2 * a.rows());
+  for (std::size_t r = before; r < a.rows(); ++r) EXPECT_LT(a.step[r], f.model->config().glimpses);
+
+  TableData b = distill_table(f);
+  train::add_lookup_path_rows(f.model, f.images, b, o);
+  a.build_tree();
+  b.build_tree();
+  write_table(dir_ / "a.tbl", a);
+  write_table(dir_ / "b.tbl", b);
+  EXPECT_EQ(read_file(dir_ / "a.tbl"), read_file(dir_ / "b.tbl"));
+
+  // The added rows hold the teacher's exact response: lookups on the distilled images
+  // still retrace the teacher with the larger table.
+  const MappedTable table(dir_ / "a.tbl");
+  const auto teacher = train::predict(f.model, f.images);
+  LookupEngine engine(table, f.model->config());
+  LookupOptions exhaustive;
+  exhaustive.exhaustive = true;
+  for (std::size_t i = 0; i < 50; ++i) {
+    const LookupResult r = engine.infer(f.images.image(i), exhaustive);
+    EXPECT_EQ(r.max_distance, 0U);
+    EXPECT_EQ(r.prediction, teacher[i]);
+  }
+}
+
 TEST_F(LookupTest, EngineRefusesATableOfAnotherConfiguration) {
   Fixture f = make_fixture();
   TableData t = distill_table(f);
