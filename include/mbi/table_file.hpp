@@ -90,6 +90,13 @@ class MappedTable {
   // True when the tree's root has one child per recorded step, each holding exactly that
   // step's rows in increasing step order (a tree built with per_step). Found on load.
   bool tree_per_step() const { return !step_node_.empty(); }
+  // The tree node under which `step`'s rows lie (0, the root, for a global tree or a step
+  // without rows): where a search for a query of that step starts.
+  std::uint32_t step_root(int step) const {
+    if (step < 0 || static_cast<std::size_t>(step) >= step_node_.size()) return 0;
+    const std::uint32_t node = step_node_[static_cast<std::size_t>(step)];
+    return node == kNoIndex ? 0 : node;
+  }
   // Nearest row to a query made at glimpse step `step`. In a per-step tree only that step's
   // subtree is searched (with `options`, whose start_node is ignored); in any other tree the
   // whole tree; without a tree every row, exhaustively. A step with no rows searches all.

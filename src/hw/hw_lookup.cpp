@@ -206,7 +206,8 @@ SearchResult HwSearcher::nearest(std::span<const std::uint8_t> query, int step) 
       }
       scan_rows(query, nodes[node].begin, nodes[node].end, node, nodes[node].begin);
     };
-    descend(0);
+    // Per-step tables: only the query's step subtree, as the digital lookup does.
+    descend(table_.step_root(step));
     for (std::uint32_t scanned = 1; scanned < options_.probes && !pending.empty(); ++scanned) {
       std::pop_heap(pending.begin(), pending.end(), std::greater<>{});
       const Pending next = pending.back();

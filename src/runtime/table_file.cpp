@@ -418,10 +418,7 @@ SearchResult MappedTable::nearest_at_step(std::span<const std::uint64_t> query, 
                                           const TreeSearchOptions& options) const {
   if (!tree_) return exhaustive_nearest(query, keys_, word_weights_);
   TreeSearchOptions o = options;
-  o.start_node = 0;
-  if (!step_node_.empty() && step >= 0 && step < static_cast<int>(step_node_.size()) &&
-      step_node_[static_cast<std::size_t>(step)] != kNoIndex)
-    o.start_node = step_node_[static_cast<std::size_t>(step)];
+  o.start_node = step_root(step);
   return tree_->search(query, keys_, word_weights_, o);
 }
 
