@@ -87,25 +87,17 @@ void run_tree(TreeArgs& a) {
   std::vector<std::vector<std::uint64_t>> queries;
   std::vector<int> query_step;
   std::vector<std::uint32_t> exact;
-  const auto value_layout = ram_value_layout(info.config);
-  std::vector<std::uint8_t> hidden(static_cast<std::size_t>(info.config.hidden));
+  LookupOptions capture;  // exhaustive search that also keeps every query it answers
+  capture.nearest = [&](std::span<const std::uint64_t> q, std::span<const std::uint8_t>, int step) {
+    const SearchResult best = exhaustive_nearest(q, table.keys(), table.word_weights());
+    queries.emplace_back(q.begin(), q.end());
+    query_step.push_back(step);
+    exact.push_back(best.distance);
+    return best;
+  };
   ProgressBar bar("queries", set.count(), !a.json);
   for (std::size_t i = 0; i < set.count(); ++i) {
-    engine.load_image(set.image(i));
-    std::fill(hidden.begin(), hidden.end(), std::uint8_t{0});
-    int x = location_to_pixel(info.config.start_x, info.config.image_cols);
-    int y = location_to_pixel(info.config.start_y, info.config.image_rows);
-    for (int t = 0; t < info.config.glimpses; ++t) {
-      std::vector<std::uint64_t> q;
-      engine.make_query(x, y, hidden.data(), q);
-      const auto best = exhaustive_nearest(q, table.keys(), table.word_weights());
-      queries.push_back(q);
-      query_step.push_back(t);
-      exact.push_back(best.distance);
-      value_layout.decode(table.next_hidden(best.index), hidden);
-      x = table.next_location()[2 * best.index];
-      y = table.next_location()[2 * best.index + 1];
-    }
+    engine.infer(set.image(i), capture);
     bar.update(i + 1);
   }
   bar.finish();

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "hw_guarded.hpp"
 #include "mbi/error.hpp"
 #include "mbi/hw/experiments.hpp"
 #include "mbi/hw/hw_config.hpp"
@@ -235,16 +236,6 @@ void run_energy(const EnergyArgs& a) {
   for (const auto& [name, text] : out.texts)
     if (name == "table1.md") lines.push_back(text);
   finish(a.common, out, written, lines);
-}
-
-// Runs `body`, turning a nlohmann exception (a bug, not a user error) into mbi::Error.
-template <class F>
-void guarded(F&& body) {
-  try {
-    body();
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(std::string("hw: ") + e.what());
-  }
 }
 
 }  // namespace

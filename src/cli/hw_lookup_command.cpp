@@ -8,6 +8,7 @@
 //             component's Manhattan distance) and a stored-key model for emerging memories
 //             (bit flips, conductance fluctuation), each with read mitigations
 #include "hw_lookup_command.hpp"
+#include "hw_guarded.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -460,15 +461,6 @@ void run_noise(const NoiseArgs& a) {
   }
   runs.write(a.common.out / "noise_runs.csv");
   print(a.common, summary, lines);
-}
-
-template <class F>
-void guarded(F&& body) {
-  try {
-    body();
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(std::string("hw: ") + e.what());
-  }
 }
 
 }  // namespace
