@@ -5,6 +5,8 @@
 // Reference behaviour: patch k has side patch*scale^k, is centred on the pixel location
 // (start = centre - side/2), reads zero outside the image, and is average-pooled by
 // scale^k down to patch x patch. Output order: patch k, row, column.
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -36,7 +38,19 @@ class IntegralImage {
   }
   void assign(std::span<const std::uint8_t> pixels, int rows, int cols, float mean, float std);
   // Sum of normalised pixels in rows [r0, r1) x cols [c0, c1), clipped to the image.
-  double box_sum(int r0, int c0, int r1, int c1) const;
+  // Inline: a lookup takes dozens of these per glimpse.
+  double box_sum(int r0, int c0, int r1, int c1) const {
+    r0 = std::clamp(r0, 0, rows_);
+    r1 = std::clamp(r1, 0, rows_);
+    c0 = std::clamp(c0, 0, cols_);
+    c1 = std::clamp(c1, 0, cols_);
+    if (r0 >= r1 || c0 >= c1) return 0.0;
+    const std::size_t stride = static_cast<std::size_t>(cols_) + 1;
+    const std::uint64_t raw =
+        sums_[r1 * stride + c1] - sums_[r0 * stride + c1] - sums_[r1 * stride + c0] + sums_[r0 * stride + c0];
+    const double inside = static_cast<double>(r1 - r0) * (c1 - c0);
+    return scale_ * static_cast<double>(raw) - shift_ * inside;
+  }
 
  private:
   int rows_ = 0;

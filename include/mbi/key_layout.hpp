@@ -37,6 +37,9 @@ class KeyLayout {
   // Packs `values` (all segments' values concatenated in segment order, total_values()
   // of them) into `out` (words() words). Values out of range are clamped.
   void encode(std::span<const std::uint8_t> values, std::span<std::uint64_t> out) const;
+  // Packs one segment's values (segments()[segment].values of them) into its words of `key`
+  // (a words()-word key), leaving the other segments' words alone.
+  void encode_segment(std::size_t segment, const std::uint8_t* values, std::uint64_t* key) const;
   // Inverse of encode.
   void decode(std::span<const std::uint64_t> key, std::span<std::uint8_t> values) const;
 

@@ -82,6 +82,15 @@ class KMeansTree {
   SearchResult search(std::span<const std::uint64_t> query, std::span<const std::uint64_t> keys,
                       std::span<const std::uint32_t> word_weights, const TreeSearchOptions& options) const;
 
+  // The same search for `results.size()` queries (back to back in `queries`), each result
+  // equal to what search() returns for that query alone. The searches take turns, one tree
+  // node each, and each turn prefetches the node that search visits next: a descent is a
+  // chain of dependent cache misses, and interleaving many chains overlaps their latency
+  // (on a table larger than the cache, most of a lone search's time is spent waiting).
+  void search_batch(std::span<const std::uint64_t> queries, std::span<const std::uint64_t> keys,
+                    std::span<const std::uint32_t> word_weights, const TreeSearchOptions& options,
+                    std::span<SearchResult> results) const;
+
   std::uint32_t words() const { return words_; }
   std::uint32_t rows() const { return rows_; }
   std::uint32_t max_depth() const { return max_depth_; }

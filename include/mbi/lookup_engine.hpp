@@ -60,26 +60,42 @@ class LookupEngine {
   // Infers one image (rows x cols bytes, as in the IDX file).
   LookupResult infer(const std::uint8_t* pixels, const LookupOptions& options = {});
 
-  // The query key of a glimpse step, exposed for tests and the hardware model.
-  void make_query(int loc_x, int loc_y, const std::uint8_t* hidden_levels, std::vector<std::uint64_t>& key,
-                  std::vector<std::uint8_t>* values = nullptr);
-  // Prepares the image for make_query.
-  void load_image(const std::uint8_t* pixels);
+  // Infers several images together: step t of every image before step t + 1, so that the
+  // tree searches of one step run interleaved (MappedTable::nearest_batch_at_step) and their
+  // memory reads overlap. results[i] equals infer(images[i], options), field for field.
+  // Batches of a few dozen images hide most of the latency of a table larger than the cache.
+  void infer_batch(std::span<const std::uint8_t* const> images, const LookupOptions& options,
+                   std::span<LookupResult> results);
 
   const RamConfig& config() const { return config_; }
 
  private:
+  // Writes the query key of the glimpse at (loc_x, loc_y) of image slot `slot` with the
+  // packed hidden state `hidden` (value layout) into `key`; with `values`, also the plain
+  // values a NearestFunction takes.
+  void make_query(std::size_t slot, int loc_x, int loc_y, const std::uint64_t* hidden, std::uint64_t* key,
+                  std::vector<std::uint8_t>* values);
+
   const MappedTable& table_;
   RamConfig config_;
   GlimpseGeometry geometry_;
   KeyLayout key_layout_;
   KeyLayout value_layout_;
-  IntegralImage image_;
+  std::vector<std::size_t> glimpse_segments_;  // key segments holding the glimpse, in order
+  std::size_t hidden_segment_ = 0;
+  std::size_t loc_x_segment_ = 0;
+  std::size_t loc_y_segment_ = 0;
+  // Scratch, per image slot of a batch or shared.
+  std::vector<IntegralImage> images_;
+  std::vector<std::uint64_t> hidden_;  // packed h_{t-1} per slot (value layout)
+  std::vector<int> loc_;               // x, y per slot
+  std::vector<std::uint32_t> active_;  // slots still going
+  std::vector<std::uint64_t> queries_;
+  std::vector<SearchResult> found_;
   std::vector<float> glimpse_;
   std::vector<std::uint8_t> phi_levels_;
-  std::vector<std::uint8_t> hidden_;
+  std::vector<std::uint8_t> hidden_levels_;
   std::vector<std::uint8_t> values_;
-  std::vector<std::uint64_t> query_;
 };
 
 }  // namespace mbi

@@ -7,10 +7,19 @@
 
 namespace mbi {
 
-// Level in [0, levels) of x on the uniform grid over [lo, hi] (round to nearest).
+// x rounded to the nearest integer, ties to even, for 0 <= x < 2^23: what std::nearbyint
+// returns in the default rounding mode. Adding 2^23 leaves no fraction bits, so the FPU
+// rounds; unlike std::nearbyint, which is a library call on baseline x86-64, this inlines,
+// and a lookup quantises every glimpse value.
+inline float round_half_even_small(float x) {
+  constexpr float kTwo23 = 8388608.0F;
+  return (x + kTwo23) - kTwo23;
+}
+
+// Level in [0, levels) of x on the uniform grid over [lo, hi] (round to nearest, ties to even).
 inline std::uint8_t quantize_level(float x, float lo, float hi, int levels) {
   const float t = (x - lo) / (hi - lo) * static_cast<float>(levels - 1);
-  const float r = std::nearbyint(std::clamp(t, 0.0F, static_cast<float>(levels - 1)));
+  const float r = round_half_even_small(std::clamp(t, 0.0F, static_cast<float>(levels - 1)));
   return static_cast<std::uint8_t>(r);
 }
 

@@ -102,6 +102,10 @@ class MappedTable {
   // whole tree; without a tree every row, exhaustively. A step with no rows searches all.
   SearchResult nearest_at_step(std::span<const std::uint64_t> query, int step,
                                const TreeSearchOptions& options) const;
+  // nearest_at_step for results.size() queries of the same step (back to back in `queries`),
+  // interleaved through KMeansTree::search_batch; the results are the same.
+  void nearest_batch_at_step(std::span<const std::uint64_t> queries, int step, const TreeSearchOptions& options,
+                             std::span<SearchResult> results) const;
 
  private:
   void unmap() noexcept;

@@ -5,6 +5,12 @@
 // Each fraction: distill the train split (training file minus validation) keeping that
 // share of rows; score (1, 1, 1) and the BO-tuned weights of every requested space on the
 // test split. Weights never see a test image: they are chosen on validation accuracy only.
+//
+// With --dagger-rounds N the fraction is a share of the training *images* instead: a seeded
+// subset of that size is distilled whole, then N DAgger rounds on shifted copies of the
+// same images add the keys lookups drift into (searched with --dagger-weights). The table
+// then holds more rows than that share of the plain rows, so rows and bytes are reported
+// beside every accuracy.
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -12,7 +18,10 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <numeric>
 #include <optional>
+#include <random>
+#include <algorithm>
 
 #include "commands.hpp"
 #include "mbi/atomic_file.hpp"
@@ -38,6 +47,9 @@ struct Fig4aArgs {
   std::vector<std::string> spaces = {"eq1"};
   SearchFlags search;
   bool global_tree = false;
+  int dagger_rounds = 0;
+  int augment_shift = 2;
+  std::vector<double> dagger_weights = {30, 16, 10};
   fs::path out_dir = "results/fig4a";
   int threads = 0;
   bool json = false;
@@ -67,6 +79,8 @@ struct SpaceResult {
 struct FractionResult {
   double fraction = 0;
   std::size_t rows = 0;
+  std::size_t images = 0;  // training images the table was distilled from
+  std::size_t bytes = 0;   // key, value, step and prediction bytes of the rows (no tree)
   double val_unweighted = 0;
   double test_unweighted = 0;
   std::vector<SpaceResult> tuned;
@@ -97,18 +111,53 @@ TableSearch table_search(const Fig4aArgs& a) {
   return search;
 }
 
+// A seeded subset of round(fraction * count) images, in their original order.
+data::ImageSet image_share(const data::ImageSet& images, double fraction, std::uint64_t seed) {
+  std::vector<std::size_t> order(images.count());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::mt19937_64 rng(seed);
+  std::shuffle(order.begin(), order.end(), rng);
+  order.resize(std::max<std::size_t>(1, static_cast<std::size_t>(std::llround(fraction * images.count()))));
+  std::sort(order.begin(), order.end());
+  return images.subset(order);
+}
+
+std::size_t row_bytes(const TableData& t) {
+  return t.rows() * (t.key_layout.words() + t.value_layout.words()) * 8 + t.rows() * 4;
+}
+
 FractionResult run_fraction(const Fig4aArgs& a, train::LoadedModel& teacher, const Splits& s, double fraction,
                             TrialReporter& reporter) {
   const RamConfig& c = teacher.model->config();
   train::DistillOptions o;
-  o.fraction = fraction;
   o.seed = a.seed;
   o.progress = false;
-  TrialEvaluator evaluator(train::distill(teacher.model, s.train, o), c, table_search(a), a.threads);
+  TableData table;
+  std::size_t images = s.train.count();
+  if (a.dagger_rounds == 0) {
+    o.fraction = fraction;
+    table = train::distill(teacher.model, s.train, o);
+  } else {
+    const data::ImageSet share = image_share(s.train, fraction, a.seed);
+    images = share.count();
+    table = train::distill(teacher.model, share, o);
+    table.segment_weights = eq1_segment_weights(c, a.dagger_weights[0], a.dagger_weights[1], a.dagger_weights[2]);
+    train::DaggerOptions d;
+    d.rounds = a.dagger_rounds;
+    d.augment_shift = a.augment_shift;
+    d.seed = a.seed;
+    d.tree = table_search(a).tree_params;
+    d.progress = false;
+    train::add_lookup_path_rows(teacher.model, share, table, d);
+  }
+  const std::size_t bytes = row_bytes(table);
+  TrialEvaluator evaluator(std::move(table), c, table_search(a), a.threads);
 
   FractionResult r;
   r.fraction = fraction;
   r.rows = evaluator.rows();
+  r.images = images;
+  r.bytes = bytes;
   const auto unweighted = eq1_segment_weights(c, 1, 1, 1);
   r.val_unweighted = evaluator.accuracy(unweighted, s.val);
   r.test_unweighted = evaluator.accuracy(unweighted, s.test);
@@ -128,12 +177,12 @@ std::string cell(std::optional<double> v) { return v ? std::to_string(*v) : "NaN
 void write_csv(const fs::path& path, const Fig4aArgs& a, const std::vector<FractionResult>& results) {
   std::ofstream csv(path);
   if (!csv) throw Error("--out " + path.string() + ": cannot write");
-  csv << "fraction,rows,published_unweighted,published_bo,val_unweighted,test_unweighted";
+  csv << "fraction,rows,images,bytes,published_unweighted,published_bo,val_unweighted,test_unweighted";
   for (const auto& s : a.spaces) csv << ',' << s << "_val," << s << "_test," << s << "_gain," << s << "_weights";
   csv << '\n';
   for (const auto& r : results) {
     const auto p = published_at(r.fraction);
-    csv << r.fraction << ',' << r.rows << ',' << cell(p ? std::optional(p->unweighted) : std::nullopt) << ','
+    csv << r.fraction << ',' << r.rows << ',' << r.images << ',' << r.bytes << ',' << cell(p ? std::optional(p->unweighted) : std::nullopt) << ','
         << cell(p ? std::optional(p->bo) : std::nullopt) << ',' << r.val_unweighted << ',' << r.test_unweighted;
     for (const auto& t : r.tuned)
       csv << ',' << t.run.best_accuracy << ',' << t.test << ',' << t.test - r.test_unweighted << ',' << t.weights;
@@ -146,14 +195,15 @@ void plot(const fs::path& stem, const fs::path& csv, const Fig4aArgs& a) {
   const std::string f = csv.string();
   std::string script =
       "set datafile separator ','\nset title 'Fig. 4(a): pure MBI test accuracy against table size'\n"
-      "set xlabel 'training rows kept (%)'\nset ylabel 'test accuracy (%)'\nset key bottom right\nset grid\n"
-      "plot '" + f + "' every ::1 using ($1*100):3 with linespoints dt 2 lw 2 pt 6 lc rgb '#999999' "
+      "set xlabel '" + std::string(a.dagger_rounds > 0 ? "training images distilled, then DAgger" : "training rows kept") +
+      " (%)'\nset ylabel 'test accuracy (%)'\nset key bottom right\nset grid\n"
+      "plot '" + f + "' every ::1 using ($1*100):5 with linespoints dt 2 lw 2 pt 6 lc rgb '#999999' "
       "title 'published, unweighted', "
-      "'' every ::1 using ($1*100):4 with linespoints dt 2 lw 2 pt 4 lc rgb '#6baed6' title 'published, BO', "
-      "'' every ::1 using ($1*100):6 with linespoints lw 2 pt 7 lc rgb '#333333' title 'ours, unweighted'";
+      "'' every ::1 using ($1*100):6 with linespoints dt 2 lw 2 pt 4 lc rgb '#6baed6' title 'published, BO', "
+      "'' every ::1 using ($1*100):8 with linespoints lw 2 pt 7 lc rgb '#333333' title 'ours, unweighted'";
   const char* colours[] = {"#d95f02", "#1b9e77", "#7570b3", "#e7298a"};  // one per space, all readable
   for (std::size_t k = 0; k < a.spaces.size(); ++k)
-    script += ", '' every ::1 using ($1*100):" + std::to_string(8 + 4 * k) + " with linespoints lw 2 pt " +
+    script += ", '' every ::1 using ($1*100):" + std::to_string(10 + 4 * k) + " with linespoints lw 2 pt " +
               std::to_string(5 + 2 * k) + " lc rgb '" + colours[k % 4] + "' title 'ours, BO (" + a.spaces[k] + ")'";
   render_plot(stem, script + "\n");
 }
@@ -168,6 +218,8 @@ nlohmann::json fraction_json(const FractionResult& r) {
                       {"first_best_evaluation", t.run.first_best}};
   nlohmann::json out = {{"fraction", r.fraction},
                         {"rows", r.rows},
+                        {"images", r.images},
+                        {"bytes", r.bytes},
                         {"unweighted", {{"val", r.val_unweighted}, {"test", r.test_unweighted}}},
                         {"tuned", tuned}};
   if (const auto p = published_at(r.fraction))
@@ -190,6 +242,10 @@ nlohmann::json summary_json(const Fig4aArgs& a, const Splits& s, const std::vect
           {"budget", a.budget},
           {"seed", a.seed},
           {"spaces", a.spaces},
+          {"dagger_rounds", a.dagger_rounds},
+          {"dagger_weights", a.dagger_weights},
+          {"augment_shift", a.augment_shift},
+          {"fraction_of", a.dagger_rounds > 0 ? "training images" : "training rows"},
           {"train_images", s.train.count()},
           {"val_images", s.val.count()},
           {"test_images", s.test.count()},
@@ -245,6 +301,18 @@ void register_experiment_fig4a(CLI::App& experiment) {
       ->capture_default_str();
   a->search.add_to(*cmd);
   cmd->add_flag("--global-tree", a->global_tree, "one k-means tree over all rows (default: one subtree per step)");
+  cmd->add_option("--dagger-rounds", a->dagger_rounds,
+                  "DAgger rounds per table; fractions then select training images, not rows")
+      ->check(CLI::Range(0, 16))
+      ->capture_default_str();
+  cmd->add_option("--augment-shift", a->augment_shift, "pixels: DAgger rounds run on images shifted by up to this much")
+      ->check(CLI::Range(1, 8))
+      ->capture_default_str();
+  cmd->add_option("--dagger-weights", a->dagger_weights, "eq. 1 weights a,b,c the DAgger rounds search with")
+      ->delimiter(',')
+      ->expected(3)
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->add_option("--out", a->out_dir, "folder for CSV, summary.json and plots")->capture_default_str();
   cmd->add_option("--threads", a->threads, "threads (0 = all cores)")->check(CLI::Range(0, 1024))->capture_default_str();
   cmd->add_flag("--no-progress", a->no_progress, "no progress bar");

@@ -36,20 +36,35 @@ LookupRun run_lookups(const MappedTable& table, const RamConfig& config, const d
   std::atomic<std::size_t> done{0};
 
   const auto t0 = std::chrono::steady_clock::now();
+  // Workers take chunks of consecutive images; a chunk runs as one batch, its tree searches
+  // interleaved. A search hook may keep state from query to query (the hardware model's
+  // noise draws), so with one the images run one at a time, in order, as before batching.
+  const std::size_t batch = options.nearest ? 1 : kLookupBatch;
+  const std::size_t chunks = (n + batch - 1) / batch;
   auto work = [&](std::size_t w) {
     LookupEngine engine(table, config);
-    for (std::size_t i = w; i < n; i += workers) {
-      const LookupResult r = engine.infer(set.image(i), options);
-      run.prediction[i] = r.completed ? r.prediction : -1;
-      run.max_distance[i] = r.max_distance;
-      run.completed[i] = r.completed ? 1 : 0;
-      comparisons[w] += r.comparisons;
-      for (const auto& s : r.steps) {
-        step_cmp[w].push_back(s.comparisons);
-        step_dist[w].push_back(s.distance);
+    std::vector<const std::uint8_t*> images;
+    std::vector<LookupResult> results;
+    for (std::size_t chunk = w; chunk < chunks; chunk += workers) {
+      const std::size_t begin = chunk * batch;
+      const std::size_t end = std::min(n, begin + batch);
+      images.clear();
+      for (std::size_t i = begin; i < end; ++i) images.push_back(set.image(i));
+      results.resize(images.size());
+      engine.infer_batch(images, options, results);
+      for (std::size_t i = begin; i < end; ++i) {
+        const LookupResult& r = results[i - begin];
+        run.prediction[i] = r.completed ? r.prediction : -1;
+        run.max_distance[i] = r.max_distance;
+        run.completed[i] = r.completed ? 1 : 0;
+        comparisons[w] += r.comparisons;
+        for (const auto& s : r.steps) {
+          step_cmp[w].push_back(s.comparisons);
+          step_dist[w].push_back(s.distance);
+        }
       }
-      const std::size_t d = ++done;
-      if (w == 0 && (d % 256 == 0 || d == n)) bar.update(d);
+      const std::size_t d = done += end - begin;
+      if (w == 0) bar.update(d);
     }
   };
   if (workers == 1) {

@@ -22,6 +22,9 @@ struct LookupRun {
   double accuracy(const data::ImageSet& set) const;  // percent, over completed images
 };
 
+// Images per LookupEngine::infer_batch call (`mbi experiment speed` measures the effect).
+inline constexpr std::size_t kLookupBatch = 64;
+
 LookupRun run_lookups(const MappedTable& table, const RamConfig& config, const data::ImageSet& set,
                       const LookupOptions& options, int threads, bool progress);
 

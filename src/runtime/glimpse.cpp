@@ -20,19 +20,6 @@ void IntegralImage::assign(std::span<const std::uint8_t> image, int rows, int co
   }
 }
 
-double IntegralImage::box_sum(int r0, int c0, int r1, int c1) const {
-  r0 = std::clamp(r0, 0, rows_);
-  r1 = std::clamp(r1, 0, rows_);
-  c0 = std::clamp(c0, 0, cols_);
-  c1 = std::clamp(c1, 0, cols_);
-  if (r0 >= r1 || c0 >= c1) return 0.0;
-  const std::size_t stride = static_cast<std::size_t>(cols_) + 1;
-  const std::uint64_t raw =
-      sums_[r1 * stride + c1] - sums_[r0 * stride + c1] - sums_[r1 * stride + c0] + sums_[r0 * stride + c0];
-  const double inside = static_cast<double>(r1 - r0) * (c1 - c0);
-  return scale_ * static_cast<double>(raw) - shift_ * inside;
-}
-
 void extract_glimpse(const IntegralImage& image, const GlimpseGeometry& g, int px, int py, std::span<float> out) {
   std::size_t i = 0;
   int pool = 1;  // scale^k

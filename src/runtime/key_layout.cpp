@@ -80,16 +80,16 @@ void KeyLayout::encode(std::span<const std::uint8_t> values, std::span<std::uint
     throw Error("key layout: encode got " + std::to_string(values.size()) + " values into " +
                 std::to_string(out.size()) + " words, layout needs " + std::to_string(total_values_) +
                 " values and " + std::to_string(words_) + " words");
-  std::fill(out.begin(), out.end(), 0);  // unused tail bits stay zero, as the distance assumes
-  for (std::size_t s = 0; s < segments_.size(); ++s) {
-    const SegmentSpec& spec = segments_[s];
-    const std::uint32_t width = bits_per_value(spec);
-    std::uint64_t* segment = out.data() + first_word_[s];
-    for (std::uint32_t i = 0; i < spec.values; ++i) {
-      const std::uint32_t v = std::min<std::uint32_t>(values[first_value_[s] + i], width);
-      set_ones(segment, static_cast<std::uint64_t>(i) * width, v);
-    }
-  }
+  for (std::size_t s = 0; s < segments_.size(); ++s) encode_segment(s, values.data() + first_value_[s], out.data());
+}
+
+void KeyLayout::encode_segment(std::size_t segment, const std::uint8_t* values, std::uint64_t* key) const {
+  const SegmentSpec& spec = segments_[segment];
+  const std::uint32_t width = bits_per_value(spec);
+  std::uint64_t* words = key + first_word_[segment];
+  std::fill_n(words, segment_words(segment), 0);  // unused tail bits stay zero, as the distance assumes
+  std::uint64_t bit = 0;
+  for (std::uint32_t i = 0; i < spec.values; ++i, bit += width) set_ones(words, bit, std::min<std::uint32_t>(values[i], width));
 }
 
 void KeyLayout::decode(std::span<const std::uint64_t> key, std::span<std::uint8_t> values) const {

@@ -39,6 +39,16 @@ std::uint32_t read_u32(const std::byte* p) {
 
 void write_u32(std::string& out, std::size_t at, std::uint32_t v) { std::memcpy(out.data() + at, &v, sizeof v); }
 
+// Cache lines of a node's keys or child centroids prefetched ahead of a batched search's
+// next turn. The hardware prefetcher streams the rest of a long leaf once it sees the start.
+constexpr std::size_t kPrefetchLines = 16;
+
+void prefetch(const void* p, std::size_t bytes) {
+  const auto* c = static_cast<const char*>(p);
+  const std::size_t lines = std::min(kPrefetchLines, (bytes + 63) / 64);
+  for (std::size_t i = 0; i < lines; ++i) __builtin_prefetch(c + 64 * i, 0, 3);
+}
+
 // A branch the best-first search skipped, ordered nearest first (then lowest node).
 struct Pending {
   std::uint32_t distance;
@@ -232,6 +242,115 @@ SearchResult KMeansTree::search(std::span<const std::uint64_t> query, std::span<
     descend(next.node, next.depth);
   }
   return best;
+}
+
+namespace {
+
+// One query's place in a batched search: the node it visits on its next turn, and the
+// state search() keeps on its stack.
+struct Cursor {
+  std::uint32_t node = 0;
+  std::uint32_t depth = 0;
+  std::uint32_t scanned = 0;  // leaves scanned so far
+  bool done = false;
+  std::vector<Pending> pending;
+};
+
+}  // namespace
+
+void KMeansTree::search_batch(std::span<const std::uint64_t> queries, std::span<const std::uint64_t> keys,
+                              std::span<const std::uint32_t> word_weights, const TreeSearchOptions& options,
+                              std::span<SearchResult> results) const {
+  const std::size_t words = words_;
+  const std::size_t count = results.size();
+  if (queries.size() != count * words || word_weights.size() != words || keys.size() < std::size_t{rows_} * words)
+    throw Error("k-means tree batch search: " + std::to_string(queries.size()) + " query words for " +
+                std::to_string(count) + " results, " + std::to_string(word_weights.size()) + " weights and " +
+                std::to_string(keys.size()) + " key words do not fit a tree of " + std::to_string(rows_) +
+                " keys of " + std::to_string(words) + " words");
+  std::fill(results.begin(), results.end(), SearchResult{});
+  if (count == 0 || rows_ == 0 || nodes_.empty()) return;
+  if (options.start_node >= nodes_.size())
+    throw Error("k-means tree search: start node " + std::to_string(options.start_node) + " of a tree of " +
+                std::to_string(nodes_.size()) + " nodes");
+  const std::uint32_t* w = word_weights.data();
+  const std::uint32_t budget = options.max_comparisons;
+  const bool more = budget > 0 || options.probes > 1;
+  // Reads the keys or child centroids the next turn at `node` will compare against.
+  const auto prefetch_node = [&](std::uint32_t node) {
+    const KMeansTreeNode& n = nodes_[node];
+    if (n.child_count > 0)
+      prefetch(centroids_.data() + std::size_t{n.first_child} * words, std::size_t{n.child_count} * words * 8);
+    else
+      prefetch(keys.data() + std::size_t{n.begin} * words, std::size_t{n.end - n.begin} * words * 8);
+  };
+
+  thread_local std::vector<Cursor> cursors;
+  if (cursors.size() < count) cursors.resize(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    Cursor& c = cursors[i];
+    c.node = options.start_node;
+    c.depth = 0;
+    c.scanned = 0;
+    c.done = false;
+    c.pending.clear();
+  }
+  prefetch_node(options.start_node);
+  std::uint32_t distances[kMaxBranching];
+  std::size_t active = count;
+  // Each turn does what one iteration of search()'s descent or leaf scan does, in the same
+  // order, so the results are the same.
+  while (active > 0) {
+    for (std::size_t i = 0; i < count; ++i) {
+      Cursor& c = cursors[i];
+      if (c.done) continue;
+      SearchResult& best = results[i];
+      const std::uint64_t* q = queries.data() + i * words;
+      const KMeansTreeNode& n = nodes_[c.node];
+      if (n.child_count > 0) {
+        const std::uint64_t* children = centroids_.data() + std::size_t{n.first_child} * words;
+        std::uint32_t chosen;
+        if (!more) {
+          chosen = weighted_argmin(q, children, n.child_count, w, words).index;
+        } else {
+          weighted_distances(q, children, n.child_count, w, words, distances);
+          chosen = static_cast<std::uint32_t>(std::min_element(distances, distances + n.child_count) - distances);
+          for (std::uint32_t k = 0; k < n.child_count; ++k) {
+            if (k == chosen) continue;
+            c.pending.push_back({distances[k], n.first_child + k, c.depth + 1});
+            std::push_heap(c.pending.begin(), c.pending.end(), std::greater<>{});
+          }
+        }
+        best.comparisons += n.child_count;
+        c.node = n.first_child + chosen;
+        ++c.depth;
+        prefetch_node(c.node);
+        continue;
+      }
+      const std::uint32_t size = n.end - n.begin;
+      const BlockNearest hit = weighted_argmin(q, keys.data() + std::size_t{n.begin} * words, size, w, words);
+      best.comparisons += size;
+      const std::uint32_t row = n.begin + hit.index;
+      if (best.index == kNoIndex || hit.distance < best.distance ||
+          (hit.distance == best.distance && row < best.index)) {
+        best.index = row;
+        best.distance = hit.distance;
+        best.depth = c.depth;
+      }
+      ++c.scanned;
+      const bool go_on = budget > 0 ? best.comparisons < budget : c.scanned < options.probes;
+      if (go_on && !c.pending.empty()) {
+        std::pop_heap(c.pending.begin(), c.pending.end(), std::greater<>{});
+        c.node = c.pending.back().node;
+        c.depth = c.pending.back().depth;
+        c.pending.pop_back();
+        prefetch_node(c.node);
+      } else {
+        c.done = true;
+        --active;
+      }
+    }
+  }
 }
 
 }  // namespace mbi

@@ -1,5 +1,8 @@
 #include "mbi/lookup_engine.hpp"
 
+#include <algorithm>
+#include <cstring>
+
 #include "mbi/error.hpp"
 #include "mbi/quantize.hpp"
 #include "mbi/ram_keys.hpp"
@@ -14,58 +17,113 @@ LookupEngine::LookupEngine(const MappedTable& table, const RamConfig& config)
       value_layout_(ram_value_layout(config)) {
   if (!(table.key_layout() == key_layout_) || !(table.value_layout() == value_layout_))
     throw Error(table.path().string() + ": key layout does not match the teacher configuration it names");
+  for (int k = 0; k < config.patches; ++k) glimpse_segments_.push_back(key_layout_.segment_index("glimpse" + std::to_string(k)));
+  hidden_segment_ = key_layout_.segment_index("hidden");
+  loc_x_segment_ = key_layout_.segment_index("loc_x");
+  loc_y_segment_ = key_layout_.segment_index("loc_y");
+  // The key's hidden segment and the value's only segment are the same specification, so a
+  // stored h_t is copied into the next query word for word, never unpacked and repacked.
+  const SegmentSpec& h = key_layout_.segments()[hidden_segment_];
+  const SegmentSpec& v = value_layout_.segments()[0];
+  if (value_layout_.segments().size() != 1 || h.values != v.values || h.levels != v.levels)
+    throw Error(table.path().string() + ": value layout differs from the key's hidden segment");
   glimpse_.resize(static_cast<std::size_t>(geometry_.size()));
   phi_levels_.resize(glimpse_.size());
-  hidden_.resize(static_cast<std::size_t>(config.hidden));
-  values_.resize(key_layout_.total_values());
-  query_.resize(key_layout_.words());
+  hidden_levels_.resize(static_cast<std::size_t>(config.hidden));
 }
 
-void LookupEngine::load_image(const std::uint8_t* pixels) {
-  // The same call as the teacher's input pipeline (train::make_batch): identical glimpses.
-  const std::size_t size = static_cast<std::size_t>(config_.image_rows) * config_.image_cols;
-  image_.assign({pixels, size}, config_.image_rows, config_.image_cols, config_.norm_mean, config_.norm_std);
-}
-
-void LookupEngine::make_query(int loc_x, int loc_y, const std::uint8_t* hidden_levels, std::vector<std::uint64_t>& key,
-                              std::vector<std::uint8_t>* values) {
-  extract_glimpse(image_, geometry_, loc_x, loc_y, glimpse_);
+void LookupEngine::make_query(std::size_t slot, int loc_x, int loc_y, const std::uint64_t* hidden,
+                              std::uint64_t* key, std::vector<std::uint8_t>* values) {
+  extract_glimpse(images_[slot], geometry_, loc_x, loc_y, glimpse_);
   const int levels = config_.phi_levels();
   for (std::size_t k = 0; k < glimpse_.size(); ++k)
     phi_levels_[k] = quantize_level(glimpse_[k], config_.phi_lo, config_.phi_hi, levels);
-  ram_key_values(config_, phi_levels_.data(), hidden_levels, loc_x, loc_y, values_.data());
-  key.resize(key_layout_.words());
-  key_layout_.encode(values_, key);
-  if (values != nullptr) *values = values_;
+  const std::size_t per_patch = static_cast<std::size_t>(config_.patch) * config_.patch;
+  for (std::size_t k = 0; k < glimpse_segments_.size(); ++k)
+    key_layout_.encode_segment(glimpse_segments_[k], phi_levels_.data() + k * per_patch, key);
+  std::memcpy(key + key_layout_.first_word(hidden_segment_), hidden, value_layout_.words() * sizeof(std::uint64_t));
+  const std::uint8_t x = static_cast<std::uint8_t>(loc_x);
+  const std::uint8_t y = static_cast<std::uint8_t>(loc_y);
+  key_layout_.encode_segment(loc_x_segment_, &x, key);
+  key_layout_.encode_segment(loc_y_segment_, &y, key);
+  if (values != nullptr) {
+    value_layout_.decode({hidden, value_layout_.words()}, hidden_levels_);
+    values->resize(key_layout_.total_values());
+    ram_key_values(config_, phi_levels_.data(), hidden_levels_.data(), loc_x, loc_y, values->data());
+  }
 }
 
 LookupResult LookupEngine::infer(const std::uint8_t* pixels, const LookupOptions& options) {
-  load_image(pixels);
   LookupResult result;
-  result.steps.reserve(static_cast<std::size_t>(config_.glimpses));
-  std::fill(hidden_.begin(), hidden_.end(), std::uint8_t{0});
-  int loc_x = location_to_pixel(config_.start_x, config_.image_cols);
-  int loc_y = location_to_pixel(config_.start_y, config_.image_rows);
+  infer_batch({&pixels, 1}, options, {&result, 1});
+  return result;
+}
+
+void LookupEngine::infer_batch(std::span<const std::uint8_t* const> images, const LookupOptions& options,
+                               std::span<LookupResult> results) {
+  if (images.size() != results.size())
+    throw Error("lookup batch: " + std::to_string(images.size()) + " images but " + std::to_string(results.size()) +
+                " results");
+  const std::size_t n = images.size();
+  const std::size_t words = key_layout_.words();
+  const std::size_t hidden_words = value_layout_.words();
+  if (images_.size() < n) images_.resize(n);
+  hidden_.assign(n * hidden_words, 0);
+  loc_.resize(2 * n);
+  active_.resize(n);
+  queries_.resize(n * words);
+  found_.resize(n);
+  const std::size_t pixels = static_cast<std::size_t>(config_.image_rows) * config_.image_cols;
+  const int start_x = location_to_pixel(config_.start_x, config_.image_cols);
+  const int start_y = location_to_pixel(config_.start_y, config_.image_rows);
+  for (std::size_t i = 0; i < n; ++i) {
+    images_[i].assign({images[i], pixels}, config_.image_rows, config_.image_cols, config_.norm_mean, config_.norm_std);
+    results[i] = LookupResult{};
+    results[i].steps.reserve(static_cast<std::size_t>(config_.glimpses));
+    loc_[2 * i] = start_x;
+    loc_[2 * i + 1] = start_y;
+    active_[i] = static_cast<std::uint32_t>(i);
+  }
+  std::size_t active = n;
   TreeSearchOptions search;
   search.probes = options.probes;
   search.max_comparisons = options.max_comparisons;
-  for (int t = 0; t < config_.glimpses; ++t) {
-    make_query(loc_x, loc_y, hidden_.data(), query_);
-    const SearchResult found = options.nearest      ? options.nearest(query_, values_, t)
-                               : options.exhaustive ? exhaustive_nearest(query_, table_.keys(), table_.word_weights())
-                                                    : table_.nearest_at_step(query_, t, search);
-    if (found.index == kNoIndex) throw Error(table_.path().string() + ": table has no rows");
-    result.steps.push_back({found.index, found.distance, found.comparisons, loc_x, loc_y});
-    result.comparisons += found.comparisons;
-    result.max_distance = std::max(result.max_distance, found.distance);
-    if (found.distance > options.stop_above) return result;
-    value_layout_.decode(table_.next_hidden(found.index), hidden_);
-    loc_x = table_.next_location()[2 * static_cast<std::size_t>(found.index)];
-    loc_y = table_.next_location()[2 * static_cast<std::size_t>(found.index) + 1];
-    result.prediction = table_.prediction()[found.index];
+  const auto table_rows = static_cast<std::uint32_t>(table_.rows());
+
+  for (int t = 0; t < config_.glimpses && active > 0; ++t) {
+    std::vector<std::uint8_t>* values = options.nearest ? &values_ : nullptr;
+    for (std::size_t a = 0; a < active; ++a) {
+      const std::size_t i = active_[a];
+      std::uint64_t* key = queries_.data() + a * words;
+      make_query(i, loc_[2 * i], loc_[2 * i + 1], hidden_.data() + i * hidden_words, key, values);
+      if (options.nearest)
+        found_[a] = options.nearest({key, words}, values_, t);
+      else if (options.exhaustive)
+        found_[a] = exhaustive_nearest({key, words}, table_.keys(), table_.word_weights());
+    }
+    if (!options.nearest && !options.exhaustive)
+      table_.nearest_batch_at_step({queries_.data(), active * words}, t, search, {found_.data(), active});
+
+    std::size_t still = 0;
+    for (std::size_t a = 0; a < active; ++a) {
+      const std::size_t i = active_[a];
+      const SearchResult& found = found_[a];
+      if (found.index == kNoIndex || found.index >= table_rows) throw Error(table_.path().string() + ": table has no rows");
+      LookupResult& r = results[i];
+      r.steps.push_back({found.index, found.distance, found.comparisons, loc_[2 * i], loc_[2 * i + 1]});
+      r.comparisons += found.comparisons;
+      r.max_distance = std::max(r.max_distance, found.distance);
+      if (found.distance > options.stop_above) continue;  // stopped: mixed mode asks the teacher
+      const auto next = table_.next_hidden(found.index);
+      std::copy(next.begin(), next.end(), hidden_.begin() + static_cast<std::ptrdiff_t>(i * hidden_words));
+      loc_[2 * i] = table_.next_location()[2 * static_cast<std::size_t>(found.index)];
+      loc_[2 * i + 1] = table_.next_location()[2 * static_cast<std::size_t>(found.index) + 1];
+      r.prediction = table_.prediction()[found.index];
+      if (t + 1 == config_.glimpses) r.completed = true;
+      active_[still++] = static_cast<std::uint32_t>(i);
+    }
+    active = still;
   }
-  result.completed = true;
-  return result;
 }
 
 }  // namespace mbi

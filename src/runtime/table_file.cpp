@@ -422,4 +422,20 @@ SearchResult MappedTable::nearest_at_step(std::span<const std::uint64_t> query, 
   return tree_->search(query, keys_, word_weights_, o);
 }
 
+void MappedTable::nearest_batch_at_step(std::span<const std::uint64_t> queries, int step,
+                                        const TreeSearchOptions& options, std::span<SearchResult> results) const {
+  const std::size_t words = key_layout_.words();
+  if (queries.size() != results.size() * words)
+    throw Error(path_.string() + ": batch of " + std::to_string(queries.size()) + " query words for " +
+                std::to_string(results.size()) + " keys of " + std::to_string(words) + " words");
+  if (!tree_) {
+    for (std::size_t i = 0; i < results.size(); ++i)
+      results[i] = exhaustive_nearest(queries.subspan(i * words, words), keys_, word_weights_);
+    return;
+  }
+  TreeSearchOptions o = options;
+  o.start_node = step_root(step);
+  tree_->search_batch(queries, keys_, word_weights_, o, results);
+}
+
 }  // namespace mbi

@@ -104,7 +104,7 @@ TEST(Glimpse, PatchLargerThanImageAveragesWithZeroPadding) {
 TEST(Glimpse, MatchesReferenceOnRandomImagesOddSizesAndBorders) {
   std::mt19937 rng(7);
   std::uniform_int_distribution<int> value(0, 255);
-  for (const auto [rows, cols] : {std::pair{28, 28}, std::pair{17, 23}, std::pair{5, 9}, std::pair{32, 32}}) {
+  for (const auto& [rows, cols] : {std::pair{28, 28}, std::pair{17, 23}, std::pair{5, 9}, std::pair{32, 32}}) {
     std::vector<float> img(static_cast<std::size_t>(rows * cols));
     for (auto& v : img) v = static_cast<float>(value(rng));
     for (const GlimpseGeometry base : {GlimpseGeometry{0, 0, 4, 3, 4}, GlimpseGeometry{0, 0, 3, 2, 3},
@@ -112,7 +112,7 @@ TEST(Glimpse, MatchesReferenceOnRandomImagesOddSizesAndBorders) {
       GlimpseGeometry g = base;
       g.rows = rows;
       g.cols = cols;
-      for (const auto [px, py] : {std::pair{0, 0}, std::pair{cols, rows}, std::pair{cols / 2, rows / 2},
+      for (const auto& [px, py] : {std::pair{0, 0}, std::pair{cols, rows}, std::pair{cols / 2, rows / 2},
                                   std::pair{1, rows - 1}, std::pair{cols - 2, 3}}) {
         const auto got = glimpse(img, rows, cols, g, px, py);
         const auto want = reference_glimpse(img, rows, cols, g, px, py);

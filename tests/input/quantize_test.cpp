@@ -18,6 +18,16 @@ TEST(Quantize, TwoBitLevelsOverRange) {
     EXPECT_EQ(quantize_level(dequantize_level(level, -0.5F, 2.5F, 4), -0.5F, 2.5F, 4), level);
 }
 
+TEST(Quantize, InlineRoundingEqualsNearbyint) {
+  // Every representable step of 1/64 over the level range, ties included (x.5 values).
+  for (int i = 0; i <= 255 * 64; ++i) {
+    const float x = static_cast<float>(i) / 64.0F;
+    ASSERT_EQ(round_half_even_small(x), std::nearbyint(x)) << x;
+  }
+  for (const float x : {0.5F, 1.5F, 2.5F, 3.5F, 0.49999997F, 2.5000002F, 254.5F})
+    EXPECT_EQ(round_half_even_small(x), std::nearbyint(x)) << x;
+}
+
 TEST(Quantize, OneBitRoundsAtHalf) {
   EXPECT_EQ(quantize_level(0.49F, 0.0F, 1.0F, 2), 0);
   EXPECT_EQ(quantize_level(0.51F, 0.0F, 1.0F, 2), 1);

@@ -222,6 +222,43 @@ TEST(KMeansTree, SearchFromAGroupSeesOnlyThatGroup) {
   EXPECT_THROW(d.built.tree.search(d.keys, d.tree_keys, d.weights, bad), Error);
 }
 
+// The batched search is an interleaving of the same searches: every field of every result
+// must equal the lone search's, whatever the probes, budget or start node.
+TEST(KMeansTree, BatchSearchEqualsSearchingOneByOne) {
+  const GroupedData d(8);
+  const KMeansTreeNode& root = d.built.tree.nodes()[0];
+  std::mt19937_64 rng(80);
+  std::vector<std::uint64_t> queries;
+  for (std::size_t q = 0; q < 37; ++q) {
+    const auto query = test::perturbed(d.layout, {d.keys.data() + (rng() % 3000) * d.words, d.words}, 10, rng);
+    queries.insert(queries.end(), query.begin(), query.end());
+  }
+  queries.insert(queries.end(), d.keys.begin(), d.keys.begin() + static_cast<std::ptrdiff_t>(d.words));  // an exact hit
+  const std::size_t count = queries.size() / d.words;
+  for (const std::uint32_t start : {0U, root.first_child, root.first_child + 2}) {
+    for (const auto& [probes, budget] : {std::pair{1U, 0U}, std::pair{3U, 0U}, std::pair{1U, 50U},
+                                         std::pair{1U, 300U}, std::pair{1U, 0xFFFFFFFFU}}) {
+      TreeSearchOptions o;
+      o.probes = probes;
+      o.max_comparisons = budget;
+      o.start_node = start;
+      std::vector<SearchResult> batch(count);
+      d.built.tree.search_batch(queries, d.tree_keys, d.weights, o, batch);
+      for (std::size_t q = 0; q < count; ++q) {
+        const SearchResult one = d.built.tree.search({queries.data() + q * d.words, d.words}, d.tree_keys, d.weights, o);
+        ASSERT_EQ(batch[q].index, one.index) << "query " << q << " start " << start << " budget " << budget;
+        ASSERT_EQ(batch[q].distance, one.distance);
+        ASSERT_EQ(batch[q].comparisons, one.comparisons);
+        ASSERT_EQ(batch[q].depth, one.depth);
+      }
+    }
+  }
+  std::vector<SearchResult> none;
+  d.built.tree.search_batch({}, d.tree_keys, d.weights, {}, none);  // an empty batch is fine
+  std::vector<SearchResult> wrong(count + 1);
+  EXPECT_THROW(d.built.tree.search_batch(queries, d.tree_keys, d.weights, {}, wrong), Error);
+}
+
 TEST(KMeansTree, StoredKeysFindThemselves) {
   const Data d(4000, 5);
   std::size_t found = 0;
