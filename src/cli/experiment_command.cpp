@@ -215,7 +215,7 @@ void run_mixed(MixedArgs& a) {
   render_plot(a.out_dir / "fig5_mixed_threshold",
               "set datafile separator ','\nset title 'Fig. 5: mixed MBI against the threshold'\n"
               "set xlabel 'threshold (eq. 1 distance)'\nset ylabel 'accuracy (%)'\nset y2label 'coverage (%)'\n"
-              "set ytics nomirror\nset y2tics\nset key bottom right\n"
+              "set ytics nomirror\nset y2tics\nset key below\n"
               "plot '" + path + "' every ::1 using 1:2 with lines lw 2 title 'accuracy', '' every ::1 using 1:($3*100) "
               "axes x1y2 with lines lw 2 title 'coverage (images answered by lookups)'\n");
   finish(a, {{"teacher_accuracy", teacher_acc},
