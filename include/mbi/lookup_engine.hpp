@@ -23,6 +23,11 @@ namespace mbi {
 using NearestFunction = std::function<SearchResult(std::span<const std::uint64_t> query_key,
                                                    std::span<const std::uint8_t> query_values, int step)>;
 
+// The per-step comparison budget of a tree search that mbi's commands (eval, tune,
+// experiments, DAgger rounds) use unless told otherwise: past it, accuracy grows slowly
+// while time grows linearly (docs/results.md).
+inline constexpr std::uint32_t kDefaultSearchBudget = 400;
+
 struct LookupOptions {
   bool exhaustive = false;   // scan every row instead of descending the tree
   std::uint32_t probes = 1;  // tree leaves to scan per step

@@ -28,7 +28,7 @@ struct EvalArgs {
   std::string search = "tree";
   double threshold = -1;
   std::uint32_t probes = 1;
-  std::uint32_t max_comparisons = 400;
+  std::uint32_t max_comparisons = kDefaultSearchBudget;
   bool no_progress = false;
   int batch = 256;
   int threads = 0;

@@ -165,7 +165,7 @@ void run_tree(TreeArgs& a) {
 struct MixedArgs : Common {
   std::string search = "tree";
   std::uint32_t probes = 1;
-  std::uint32_t max_comparisons = 400;  // as mbi eval
+  std::uint32_t max_comparisons = kDefaultSearchBudget;  // as mbi eval
   double step = 0.25;
 };
 

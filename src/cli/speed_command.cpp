@@ -31,7 +31,7 @@ struct SpeedArgs {
   std::filesystem::path table;
   std::filesystem::path out = "results/speed";
   int threads = 1;
-  std::vector<std::uint32_t> budgets = {0, 400, 800};  // tree search budgets timed (0 = one leaf)
+  std::vector<std::uint32_t> budgets = {0, kDefaultSearchBudget, 2 * kDefaultSearchBudget};  // tree search budgets timed (0 = one leaf)
   std::size_t batch1_images = 2000;
   int repeats = 3;
   std::size_t exhaustive_images = 300;

@@ -22,6 +22,7 @@
 #include "mbi/bo/bo.hpp"
 #include "mbi/data/idx.hpp"
 #include "mbi/kmeans_tree.hpp"
+#include "mbi/lookup_engine.hpp"
 #include "mbi/progress.hpp"
 #include "mbi/ram_config.hpp"
 #include "mbi/table_file.hpp"
@@ -68,7 +69,7 @@ struct TableSearch {
 struct SearchFlags {
   std::string search = "tree";
   std::uint32_t probes = 1;
-  std::uint32_t max_comparisons = 400;
+  std::uint32_t max_comparisons = kDefaultSearchBudget;
 
   void add_to(CLI::App& cmd);
   // Copies the flags into `s`; an explicit --probes alone means no comparison budget.

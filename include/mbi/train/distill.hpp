@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "mbi/data/idx.hpp"
+#include "mbi/lookup_engine.hpp"
 #include "mbi/table_file.hpp"
 #include "mbi/train/ram_model.hpp"
 
@@ -48,7 +49,7 @@ namespace mbi::train {
 // of every query that was not matched exactly, and adds those rows.
 struct DaggerOptions {
   int rounds = 0;
-  std::uint32_t max_comparisons = 400;  // tree search budget during the rounds
+  std::uint32_t max_comparisons = kDefaultSearchBudget;  // tree search budget during the rounds
   int augment_shift = 2;  // rounds run on shifted copies: on the distilled images themselves
                           // lookups retrace the teacher exactly and meet nothing new
   std::uint64_t seed = 1;
