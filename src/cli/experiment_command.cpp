@@ -86,13 +86,26 @@ void run_tree(TreeArgs& a) {
   LookupEngine engine(table, info.config);
   std::vector<std::vector<std::uint64_t>> queries;
   std::vector<int> query_step;
-  std::vector<std::uint32_t> exact;
+  std::vector<std::uint32_t> exact;          // best over every row (what --search exhaustive finds)
+  std::vector<std::uint32_t> exact_subtree;  // best over the rows the tree search may reach
+  // A per-step tree searches only its step's rows, but the global best is in another step's
+  // rows for a large share of queries (46 % on the MNIST CPU-tree table). Against the global
+  // best, recall is capped by that share whatever the budget; against the best among the
+  // searched rows it measures the search alone. Both are reported.
+  const std::size_t words = table.key_layout().words();
+  const auto subtree_best = [&](std::span<const std::uint64_t> q, int step) {
+    const KMeansTreeNode& node = table.tree()->nodes()[table.step_root(step)];
+    return exhaustive_nearest(q, table.keys().subspan(std::size_t{node.begin} * words,
+                                                      std::size_t{node.end - node.begin} * words),
+                              table.word_weights());
+  };
   LookupOptions capture;  // exhaustive search that also keeps every query it answers
   capture.nearest = [&](std::span<const std::uint64_t> q, std::span<const std::uint8_t>, int step) {
     const SearchResult best = exhaustive_nearest(q, table.keys(), table.word_weights());
     queries.emplace_back(q.begin(), q.end());
     query_step.push_back(step);
     exact.push_back(best.distance);
+    exact_subtree.push_back(subtree_best(q, step).distance);
     return best;
   };
   ProgressBar bar("queries", set.count(), !a.json);
@@ -107,13 +120,23 @@ void run_tree(TreeArgs& a) {
   hist << "config,probes,max_comparisons,query,exhaustive_distance,tree_distance,relative_gap,comparisons,depth\n";
   nlohmann::json summary = {{"table", a.table.string()}, {"queries", queries.size()}, {"rows", table.rows()},
                             {"split", a.split}, {"eq1_normalizer", norm}};
+  std::size_t outside = 0;  // queries whose global best is closer than any searched row
+  for (std::size_t k = 0; k < queries.size(); ++k) outside += exact[k] < exact_subtree[k] ? 1 : 0;
+  summary["global_best_outside_searched_rows"] =
+      queries.empty() ? 0.0 : static_cast<double>(outside) / static_cast<double>(queries.size());
   nlohmann::json per_probe = nlohmann::json::array();
   for (std::size_t pi = 0; pi < a.probes.size(); ++pi) {
     const std::uint32_t p = a.probes[pi];
     const std::uint32_t budget = a.max_comparisons.empty() ? 0 : a.max_comparisons[pi];
     std::vector<double> gaps;
+    std::vector<double> subtree_gaps;
     std::vector<double> comps;
     std::size_t hits = 0;
+    std::size_t subtree_hits = 0;
+    const auto relative_gap = [](std::uint32_t found, std::uint32_t best) {
+      return best == 0 ? (found == 0 ? 0.0 : 1.0)
+                       : (static_cast<double>(found) - best) / static_cast<double>(best);
+    };
     for (std::size_t k = 0; k < queries.size(); ++k) {
       TreeSearchOptions ts;
       ts.probes = p;
@@ -121,11 +144,12 @@ void run_tree(TreeArgs& a) {
       const auto r = table.nearest_at_step(queries[k], query_step[k], ts);
       // Relative gap as in Fig. 4(c): distances normalised to one (eq. 1 divided by its
       // largest possible value is a constant factor, so the ratio to the exact best is used).
-      const double gap = exact[k] == 0 ? (r.distance == 0 ? 0.0 : 1.0)
-                                       : (static_cast<double>(r.distance) - exact[k]) / static_cast<double>(exact[k]);
+      const double gap = relative_gap(r.distance, exact[k]);
       gaps.push_back(gap);
+      subtree_gaps.push_back(relative_gap(r.distance, exact_subtree[k]));
       comps.push_back(r.comparisons);
       hits += r.distance == exact[k] ? 1 : 0;
+      subtree_hits += r.distance == exact_subtree[k] ? 1 : 0;
       hist << pi << ',' << p << ',' << budget << ',' << k << ',' << exact[k] / norm << ',' << r.distance / norm << ','
            << gap << ',' << r.comparisons << ',' << r.depth << '\n';
     }
@@ -137,6 +161,14 @@ void run_tree(TreeArgs& a) {
                          {"recall_of_exhaustive_best", static_cast<double>(hits) / static_cast<double>(queries.size())},
                          {"p99_relative_gap", percentile(gaps, 99)},
                          {"p90_relative_gap", percentile(gaps, 90)},
+                         {"recall_of_searched_rows_best",
+                          static_cast<double>(subtree_hits) / static_cast<double>(queries.size())},
+                         {"p99_relative_gap_to_searched_rows_best", percentile(subtree_gaps, 99)},
+                         {"p90_relative_gap_to_searched_rows_best", percentile(subtree_gaps, 90)},
+                         {"share_within_10_percent_of_searched_rows_best",
+                          static_cast<double>(std::count_if(subtree_gaps.begin(), subtree_gaps.end(),
+                                                            [](double g) { return g <= 0.1; })) /
+                              static_cast<double>(subtree_gaps.size())},
                          {"share_within_10_percent",
                           static_cast<double>(std::count_if(gaps.begin(), gaps.end(), [](double g) { return g <= 0.1; })) /
                               static_cast<double>(gaps.size())}});
