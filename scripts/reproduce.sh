@@ -69,6 +69,10 @@ run $B experiment speed --model $Q --table $C/mnist-cpu-scales30.tbl --threads 1
 run $B experiment mixed --table $C/mnist-cpu-scales30.tbl --model $Q --out results/fig5-cpu --threads 1 --json
 run $B experiment tree --table $C/mnist-cpu-scales30.tbl --split val --limit 2000 --probes 1,1,1,1 \
   --max-comparisons 0,100,400,800 --out results/fig4c-cpu --json
+run $B experiment tree --table $C/mnist-cpu-scales30.tbl --split val --limit 2000 --probes 1,1 \
+  --max-comparisons 1600,3200 --out results/fig4c-cpu-large --json
+run $B eval --mode mbi --table $C/mnist-cpu-scales30.tbl --split test --max-comparisons 1073741824 --threads 2 \
+  --json --no-progress                                     # exhaustive over each step's rows
 
 # Hardware (issue 5)
 run $B hw variability --out results/hw --json                                                  # Fig. 6(b)
