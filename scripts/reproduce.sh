@@ -61,7 +61,7 @@ run $B experiment fig4a --model $Q --spaces eq1,scales --dagger-rounds 3 --threa
   --out results/fig4a-dagger --json                                                           # Fig. 4(a), DAgger
 run $B experiment speed --model $Q --table $R/mnist-bo.tbl --threads 1 --out results/speed --json
 run $B eval --mode mbi --table $C/mnist-cpu-scales30.tbl --search exhaustive --split test --threads 2 --json --no-progress
-for budget in 0 200 400 800; do
+for budget in 0 200 400 800 1600 3200; do
   run $B eval --mode mbi --table $C/mnist-cpu-scales30.tbl --split test --max-comparisons $budget --threads 1 --json --no-progress
 done
 run $B experiment speed --model $Q --table $C/mnist-cpu-scales30.tbl --threads 1 --budgets 0,200,400,800 --no-train \
