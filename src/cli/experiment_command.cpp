@@ -2,7 +2,7 @@
 // summary and a rendered plot.
 //   tree      Fig. 4(c): tree vs exhaustive best-match distance, recall, comparisons
 //   mixed     Fig. 5: accuracy and coverage of mixed mode against the threshold
-//   fraction  accuracy against the share of the training rows kept in the table
+// (Accuracy against table size, unweighted and tuned, is `mbi experiment fig4a`.)
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
@@ -260,65 +260,6 @@ void run_mixed(MixedArgs& a) {
              {"images", set.count()}});
 }
 
-// ---------------------------------------------------------------- accuracy vs table size
-struct FractionArgs : Common {
-  std::vector<double> fractions = {0.15, 0.3, 0.5, 0.7, 0.9, 1.0};
-  std::vector<double> weights = {1, 1, 1};
-  std::string search = "tree";
-  std::uint32_t probes = 1;
-  std::uint64_t seed = 1;
-};
-
-void run_fraction(FractionArgs& a) {
-  set_threads(a.threads);
-  auto teacher = train::load_model(a.model);
-  const RamConfig& c = teacher.model->config();
-  const data::ImageSet train_set = a.data.load("train");
-  const data::ImageSet set = a.data.load(a.split);
-  fs::create_directories(a.out_dir);
-  std::ofstream csv(a.out_dir / "accuracy_vs_fraction.csv");
-  csv << "fraction,rows,table_bytes,accuracy,comparisons_per_image\n";
-  nlohmann::json rows = nlohmann::json::array();
-  for (const double f : a.fractions) {
-    train::DistillOptions o;
-    o.fraction = f;
-    o.seed = a.seed;
-    o.progress = false;
-    TableData t = train::distill(teacher.model, train_set, o);
-    t.segment_weights = eq1_segment_weights(c, a.weights[0], a.weights[1], a.weights[2]);
-    t.metadata_json = nlohmann::json{{"format", "mbi-ram-table"},
-                                     {"teacher", {{"file", a.model.filename().string()},
-                                                  {"checksum", teacher.checksum},
-                                                  {"config", config_to_json(c)}}}}
-                          .dump();
-    KMeansTreeParams tp;
-    tp.seed = a.seed;
-    if (a.search == "tree") t.build_tree(tp);
-    const fs::path file = a.out_dir / "table.tmp";
-    write_table(file, t);
-    const MappedTable table(file);
-    LookupOptions lo;
-    lo.exhaustive = a.search == "exhaustive";
-    lo.probes = a.probes;
-    const LookupRun run = run_lookups(table, c, set, lo, a.threads, false);
-    const auto bytes = fs::file_size(file);
-    const double acc = run.accuracy(set);
-    const double cmp = static_cast<double>(run.comparisons) / static_cast<double>(set.count());
-    csv << f << ',' << table.rows() << ',' << bytes << ',' << acc << ',' << cmp << '\n';
-    rows.push_back({{"fraction", f}, {"rows", table.rows()}, {"table_bytes", bytes}, {"accuracy", acc},
-                    {"comparisons_per_image", cmp}});
-    spdlog::info("fraction {:.2f}: {} rows, {} bytes, accuracy {:.2f}%", f, table.rows(), bytes, acc);
-    fs::remove(file);
-  }
-  csv.close();
-  const std::string path = (a.out_dir / "accuracy_vs_fraction.csv").string();
-  render_plot(a.out_dir / "accuracy_vs_fraction",
-              "set datafile separator ','\nset title 'Lookup accuracy against table size'\n"
-              "set xlabel 'share of training rows (%)'\nset ylabel 'accuracy (%)'\nset key bottom right\n"
-              "plot '" + path + "' every ::1 using ($1*100):4 with linespoints lw 2 pt 7 title 'pure MBI'\n");
-  finish(a, {{"weights", a.weights}, {"search", a.search}, {"probes", a.probes}, {"split", a.split}, {"rows", rows}});
-}
-
 }  // namespace
 
 void register_experiment(CLI::App& app) {
@@ -346,17 +287,6 @@ void register_experiment(CLI::App& app) {
       ->capture_default_str();
   m->add_option("--step", mixed->step, "threshold step")->check(CLI::Range(1e-3, 100.0))->capture_default_str();
   m->callback([mixed] { run_mixed(*mixed); });
-
-  auto frac = std::make_shared<FractionArgs>();
-  auto* f = exp->add_subcommand("fraction", "accuracy against the share of training rows in the table");
-  add_common(f, *frac, "results/fraction");
-  f->add_option("--model", frac->model, "quantised teacher")->required();
-  f->add_option("--fractions", frac->fractions, "shares to try")->delimiter(',')->capture_default_str();
-  f->add_option("--weights", frac->weights, "eq. 1 weights a,b,c")->delimiter(',')->expected(3)->capture_default_str();
-  f->add_option("--search", frac->search, "tree or exhaustive")->check(CLI::IsMember({"tree", "exhaustive"}))->capture_default_str();
-  f->add_option("--probes", frac->probes, "tree leaves per step")->capture_default_str();
-  f->add_option("--seed", frac->seed, "sampling and tree seed")->capture_default_str();
-  f->callback([frac] { run_fraction(*frac); });
 
   register_experiment_fig4a(*exp);
   register_experiment_speed(*exp);

@@ -111,6 +111,9 @@ TableSearch table_search(const Fig4aArgs& a) {
   return search;
 }
 
+// The spaces tuned: none with --budget 0 (the accuracy-against-size curve alone).
+std::vector<std::string> tuned_spaces(const Fig4aArgs& a) { return a.budget > 0 ? a.spaces : std::vector<std::string>{}; }
+
 // A seeded subset of round(fraction * count) images, in their original order.
 data::ImageSet image_share(const data::ImageSet& images, double fraction, std::uint64_t seed) {
   std::vector<std::size_t> order(images.count());
@@ -161,7 +164,7 @@ FractionResult run_fraction(const Fig4aArgs& a, train::LoadedModel& teacher, con
   const auto unweighted = eq1_segment_weights(c, 1, 1, 1);
   r.val_unweighted = evaluator.accuracy(unweighted, s.val);
   r.test_unweighted = evaluator.accuracy(unweighted, s.test);
-  for (const auto& name : a.spaces) {
+  for (const auto& name : tuned_spaces(a)) {
     const WeightSpace space = make_weight_space(name, c, "--spaces");
     SpaceResult t{name, run_search(evaluator, s.val, space, "bo", a.budget, a.seed, reporter), "", 0};
     t.weights = space.format(t.run.best_x);
@@ -178,12 +181,13 @@ void write_csv(const fs::path& path, const Fig4aArgs& a, const std::vector<Fract
   std::ofstream csv(path);
   if (!csv) throw Error("--out " + path.string() + ": cannot write");
   csv << "fraction,rows,images,bytes,published_unweighted,published_bo,val_unweighted,test_unweighted";
-  for (const auto& s : a.spaces) csv << ',' << s << "_val," << s << "_test," << s << "_gain," << s << "_weights";
+  for (const auto& s : tuned_spaces(a)) csv << ',' << s << "_val," << s << "_test," << s << "_gain," << s << "_weights";
   csv << '\n';
   for (const auto& r : results) {
     const auto p = published_at(r.fraction);
-    csv << r.fraction << ',' << r.rows << ',' << r.images << ',' << r.bytes << ',' << cell(p ? std::optional(p->unweighted) : std::nullopt) << ','
-        << cell(p ? std::optional(p->bo) : std::nullopt) << ',' << r.val_unweighted << ',' << r.test_unweighted;
+    csv << r.fraction << ',' << r.rows << ',' << r.images << ',' << r.bytes << ','
+        << cell(p ? std::optional(p->unweighted) : std::nullopt) << ',' << cell(p ? std::optional(p->bo) : std::nullopt)
+        << ',' << r.val_unweighted << ',' << r.test_unweighted;
     for (const auto& t : r.tuned)
       csv << ',' << t.run.best_accuracy << ',' << t.test << ',' << t.test - r.test_unweighted << ',' << t.weights;
     csv << '\n';
@@ -202,7 +206,7 @@ void plot(const fs::path& stem, const fs::path& csv, const Fig4aArgs& a) {
       "'' every ::1 using ($1*100):6 with linespoints dt 2 lw 2 pt 4 lc rgb '#6baed6' title 'published, BO', "
       "'' every ::1 using ($1*100):8 with linespoints lw 2 pt 7 lc rgb '#333333' title 'ours, unweighted'";
   const char* colours[] = {"#d95f02", "#1b9e77", "#7570b3", "#e7298a"};  // one per space, all readable
-  for (std::size_t k = 0; k < a.spaces.size(); ++k)
+  for (std::size_t k = 0; k < tuned_spaces(a).size(); ++k)
     script += ", '' every ::1 using ($1*100):" + std::to_string(10 + 4 * k) + " with linespoints lw 2 pt " +
               std::to_string(5 + 2 * k) + " lc rgb '" + colours[k % 4] + "' title 'ours, BO (" + a.spaces[k] + ")'";
   render_plot(stem, script + "\n");
@@ -241,7 +245,7 @@ nlohmann::json summary_json(const Fig4aArgs& a, const Splits& s, const std::vect
           {"search", describe(table_search(a))},
           {"budget", a.budget},
           {"seed", a.seed},
-          {"spaces", a.spaces},
+          {"spaces", tuned_spaces(a)},
           {"dagger_rounds", a.dagger_rounds},
           {"dagger_weights", a.dagger_weights},
           {"augment_shift", a.augment_shift},
@@ -260,12 +264,14 @@ void run(Fig4aArgs& a) {
   auto teacher = train::load_model(a.model);
   const Splits s = load_splits(a, teacher.model->config());
   fs::create_directories(a.out_dir);
-  TrialReporter reporter(a.fractions.size() * a.spaces.size() * static_cast<std::size_t>(a.budget), !a.no_progress,
+  TrialReporter reporter(a.fractions.size() * tuned_spaces(a).size() * static_cast<std::size_t>(a.budget), !a.no_progress,
                          true);
   std::vector<FractionResult> results;
   for (const double f : a.fractions) {
     results.push_back(run_fraction(a, teacher, s, f, reporter));
     const auto& r = results.back();
+    if (r.tuned.empty())
+      spdlog::info("fraction {:.2f}: {} rows, {} bytes, test unweighted {:.2f}%", f, r.rows, r.bytes, r.test_unweighted);
     for (const auto& t : r.tuned)
       spdlog::info("fraction {:.2f}: {} rows, test unweighted {:.2f}%, BO ({}) {:.2f}% ({:+.2f}), {}", f, r.rows,
                    r.test_unweighted, t.space, t.test, t.test - r.test_unweighted, t.weights);
@@ -291,8 +297,9 @@ void register_experiment_fig4a(CLI::App& experiment) {
       ->delimiter(',')
       ->check(CLI::Range(1e-6, 1.0))
       ->capture_default_str();
-  cmd->add_option("--budget", a->budget, "BO evaluations per fraction and space (published: 10)")
-      ->check(CLI::Range(1, 100000))
+  cmd->add_option("--budget", a->budget,
+                  "BO evaluations per fraction and space (published: 10; 0: unweighted accuracy against size only)")
+      ->check(CLI::Range(0, 100000))
       ->capture_default_str();
   cmd->add_option("--seed", a->seed, "seed of distillation sampling, tree and BO")->capture_default_str();
   cmd->add_option("--spaces", a->spaces, "weight spaces to tune: eq1, scales, axes, full")
