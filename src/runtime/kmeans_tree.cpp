@@ -175,79 +175,16 @@ SearchResult KMeansTree::search(std::span<const std::uint64_t> query, std::span<
 
 SearchResult KMeansTree::search(std::span<const std::uint64_t> query, std::span<const std::uint64_t> keys,
                                 std::span<const std::uint32_t> word_weights, const TreeSearchOptions& options) const {
-  const std::size_t words = words_;
-  if (query.size() != words || word_weights.size() != words || keys.size() < std::size_t{rows_} * words)
-    throw Error("k-means tree search: query of " + std::to_string(query.size()) + " words, " +
-                std::to_string(word_weights.size()) + " weights and " + std::to_string(keys.size()) +
-                " key words do not fit a tree of " + std::to_string(rows_) + " keys of " + std::to_string(words) +
-                " words");
+  // One search is a batch of one: a single code path for the descent and the leaf scans.
   SearchResult best;
-  if (rows_ == 0 || nodes_.empty()) return best;
-  if (options.start_node >= nodes_.size())
-    throw Error("k-means tree search: start node " + std::to_string(options.start_node) + " of a tree of " +
-                std::to_string(nodes_.size()) + " nodes");
-  const std::uint64_t* q = query.data();
-  const std::uint32_t* w = word_weights.data();
-  const std::uint32_t budget = options.max_comparisons;
-  // Skipped branches are needed only when more than one leaf may be scanned.
-  const bool more = budget > 0 || options.probes > 1;
-
-  // Min-heap of skipped branches. Kept per thread and reused: a search runs for a few
-  // microseconds, and allocating the heap each time was a visible share of that.
-  thread_local std::vector<Pending> pending;
-  pending.clear();
-  std::uint32_t distances[kMaxBranching];
-
-  // Greedy descent from `node` to a leaf, then an exhaustive scan of that leaf.
-  const auto descend = [&](std::uint32_t node, std::uint32_t depth) {
-    while (nodes_[node].child_count > 0) {
-      const KMeansTreeNode& n = nodes_[node];
-      const std::uint64_t* children = centroids_.data() + std::size_t{n.first_child} * words;
-      std::uint32_t chosen;
-      if (!more) {
-        chosen = weighted_argmin(q, children, n.child_count, w, words).index;
-      } else {
-        weighted_distances(q, children, n.child_count, w, words, distances);
-        chosen = static_cast<std::uint32_t>(std::min_element(distances, distances + n.child_count) - distances);
-        for (std::uint32_t c = 0; c < n.child_count; ++c) {
-          if (c == chosen) continue;
-          pending.push_back({distances[c], n.first_child + c, depth + 1});
-          std::push_heap(pending.begin(), pending.end(), std::greater<>{});
-        }
-      }
-      best.comparisons += n.child_count;
-      node = n.first_child + chosen;
-      ++depth;
-    }
-    const KMeansTreeNode& leaf = nodes_[node];
-    const std::uint32_t size = leaf.end - leaf.begin;
-    const BlockNearest hit = weighted_argmin(q, keys.data() + std::size_t{leaf.begin} * words, size, w, words);
-    best.comparisons += size;
-    const std::uint32_t row = leaf.begin + hit.index;
-    if (best.index == kNoIndex || hit.distance < best.distance || (hit.distance == best.distance && row < best.index)) {
-      best.index = row;
-      best.distance = hit.distance;
-      best.depth = depth;
-    }
-  };
-
-  descend(options.start_node, 0);
-  const auto go_on = [&](std::uint32_t scanned) {
-    return budget > 0 ? best.comparisons < budget : scanned < options.probes;
-  };
-  for (std::uint32_t scanned = 1; go_on(scanned) && !pending.empty(); ++scanned) {
-    std::pop_heap(pending.begin(), pending.end(), std::greater<>{});
-    const Pending next = pending.back();
-    pending.pop_back();
-    descend(next.node, next.depth);
-  }
+  search_batch(query, keys, word_weights, options, {&best, 1});
   return best;
 }
 
 namespace {
 
-// One query's place in a batched search: the node it visits on its next turn, and the
-// state search() keeps on its stack.
+// One query's place in a batched search: the node it visits on its next turn, the leaves
+// it has scanned, and its min-heap of skipped branches (nearest first).
 struct Cursor {
   std::uint32_t node = 0;
   std::uint32_t depth = 0;
@@ -285,6 +222,8 @@ void KMeansTree::search_batch(std::span<const std::uint64_t> queries, std::span<
       prefetch(keys.data() + std::size_t{n.begin} * words, std::size_t{n.end - n.begin} * words * 8);
   };
 
+  // Kept per thread and reused, heaps included: a search runs for a few microseconds, and
+  // allocating its heap each time was a visible share of that.
   thread_local std::vector<Cursor> cursors;
   if (cursors.size() < count) cursors.resize(count);
   for (std::size_t i = 0; i < count; ++i) {
@@ -298,8 +237,10 @@ void KMeansTree::search_batch(std::span<const std::uint64_t> queries, std::span<
   prefetch_node(options.start_node);
   std::uint32_t distances[kMaxBranching];
   std::size_t active = count;
-  // Each turn does what one iteration of search()'s descent or leaf scan does, in the same
-  // order, so the results are the same.
+  // Each turn visits one node of one query: at an inner node it steps to the nearest child
+  // (keeping the others for later when more than one leaf may be scanned), at a leaf it scans
+  // the keys and takes the nearest skipped branch next, until the probes or the budget run
+  // out. Queries share nothing, so the order of turns does not change any result.
   while (active > 0) {
     for (std::size_t i = 0; i < count; ++i) {
       Cursor& c = cursors[i];

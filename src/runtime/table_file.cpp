@@ -416,10 +416,9 @@ SearchResult MappedTable::nearest(std::span<const std::uint64_t> query, std::uin
 
 SearchResult MappedTable::nearest_at_step(std::span<const std::uint64_t> query, int step,
                                           const TreeSearchOptions& options) const {
-  if (!tree_) return exhaustive_nearest(query, keys_, word_weights_);
-  TreeSearchOptions o = options;
-  o.start_node = step_root(step);
-  return tree_->search(query, keys_, word_weights_, o);
+  SearchResult result;
+  nearest_batch_at_step(query, step, options, {&result, 1});
+  return result;
 }
 
 void MappedTable::nearest_batch_at_step(std::span<const std::uint64_t> queries, int step,
