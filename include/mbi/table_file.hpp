@@ -4,7 +4,7 @@
 // One row per recorded glimpse step of the teacher: the key it was looked up by, and the
 // value lookup inference reads back (next hidden state, next location, step index, class
 // prediction). Optionally the k-means tree over the keys, in which case the rows are stored
-// in tree order.
+// in tree order, and further trees over the same keys (a forest), each with its own order.
 //
 // Writing builds the whole file in memory and replaces the target atomically. Reading maps
 // the file read-only and hands out spans into the mapping: opening a table costs one pass
@@ -24,6 +24,17 @@
 
 namespace mbi {
 
+// Most trees a table holds: the first, whose order the rows are stored in, and up to seven
+// more (a forest).
+inline constexpr std::size_t kMaxTrees = 8;
+
+// A tree after the first. It was built with another seed over the same keys, so it splits
+// them differently and orders them its own way: `rows` maps its positions back to the rows.
+struct ForestTree {
+  KMeansTree tree;
+  std::vector<std::uint32_t> rows;  // rows[p]: the table row at position p of this tree's order
+};
+
 // A table being built, in memory. Columns are row-major; all hold rows() rows.
 struct TableData {
   KeyLayout key_layout;
@@ -36,17 +47,22 @@ struct TableData {
   std::vector<std::uint8_t> step;            // rows: glimpse step the row was recorded at
   std::vector<std::uint8_t> prediction;      // rows: class predicted at that step
   std::optional<KMeansTree> tree;            // when set, rows are in its order
+  std::vector<ForestTree> forest;            // further trees (only with `tree`)
 
   std::size_t rows() const { return step.size(); }
 
-  // Reorders every column: new row p is old row order[p]. Drops the tree, which no longer
-  // matches.
+  // Reorders every column: new row p is old row order[p]. Drops the trees, which no longer
+  // match.
   void reorder_rows(std::span<const std::uint32_t> order);
   // Builds the k-means tree over the keys with the table's weights, puts the rows in tree
   // order and keeps the tree. With `per_step`, the root is split by the step column (one
   // subtree per glimpse step; see build_kmeans_tree with root groups), so a lookup that knows
   // its step searches only the rows recorded at that step (MappedTable::nearest_at_step).
-  void build_tree(const KMeansTreeParams& params = {}, bool per_step = false);
+  // With trees > 1, also builds trees - 1 more with other seeds (derived from params.seed)
+  // into `forest`: a search then splits its budget between the trees and keeps the best
+  // answer, which finds closer keys than one tree at the same number of comparisons, at
+  // the cost of one more copy of the keys in memory per tree (not in the file).
+  void build_tree(const KMeansTreeParams& params = {}, bool per_step = false, std::size_t trees = 1);
 };
 
 // Writes `table` to `path` atomically. Throws mbi::Error naming the path when the columns
@@ -82,9 +98,20 @@ class MappedTable {
   std::span<const std::uint8_t> step() const { return step_; }
   std::span<const std::uint8_t> prediction() const { return prediction_; }
   const KMeansTree* tree() const { return tree_ ? &*tree_ : nullptr; }  // nullptr when absent
+  // Trees in the table: 0, 1, or more for a forest. Tree 0 is tree(); tree i > 0 is
+  // forest_tree(i), over the keys in its own order, forest_keys(i), whose position p holds
+  // row forest_rows(i)[p]. The reordered keys are copied out of the file on load (the file
+  // stores each extra tree's row map only), so a forest of n trees holds n copies of the
+  // keys in memory.
+  std::size_t tree_count() const { return tree_ ? 1 + forest_.size() : 0; }
+  const KMeansTree& forest_tree(std::size_t i) const { return forest_.at(i - 1).tree; }
+  std::span<const std::uint32_t> forest_rows(std::size_t i) const { return forest_.at(i - 1).rows; }
+  std::span<const std::uint64_t> forest_keys(std::size_t i) const { return forest_.at(i - 1).keys; }
+  // Bytes the table keeps in memory: the mapped file plus the forest's reordered keys.
+  std::size_t resident_bytes() const;
 
-  // Nearest row to `query` with the table's weights: through the tree when there is one
-  // (probes as in KMeansTree::search), exhaustively otherwise.
+  // Nearest row to `query` with the table's weights: through the tree (or forest) when there
+  // is one (probes as in KMeansTree::search, per tree), exhaustively otherwise.
   SearchResult nearest(std::span<const std::uint64_t> query, std::uint32_t probes = 1) const;
 
   // True when the tree's root has one child per recorded step, each holding exactly that
@@ -108,8 +135,18 @@ class MappedTable {
                              std::span<SearchResult> results) const;
 
  private:
+  // A tree after the first, as mapped: its row map is a view into the file, its keys a copy.
+  struct Forest {
+    KMeansTree tree;
+    std::span<const std::uint32_t> rows;
+    std::vector<std::uint64_t> keys;
+    std::vector<std::uint32_t> step_node;  // as step_node_, for this tree
+  };
+
   void unmap() noexcept;
-  void find_step_nodes();
+  // Searches every tree from its node for `step` (-1: from the root) and merges the answers.
+  void search_trees(std::span<const std::uint64_t> queries, int step, const TreeSearchOptions& options,
+                    std::span<SearchResult> results) const;
 
   std::filesystem::path path_;
   void* mapping_ = nullptr;
@@ -126,6 +163,7 @@ class MappedTable {
   std::span<const std::uint8_t> step_;
   std::span<const std::uint8_t> prediction_;
   std::optional<KMeansTree> tree_;  // a view into the mapping
+  std::vector<Forest> forest_;
   // Per-step tree: root child of each step value (kNoIndex: no rows); empty otherwise.
   std::vector<std::uint32_t> step_node_;
 };

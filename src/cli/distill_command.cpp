@@ -22,10 +22,8 @@ struct DistillArgs {
   std::string split = "train";
   train::DistillOptions distill;
   std::vector<double> weights = {1, 1, 1};
-  KMeansTreeParams tree;
-  bool no_tree = false;
+  TreeFlags tree;
   train::DaggerOptions dagger;
-  bool global_tree = false;
   bool no_dedup = false;
   int threads = 0;
   bool json = false;
@@ -44,7 +42,7 @@ void run(DistillArgs& a) {
                 std::to_string(c.image_rows) + "x" + std::to_string(c.image_cols));
   a.distill.dedup = !a.no_dedup;
   a.distill.progress = !a.no_progress;
-  a.tree.seed = a.distill.seed;
+  a.tree.params.seed = a.distill.seed;
 
   const auto t0 = std::chrono::steady_clock::now();
   train::DistillStats stats;
@@ -53,7 +51,7 @@ void run(DistillArgs& a) {
   table.segment_weights = eq1_segment_weights(c, a.weights[0], a.weights[1], a.weights[2]);
   train::DaggerStats dagger_stats;
   if (a.dagger.rounds > 0) {
-    a.dagger.tree = a.tree;
+    a.dagger.tree = a.tree.params;
     a.dagger.seed = a.distill.seed;
     if (a.distill.augment_shift > 0) a.dagger.augment_shift = a.distill.augment_shift;
     a.dagger.progress = !a.no_progress;
@@ -80,16 +78,10 @@ void run(DistillArgs& a) {
       {"weights", {{"space", "eq1"}, {"a", a.weights[0]}, {"b", a.weights[1]}, {"c", a.weights[2]}}},
       {"tree", nullptr}};
   double tree_seconds = 0;
-  if (!a.no_tree) {
+  {
     const auto t1 = std::chrono::steady_clock::now();
-    table.build_tree(a.tree, !a.global_tree);
+    meta["tree"] = a.tree.build(table);
     tree_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
-    meta["tree"] = {{"branching", a.tree.branching},
-                    {"max_leaf_size", a.tree.max_leaf_size},
-                    {"restarts", a.tree.restarts},
-                    {"seed", a.tree.seed},
-                    {"per_step", !a.global_tree},
-                    {"max_depth", table.tree->max_depth()}};
   }
   table.metadata_json = meta.dump();
   write_table(a.out, table);
@@ -138,12 +130,7 @@ void register_distill(CLI::App& app) {
       ->delimiter(',')
       ->expected(3)
       ->capture_default_str();
-  cmd->add_option("--branching", a->tree.branching, "k-means tree branching")->check(CLI::Range(2, 256))->capture_default_str();
-  cmd->add_option("--leaf-size", a->tree.max_leaf_size, "largest leaf")->check(CLI::Range(1, 1 << 20))->capture_default_str();
-  cmd->add_option("--restarts", a->tree.restarts, "k-means restarts per split")->check(CLI::Range(1, 100))->capture_default_str();
-  cmd->add_flag("--no-tree", a->no_tree, "store no search tree (exhaustive search only)");
-  cmd->add_flag("--global-tree", a->global_tree,
-                "one k-means tree over all rows (default: the root splits by glimpse step, one subtree per step)");
+  a->tree.add_to(*cmd);
   cmd->add_option("--batch", a->distill.batch, "teacher batch size")->check(CLI::Range(1, 65536))->capture_default_str();
   cmd->add_option("--threads", a->threads, "threads (0 = all cores)")->check(CLI::Range(0, 1024))->capture_default_str();
   cmd->add_flag("--no-progress", a->no_progress, "no progress bar");

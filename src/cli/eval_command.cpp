@@ -113,6 +113,7 @@ nlohmann::json eval_lookup(const EvalArgs& a) {
                         {"probes", a.probes},
                         {"max_comparisons", a.max_comparisons},
                         {"tree_per_step", table.tree_per_step()},
+                        {"trees", table.tree_count()},
                         {"accuracy", 100.0 * static_cast<double>(correct) / n},
                         {"coverage", static_cast<double>(set.count() - fallback.size()) / n},
                         {"lookup_accuracy", run.accuracy(set)},
@@ -122,6 +123,8 @@ nlohmann::json eval_lookup(const EvalArgs& a) {
                         {"seconds", seconds},
                         {"images_per_second", n / seconds},
                         {"table_bytes", std::filesystem::file_size(a.table)},
+                        // The file plus the forest's reordered copies of the keys.
+                        {"resident_bytes", table.resident_bytes()},
                         {"table_rows", table.rows()},
                         {"weights", info.meta.value("weights", nlohmann::json{})},
                         {"threads", a.threads}};

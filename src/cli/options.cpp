@@ -29,6 +29,52 @@ data::ImageSet DataOptions::load(const std::string& split) const {
   return set;
 }
 
+void TreeFlags::add_to(CLI::App& cmd) {
+  branching_ = cmd.add_option("--branching", params.branching, "k-means tree branching")
+                   ->check(CLI::Range(2, 256))
+                   ->capture_default_str();
+  leaf_size_ = cmd.add_option("--leaf-size", params.max_leaf_size, "largest leaf")
+                   ->check(CLI::Range(1, 1 << 20))
+                   ->capture_default_str();
+  restarts_ = cmd.add_option("--restarts", params.restarts, "k-means restarts per split")
+                  ->check(CLI::Range(1, 100))
+                  ->capture_default_str();
+  trees_ = cmd.add_option("--trees", trees,
+                 "k-means trees with different seeds (a forest): searches split their budget between them and keep "
+                 "the closest answer; each tree past the first keeps another copy of the keys in memory")
+      ->check(CLI::Range(1, static_cast<int>(kMaxTrees)))
+      ->capture_default_str();
+  cmd.add_flag("--no-tree", no_tree, "store no search tree (exhaustive search only)");
+  global_ = cmd.add_flag("--global-tree", global_tree,
+               "one k-means tree over all rows (default: the root splits by glimpse step, one subtree per step)");
+}
+
+void TreeFlags::defaults_from(const nlohmann::json& tree_meta) {
+  if (!tree_meta.is_object()) return;
+  if (branching_->count() == 0) params.branching = tree_meta.value("branching", params.branching);
+  if (leaf_size_->count() == 0) params.max_leaf_size = tree_meta.value("max_leaf_size", params.max_leaf_size);
+  if (restarts_->count() == 0) params.restarts = tree_meta.value("restarts", params.restarts);
+  if (trees_->count() == 0) trees = tree_meta.value("trees", trees);
+  // Tables written before per-step trees existed have no "per_step": theirs is global.
+  if (global_->count() == 0) global_tree = !tree_meta.value("per_step", false);
+}
+
+nlohmann::json TreeFlags::build(TableData& table) const {
+  if (no_tree) {
+    table.tree.reset();
+    table.forest.clear();
+    return nullptr;
+  }
+  table.build_tree(params, !global_tree, trees);
+  return {{"branching", params.branching},
+          {"max_leaf_size", params.max_leaf_size},
+          {"restarts", params.restarts},
+          {"seed", params.seed},
+          {"per_step", !global_tree},
+          {"trees", trees},
+          {"max_depth", table.tree->max_depth()}};
+}
+
 void set_threads(int threads) {
   const int n = threads > 0 ? threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   torch::set_num_threads(n);

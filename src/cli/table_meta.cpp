@@ -39,6 +39,8 @@ TableData copy_table(const MappedTable& t) {
   d.step.assign(t.step().begin(), t.step().end());
   d.prediction.assign(t.prediction().begin(), t.prediction().end());
   if (t.tree() != nullptr) d.tree = *t.tree();
+  for (std::size_t i = 1; i < t.tree_count(); ++i)
+    d.forest.push_back({t.forest_tree(i), {t.forest_rows(i).begin(), t.forest_rows(i).end()}});
   return d;
 }
 

@@ -134,6 +134,7 @@ std::optional<TableSearch> tree_search_from_meta(const nlohmann::json& meta) {
   TableSearch search;
   // Tables written before per-step trees existed have no "per_step": theirs is global.
   search.per_step = it->value("per_step", false);
+  search.trees = it->value("trees", 1U);
   KMeansTreeParams& p = search.tree_params;
   p.branching = it->value("branching", p.branching);
   p.max_leaf_size = it->value("max_leaf_size", p.max_leaf_size);
@@ -165,7 +166,11 @@ void SearchFlags::apply(TableSearch& s) const {
 
 nlohmann::json describe(const TableSearch& s) {
   if (!s.tree) return {{"search", "exhaustive"}};
-  return {{"search", "tree"}, {"probes", s.probes}, {"max_comparisons", s.max_comparisons}, {"per_step", s.per_step}};
+  return {{"search", "tree"},
+          {"probes", s.probes},
+          {"max_comparisons", s.max_comparisons},
+          {"per_step", s.per_step},
+          {"trees", s.trees}};
 }
 
 // ---------------------------------------------------------------- evaluator
@@ -173,6 +178,7 @@ nlohmann::json describe(const TableSearch& s) {
 TrialEvaluator::TrialEvaluator(TableData base, RamConfig config, TableSearch search, int threads)
     : base_(std::move(base)), config_(std::move(config)), search_(search), threads_(threads), scratch_(scratch_path()) {
   base_.tree.reset();  // every weighting builds its own
+  base_.forest.clear();
 }
 
 TrialEvaluator::~TrialEvaluator() {
@@ -184,7 +190,7 @@ TrialEvaluator::~TrialEvaluator() {
 TableData TrialEvaluator::weighted(const std::vector<std::uint32_t>& segment_weights, bool with_tree) const {
   TableData t = base_;
   t.segment_weights = segment_weights;
-  if (with_tree) t.build_tree(search_.tree_params, search_.per_step);
+  if (with_tree) t.build_tree(search_.tree_params, search_.per_step, search_.trees);
   return t;
 }
 

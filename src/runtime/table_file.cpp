@@ -47,6 +47,17 @@ constexpr std::string_view kLocation = "NLOC";
 constexpr std::string_view kStep = "STEP";
 constexpr std::string_view kPrediction = "PRED";
 constexpr std::string_view kTree = "TREE";
+// Tree i > 0 of a forest: "TRE1".."TRE7" (its serialized tree) and "ROW1".."ROW7" (its row map).
+constexpr std::string_view kForestTreePrefix = "TRE";
+constexpr std::string_view kForestRowsPrefix = "ROW";
+
+std::string forest_tag(std::string_view prefix, std::size_t i) { return std::string(prefix) + char('0' + i); }
+
+// The forest tree number (1..7) of a "TREi" or "ROWi" tag, or 0.
+std::size_t forest_index(std::string_view tag, std::string_view prefix) {
+  if (tag.substr(0, 3) != prefix || tag[3] < '1' || tag[3] >= char('0' + kMaxTrees)) return 0;
+  return static_cast<std::size_t>(tag[3] - '0');
+}
 
 std::size_t align_up(std::size_t n) { return (n + kAlignment - 1) / kAlignment * kAlignment; }
 
@@ -106,10 +117,57 @@ void check_consistent(const TableData& t, const std::string& where) {
   expect("next_hidden", t.next_hidden.size(), rows * t.value_layout.words());
   expect("next_location", t.next_location.size(), rows * 2);
   expect("prediction", t.prediction.size(), rows);
-  if (t.tree && (t.tree->rows() != rows || t.tree->words() != t.key_layout.words()))
-    throw Error(where + ": the tree covers " + std::to_string(t.tree->rows()) + " keys of " +
-                std::to_string(t.tree->words()) + " words, the table has " + std::to_string(rows) + " of " +
-                std::to_string(t.key_layout.words()));
+  const auto check_tree = [&](const KMeansTree& tree) {
+    if (tree.rows() != rows || tree.words() != t.key_layout.words())
+      throw Error(where + ": a tree covers " + std::to_string(tree.rows()) + " keys of " + std::to_string(tree.words()) +
+                  " words, the table has " + std::to_string(rows) + " of " + std::to_string(t.key_layout.words()));
+  };
+  if (t.tree) check_tree(*t.tree);
+  if (!t.forest.empty() && !t.tree) throw Error(where + ": a forest without a first tree");
+  if (t.forest.size() + 1 > kMaxTrees)
+    throw Error(where + ": " + std::to_string(t.forest.size() + 1) + " trees, at most " + std::to_string(kMaxTrees));
+  for (const ForestTree& f : t.forest) {
+    check_tree(f.tree);
+    expect("a forest tree's rows", f.rows.size(), rows);
+  }
+}
+
+// Throws unless `rows` holds each of 0..rows.size()-1 once.
+void check_permutation(std::span<const std::uint32_t> rows, const std::string& what) {
+  std::vector<bool> seen(rows.size(), false);
+  for (const std::uint32_t r : rows) {
+    if (r >= rows.size() || seen[r]) throw Error(what + " is not a permutation of the rows");
+    seen[r] = true;
+  }
+}
+
+// Recognises a per-step tree from its structure rather than a flag, so that the file format
+// stays as it was: the root's children must each hold a single step, in strictly increasing
+// step order. Any tree that passes routes a step's queries to exactly that step's rows,
+// whoever built it. Returns the root child of each step value (kNoIndex: no rows), or an
+// empty vector when the tree is not per step. `step` is the step of each position in the
+// tree's order. One pass over it.
+std::vector<std::uint32_t> find_step_nodes(const KMeansTree& tree, std::span<const std::uint8_t> step) {
+  const KMeansTreeNode& root = tree.nodes()[0];
+  if (root.child_count == 0) return {};
+  std::vector<std::uint32_t> found(256, kNoIndex);
+  int previous = -1;
+  for (std::uint32_t c = root.first_child; c < root.first_child + root.child_count; ++c) {
+    const KMeansTreeNode& child = tree.nodes()[c];
+    const std::uint8_t s = step[child.begin];
+    if (static_cast<int>(s) <= previous) return {};
+    for (std::uint32_t p = child.begin; p < child.end; ++p)
+      if (step[p] != s) return {};
+    found[s] = c;
+    previous = s;
+  }
+  return found;
+}
+
+std::uint32_t step_root_of(const std::vector<std::uint32_t>& step_node, int step) {
+  if (step < 0 || static_cast<std::size_t>(step) >= step_node.size()) return 0;
+  const std::uint32_t node = step_node[static_cast<std::size_t>(step)];
+  return node == kNoIndex ? 0 : node;
 }
 
 // Reads a layout section; throws a plain message, which the caller prefixes with the file.
@@ -155,14 +213,26 @@ void TableData::reorder_rows(std::span<const std::uint32_t> order) {
   permute(step, 1, order);
   permute(prediction, 1, order);
   tree.reset();
+  forest.clear();
 }
 
-void TableData::build_tree(const KMeansTreeParams& params, bool per_step) {
+void TableData::build_tree(const KMeansTreeParams& params, bool per_step, std::size_t trees) {
+  if (trees < 1 || trees > kMaxTrees)
+    throw Error("table: " + std::to_string(trees) + " trees asked for, 1 to " + std::to_string(kMaxTrees) + " allowed");
   check_consistent(*this, "table");
-  KMeansTreeBuild built = build_kmeans_tree(keys, key_layout.word_weights(segment_weights), params,
-                                            per_step ? std::span<const std::uint8_t>(step) : std::span<const std::uint8_t>());
+  const std::vector<std::uint32_t> word_weights = key_layout.word_weights(segment_weights);
+  const auto groups = [&] { return per_step ? std::span<const std::uint8_t>(step) : std::span<const std::uint8_t>(); };
+  KMeansTreeBuild built = build_kmeans_tree(keys, word_weights, params, groups());
   reorder_rows(built.order);
   tree = std::move(built.tree);
+  for (std::size_t i = 1; i < trees; ++i) {
+    // Seeds far apart from the first tree's and from each other (a table built with seed s + 1
+    // should not share trees with this one).
+    KMeansTreeParams p = params;
+    p.seed = params.seed + 0x9E3779B97F4A7C15ULL * i;
+    KMeansTreeBuild more = build_kmeans_tree(keys, word_weights, p, groups());
+    forest.push_back({std::move(more.tree), std::move(more.order)});
+  }
 }
 
 void write_table(const std::filesystem::path& path, const TableData& table) {
@@ -187,6 +257,18 @@ void write_table(const std::filesystem::path& path, const TableData& table) {
       {kPrediction, bytes_of(table.prediction)},
   };
   if (table.tree) sections.push_back({kTree, tree});
+  std::vector<std::string> forest_bytes;  // serialized trees and tags, kept alive for `sections`
+  forest_bytes.reserve(3 * table.forest.size());
+  for (std::size_t i = 1; i <= table.forest.size(); ++i) {
+    const ForestTree& f = table.forest[i - 1];
+    forest_bytes.push_back(forest_tag(kForestTreePrefix, i));
+    const std::string& tree_tag = forest_bytes.back();
+    forest_bytes.push_back(forest_tag(kForestRowsPrefix, i));
+    const std::string& rows_tag = forest_bytes.back();
+    forest_bytes.push_back(f.tree.serialize());
+    sections.push_back({tree_tag, forest_bytes.back()});
+    sections.push_back({rows_tag, bytes_of(f.rows)});
+  }
 
   // Place the sections, then fill the buffer; padding stays zero.
   std::vector<std::size_t> offsets;
@@ -266,6 +348,8 @@ MappedTable::MappedTable(const std::filesystem::path& path) : path_(path) {
 
     std::span<const std::byte> found[10];
     bool present[10] = {};
+    std::span<const std::byte> forest_found[2][kMaxTrees];  // [0]: TREi, [1]: ROWi
+    bool forest_present[2][kMaxTrees] = {};
     constexpr std::string_view kTags[10] = {kKeyLayout, kValueLayout, kWeights, kMetadata, kKeys,
                                             kHidden,    kLocation,    kStep,    kPrediction, kTree};
     for (std::uint32_t i = 0; i < section_count; ++i) {
@@ -275,8 +359,14 @@ MappedTable::MappedTable(const std::filesystem::path& path) : path_(path) {
       const auto bytes = get<std::uint64_t>(entry + 16);
       if (offset % kAlignment != 0 || offset > size || bytes > size - offset)
         throw fail("inconsistent sizes: section " + std::string(tag) + " lies outside the file");
+      for (int kind = 0; kind < 2; ++kind)
+        if (const std::size_t t = forest_index(tag, kind == 0 ? kForestTreePrefix : kForestRowsPrefix); t != 0) {
+          if (forest_present[kind][t]) throw fail("section " + std::string(tag) + " appears twice");
+          forest_present[kind][t] = true;
+          forest_found[kind][t] = {base + offset, static_cast<std::size_t>(bytes)};
+        }
       const auto known = std::find(std::begin(kTags), std::end(kTags), tag) - std::begin(kTags);
-      if (known == 10) continue;  // a section this version does not know: skip it
+      if (known == 10) continue;  // a forest section, or one this version does not know: skip it
       if (present[known]) throw fail("section " + std::string(tag) + " appears twice");
       present[known] = true;
       found[known] = {base + offset, static_cast<std::size_t>(bytes)};
@@ -320,34 +410,49 @@ MappedTable::MappedTable(const std::filesystem::path& path) : path_(path) {
         throw fail("inconsistent sizes: the tree covers " + std::to_string(tree_->rows()) + " keys of " +
                    std::to_string(tree_->words()) + " words, the table has " + std::to_string(rows_) + " of " +
                    std::to_string(key_words));
-      find_step_nodes();
+      step_node_ = find_step_nodes(*tree_, step_);
+    }
+    // Forest trees 1, 2, ... each need their tree and row map, and the first tree.
+    std::size_t extra = 0;
+    while (extra + 1 < kMaxTrees && (forest_present[0][extra + 1] || forest_present[1][extra + 1])) ++extra;
+    for (std::size_t i = 1; i < kMaxTrees; ++i) {
+      const bool any = forest_present[0][i] || forest_present[1][i];
+      if (!any) continue;
+      if (i > extra) throw fail("section " + forest_tag(kForestTreePrefix, i) + " without the trees before it");
+      if (!forest_present[0][i] || !forest_present[1][i])
+        throw fail("missing section " + forest_tag(forest_present[0][i] ? kForestRowsPrefix : kForestTreePrefix, i));
+      if (!tree_) throw fail("section " + forest_tag(kForestTreePrefix, i) + " without section TREE");
+    }
+    for (std::size_t i = 1; i <= extra; ++i) {
+      const std::string tag = forest_tag(kForestTreePrefix, i);
+      Forest f;
+      f.tree = KMeansTree::view_bytes(forest_found[0][i], name + " (" + tag + ")");
+      if (f.tree.rows() != rows_ || f.tree.words() != key_words)
+        throw fail("inconsistent sizes: tree " + tag + " covers " + std::to_string(f.tree.rows()) + " keys of " +
+                   std::to_string(f.tree.words()) + " words, the table has " + std::to_string(rows_) + " of " +
+                   std::to_string(key_words));
+      if (forest_found[1][i].size() != rows_ * 4)
+        throw fail("inconsistent sizes: section " + forest_tag(kForestRowsPrefix, i) + " has " +
+                   std::to_string(forest_found[1][i].size()) + " bytes, expected " + std::to_string(rows_ * 4));
+      f.rows = {reinterpret_cast<const std::uint32_t*>(forest_found[1][i].data()), rows_};
+      try {
+        check_permutation(f.rows, "section " + forest_tag(kForestRowsPrefix, i));
+      } catch (const Error& e) {
+        throw fail(e.what());
+      }
+      f.keys.resize(rows_ * key_words);
+      std::vector<std::uint8_t> steps(rows_);
+      for (std::size_t p = 0; p < rows_; ++p) {
+        std::copy_n(keys_.begin() + std::size_t{f.rows[p]} * key_words, key_words, f.keys.begin() + p * key_words);
+        steps[p] = step_[f.rows[p]];
+      }
+      f.step_node = find_step_nodes(f.tree, steps);
+      forest_.push_back(std::move(f));
     }
   } catch (...) {
     unmap();
     throw;
   }
-}
-
-// Recognises a per-step tree from its structure rather than a flag, so that the file format
-// stays as it was: the root's children must each hold a single step, in strictly increasing
-// step order. Any tree that passes routes a step's queries to exactly that step's rows,
-// whoever built it. One pass over the step column.
-void MappedTable::find_step_nodes() {
-  step_node_.clear();
-  const KMeansTreeNode& root = tree_->nodes()[0];
-  if (root.child_count == 0) return;
-  std::vector<std::uint32_t> found(256, kNoIndex);
-  int previous = -1;
-  for (std::uint32_t c = root.first_child; c < root.first_child + root.child_count; ++c) {
-    const KMeansTreeNode& child = tree_->nodes()[c];
-    const std::uint8_t s = step_[child.begin];
-    if (static_cast<int>(s) <= previous) return;
-    for (std::uint32_t row = child.begin; row < child.end; ++row)
-      if (step_[row] != s) return;
-    found[s] = c;
-    previous = s;
-  }
-  step_node_ = std::move(found);
 }
 
 MappedTable::~MappedTable() { unmap(); }
@@ -368,6 +473,7 @@ MappedTable::MappedTable(MappedTable&& other) noexcept
       step_(other.step_),
       prediction_(other.prediction_),
       tree_(std::move(other.tree_)),
+      forest_(std::move(other.forest_)),
       step_node_(std::move(other.step_node_)) {}
 
 MappedTable& MappedTable::operator=(MappedTable&& other) noexcept {
@@ -388,6 +494,7 @@ MappedTable& MappedTable::operator=(MappedTable&& other) noexcept {
     step_ = other.step_;
     prediction_ = other.prediction_;
     tree_ = std::move(other.tree_);
+    forest_ = std::move(other.forest_);
     step_node_ = std::move(other.step_node_);
   }
   return *this;
@@ -409,9 +516,19 @@ std::span<const std::uint64_t> MappedTable::next_hidden(std::size_t row) const {
   return next_hidden_.subspan(row * words, words);
 }
 
+std::size_t MappedTable::resident_bytes() const {
+  std::size_t bytes = mapping_bytes_;
+  for (const Forest& f : forest_) bytes += f.keys.size() * sizeof(std::uint64_t);
+  return bytes;
+}
+
 SearchResult MappedTable::nearest(std::span<const std::uint64_t> query, std::uint32_t probes) const {
-  if (tree_) return tree_->search(query, keys_, word_weights_, probes);
-  return exhaustive_nearest(query, keys_, word_weights_);
+  if (!tree_) return exhaustive_nearest(query, keys_, word_weights_);
+  SearchResult result;
+  TreeSearchOptions options;
+  options.probes = probes;
+  search_trees(query, -1, options, {&result, 1});
+  return result;
 }
 
 SearchResult MappedTable::nearest_at_step(std::span<const std::uint64_t> query, int step,
@@ -432,9 +549,34 @@ void MappedTable::nearest_batch_at_step(std::span<const std::uint64_t> queries, 
       results[i] = exhaustive_nearest(queries.subspan(i * words, words), keys_, word_weights_);
     return;
   }
+  search_trees(queries, step, options, results);
+}
+
+void MappedTable::search_trees(std::span<const std::uint64_t> queries, int step, const TreeSearchOptions& options,
+                               std::span<SearchResult> results) const {
   TreeSearchOptions o = options;
-  o.start_node = step_root(step);
+  if (o.max_comparisons > 0 && !forest_.empty())
+    o.max_comparisons = std::max<std::uint32_t>(1, o.max_comparisons / static_cast<std::uint32_t>(tree_count()));
+  o.start_node = step_root_of(step_node_, step);
   tree_->search_batch(queries, keys_, word_weights_, o, results);
+  if (forest_.empty()) return;
+  std::vector<SearchResult> other(results.size());
+  for (const Forest& f : forest_) {
+    o.start_node = step_root_of(f.step_node, step);
+    f.tree.search_batch(queries, f.keys, word_weights_, o, other);
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      SearchResult& best = results[i];
+      const SearchResult& r = other[i];
+      best.comparisons += r.comparisons;
+      if (r.index == kNoIndex) continue;
+      const std::uint32_t row = f.rows[r.index];
+      if (r.distance < best.distance || (r.distance == best.distance && row < best.index)) {
+        best.index = row;
+        best.distance = r.distance;
+        best.depth = r.depth;
+      }
+    }
+  }
 }
 
 }  // namespace mbi

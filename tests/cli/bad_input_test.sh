@@ -73,6 +73,15 @@ b = bytearray(open(sys.argv[1], 'rb').read()); b[-100] ^= 4; open(sys.argv[2], '
 PY
 expect_fail corrupt-table "$work/flipped.tbl" "$mbi" eval --mode mbi --table "$work/flipped.tbl" --data "$mnist"
 expect_fail model-as-table "$work/tiny.pt" "$mbi" eval --mode mbi --table "$work/tiny.pt" --data "$mnist"
+
+# --- a forest: index builds it, eval searches it, tune keeps it
+expect_ok index-forest "$mbi" index --table "$work/tiny.tbl" --out "$work/forest.tbl" --trees 3
+expect_ok tune-forest "$mbi" tune --data "$mnist" --limit 300 --table "$work/forest.tbl" --budget 2 --threads 1 --no-progress
+"$mbi" eval --mode mbi --data "$mnist" --limit 50 --table "$work/forest.tbl" --json --no-progress >"$work/forest.json" 2>&1
+grep -q '"trees":3' "$work/forest.json" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: tuned forest does not have 3 trees:"; tail -n 3 "$work/forest.json"; }
+expect_fail too-many-trees "--trees" "$mbi" index --table "$work/tiny.tbl" --out "$work/never.tbl" --trees 9
+expect_fail index-corrupt-table "$work/flipped.tbl" "$mbi" index --table "$work/flipped.tbl" --out "$work/never.tbl"
 expect_ok float-train "$mbi" train --data "$mnist" --limit 100 --epochs 1 --hidden 16 --core-width 32 \
   --glimpse-bits 0 --hidden-bits 0 --out "$work/float.pt" --run-dir "$work/run-float" --threads 1 --no-progress
 expect_fail float-teacher-distill "quantised teacher" "$mbi" distill --data "$mnist" --limit 100 --model "$work/float.pt" \

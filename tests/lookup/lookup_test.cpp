@@ -109,57 +109,62 @@ TEST_F(LookupTest, TreeWithEveryLeafProbedEqualsExhaustive) {
 }
 
 // Batched inference interleaves the searches of a step; each image's result must be what
-// inferring it alone gives, also when some images stop early (mixed mode) mid-batch.
+// inferring it alone gives, also when some images stop early (mixed mode) mid-batch, and
+// also through a forest (each tree's searches interleaved, then merged).
 TEST_F(LookupTest, BatchInferenceEqualsInferringImagesOneByOne) {
   Fixture f = make_fixture();
-  TableData t = distill_table(f);
-  t.build_tree({}, true);
-  write_table(dir_ / "t.tbl", t);
-  const MappedTable table(dir_ / "t.tbl");
-  LookupEngine engine(table, f.model->config());
-  const data::ImageSet others = data::load_split(fs::path(MBI_SHARED_DATA) / "mnist", "test");
-  std::vector<const std::uint8_t*> images;
-  for (std::size_t i = 5000; i < 5100; ++i) images.push_back(others.image(i));
-  LookupOptions budget;
-  budget.max_comparisons = 50;
-  LookupOptions probes;
-  probes.probes = 2;
-  LookupOptions exhaustive;
-  exhaustive.exhaustive = true;
-  // A threshold that some steps exceed and others do not.
-  std::vector<std::uint32_t> worst;
-  for (const auto* image : images) worst.push_back(engine.infer(image, budget).max_distance);
-  std::nth_element(worst.begin(), worst.begin() + 50, worst.end());
-  LookupOptions stopping = budget;
-  stopping.stop_above = worst[50];
-  std::size_t stopped = 0;
-  for (const LookupOptions& o : {budget, probes, exhaustive, stopping}) {
-    for (const std::size_t batch : {std::size_t{1}, std::size_t{7}, images.size()}) {
-      for (std::size_t begin = 0; begin < images.size(); begin += batch) {
-        const std::size_t n = std::min(batch, images.size() - begin);
-        std::vector<LookupResult> results(n);
-        engine.infer_batch({images.data() + begin, n}, o, results);
-        for (std::size_t k = 0; k < n; ++k) {
-          const LookupResult one = engine.infer(images[begin + k], o);
-          const LookupResult& r = results[k];
-          ASSERT_EQ(r.prediction, one.prediction) << "image " << begin + k << " batch " << batch;
-          ASSERT_EQ(r.completed, one.completed);
-          ASSERT_EQ(r.max_distance, one.max_distance);
-          ASSERT_EQ(r.comparisons, one.comparisons);
-          ASSERT_EQ(r.steps.size(), one.steps.size());
-          for (std::size_t s = 0; s < r.steps.size(); ++s) {
-            ASSERT_EQ(r.steps[s].row, one.steps[s].row);
-            ASSERT_EQ(r.steps[s].loc_x, one.steps[s].loc_x);
-            ASSERT_EQ(r.steps[s].loc_y, one.steps[s].loc_y);
+  const TableData distilled = distill_table(f);
+  for (const std::size_t trees : {1, 3}) {
+    TableData t = distilled;
+    t.build_tree({}, true, trees);
+    write_table(dir_ / "t.tbl", t);
+    const MappedTable table(dir_ / "t.tbl");
+    ASSERT_EQ(table.tree_count(), trees);
+    LookupEngine engine(table, f.model->config());
+    const data::ImageSet others = data::load_split(fs::path(MBI_SHARED_DATA) / "mnist", "test");
+    std::vector<const std::uint8_t*> images;
+    for (std::size_t i = 5000; i < 5100; ++i) images.push_back(others.image(i));
+    LookupOptions budget;
+    budget.max_comparisons = 50;
+    LookupOptions probes;
+    probes.probes = 2;
+    LookupOptions exhaustive;
+    exhaustive.exhaustive = true;
+    // A threshold that some steps exceed and others do not.
+    std::vector<std::uint32_t> worst;
+    for (const auto* image : images) worst.push_back(engine.infer(image, budget).max_distance);
+    std::nth_element(worst.begin(), worst.begin() + 50, worst.end());
+    LookupOptions stopping = budget;
+    stopping.stop_above = worst[50];
+    std::size_t stopped = 0;
+    for (const LookupOptions& o : {budget, probes, exhaustive, stopping}) {
+      for (const std::size_t batch : {std::size_t{1}, std::size_t{7}, images.size()}) {
+        for (std::size_t begin = 0; begin < images.size(); begin += batch) {
+          const std::size_t n = std::min(batch, images.size() - begin);
+          std::vector<LookupResult> results(n);
+          engine.infer_batch({images.data() + begin, n}, o, results);
+          for (std::size_t k = 0; k < n; ++k) {
+            const LookupResult one = engine.infer(images[begin + k], o);
+            const LookupResult& r = results[k];
+            ASSERT_EQ(r.prediction, one.prediction) << "image " << begin + k << " batch " << batch;
+            ASSERT_EQ(r.completed, one.completed);
+            ASSERT_EQ(r.max_distance, one.max_distance);
+            ASSERT_EQ(r.comparisons, one.comparisons);
+            ASSERT_EQ(r.steps.size(), one.steps.size());
+            for (std::size_t s = 0; s < r.steps.size(); ++s) {
+              ASSERT_EQ(r.steps[s].row, one.steps[s].row);
+              ASSERT_EQ(r.steps[s].loc_x, one.steps[s].loc_x);
+              ASSERT_EQ(r.steps[s].loc_y, one.steps[s].loc_y);
+            }
+            stopped += r.completed ? 0 : 1;
           }
-          stopped += r.completed ? 0 : 1;
         }
       }
     }
+    EXPECT_GT(stopped, 0U);  // the threshold did stop some images
+    std::vector<LookupResult> too_few(images.size() - 1);
+    EXPECT_THROW(engine.infer_batch(images, budget, too_few), Error);
   }
-  EXPECT_GT(stopped, 0U);  // the threshold did stop some images
-  std::vector<LookupResult> too_few(images.size() - 1);
-  EXPECT_THROW(engine.infer_batch(images, budget, too_few), Error);
 }
 
 TEST_F(LookupTest, DistillationIsDeterministicAndDeduplicates) {

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <numeric>
+#include <algorithm>
 
 #include "mbi/atomic_file.hpp"
 #include "mbi/checksum.hpp"
@@ -252,6 +254,170 @@ TEST_F(TableFileTest, RefusesForgedSectionsEvenWithAValidChecksum) {
   std::memcpy(b.data() + 64 + 4 * 24 + 16, &huge, 8);  // KEYS size beyond the file
   overwrite(file("f.mbit"), reseal(b));
   EXPECT_NE(open_error(file("f.mbit")).find("outside the file"), std::string::npos);
+}
+
+
+// The node under which tree `tree` holds `step`'s rows (the root's child whose first key has
+// that step), computed from scratch: what a forest search must start from.
+std::uint32_t step_child(const KMeansTree& tree, std::span<const std::uint32_t> rows, const TableData& t, int step) {
+  const KMeansTreeNode& root = tree.nodes()[0];
+  for (std::uint32_t c = root.first_child; c < root.first_child + root.child_count; ++c) {
+    const std::uint32_t first = tree.nodes()[c].begin;
+    if (t.step[rows.empty() ? first : rows[first]] == step) return c;
+  }
+  return 0;
+}
+
+TEST_F(TableFileTest, ForestSearchesEveryTreeWithAShareOfTheBudgetAndKeepsTheClosest) {
+  TableData t = make_table(4000, 11);
+  for (std::size_t r = 0; r < t.rows(); ++r) t.step[r] = static_cast<std::uint8_t>(r % 4);
+  t.build_tree({.branching = 4, .max_leaf_size = 16}, /*per_step=*/true, 3);
+  ASSERT_EQ(t.forest.size(), 2U);
+  for (const ForestTree& f : t.forest) {
+    ASSERT_EQ(f.rows.size(), t.rows());
+    std::vector<std::uint32_t> sorted = f.rows;
+    std::sort(sorted.begin(), sorted.end());
+    for (std::uint32_t r = 0; r < 4000; ++r) ASSERT_EQ(sorted[r], r);
+    EXPECT_NE(f.tree.serialize(), t.tree->serialize());  // other seeds, other splits
+  }
+  write_table(file("forest.mbit"), t);
+  const MappedTable m(file("forest.mbit"));
+  expect_same(t, m);
+  ASSERT_EQ(m.tree_count(), 3U);
+  ASSERT_TRUE(m.tree_per_step());
+  EXPECT_EQ(m.resident_bytes(), fs::file_size(file("forest.mbit")) + 2 * t.keys.size() * 8);
+  const std::size_t w = 5;
+  for (std::size_t i = 1; i < 3; ++i) {
+    EXPECT_EQ(m.forest_tree(i).serialize(), t.forest[i - 1].tree.serialize());
+    ASSERT_TRUE(std::ranges::equal(m.forest_rows(i), t.forest[i - 1].rows));
+    for (std::size_t p = 0; p < t.rows(); ++p)  // the copied keys are the table's, in the tree's order
+      ASSERT_TRUE(std::equal(m.forest_keys(i).begin() + p * w, m.forest_keys(i).begin() + p * w + w,
+                             t.keys.begin() + std::size_t{m.forest_rows(i)[p]} * w));
+  }
+
+  // Reference: search each tree alone from its step's node with a third of the budget,
+  // map its answer to a table row, keep the closest (then lowest row), add the comparisons.
+  const auto weights = t.key_layout.word_weights(t.segment_weights);
+  std::mt19937_64 rng(12);
+  const auto queries = test::clustered_keys(t.key_layout, 60, 32, 15, rng);
+  std::vector<std::uint64_t> keys_of[3];
+  for (std::size_t i = 1; i < 3; ++i) keys_of[i].assign(m.forest_keys(i).begin(), m.forest_keys(i).end());
+  int forest_closer = 0;
+  for (std::size_t q = 0; q < 60; ++q) {
+    const std::span<const std::uint64_t> query(queries.data() + q * w, w);
+    const int step = static_cast<int>(q % 4);
+    for (const std::uint32_t budget : {30U, 90U, 300U}) {
+      TreeSearchOptions o;
+      o.max_comparisons = budget / 3;
+      SearchResult expected;
+      expected.comparisons = 0;
+      std::uint32_t first_tree_distance = 0;
+      for (std::size_t i = 0; i < 3; ++i) {
+        const KMeansTree& tree = i == 0 ? *t.tree : t.forest[i - 1].tree;
+        const std::span<const std::uint32_t> rows = i == 0 ? std::span<const std::uint32_t>() : t.forest[i - 1].rows;
+        o.start_node = step_child(tree, rows, t, step);
+        const SearchResult r = tree.search(query, i == 0 ? t.keys : keys_of[i], weights, o);
+        const std::uint32_t row = i == 0 ? r.index : rows[r.index];
+        if (i == 0) first_tree_distance = r.distance;
+        expected.comparisons += r.comparisons;
+        if (r.distance < expected.distance || (r.distance == expected.distance && row < expected.index)) {
+          expected.index = row;
+          expected.distance = r.distance;
+        }
+      }
+      TreeSearchOptions asked;
+      asked.max_comparisons = budget;
+      const SearchResult got = m.nearest_at_step(query, step, asked);
+      ASSERT_EQ(got.index, expected.index) << "query " << q << " budget " << budget;
+      ASSERT_EQ(got.distance, expected.distance);
+      ASSERT_EQ(got.comparisons, expected.comparisons);
+      ASSERT_EQ(m.step()[got.index], step);
+      ASSERT_LE(got.distance, first_tree_distance);
+      forest_closer += got.distance < first_tree_distance ? 1 : 0;
+    }
+    // Every leaf of every tree: the exhaustive best over the step's rows.
+    TreeSearchOptions all;
+    all.max_comparisons = 0xFFFFFFFFU;
+    std::uint32_t best = 0xFFFFFFFFU;
+    for (std::size_t r = 0; r < m.rows(); ++r)
+      if (m.step()[r] == step) best = std::min(best, test::reference_distance(query.data(), m.key(r).data(), weights.data(), 5));
+    EXPECT_EQ(m.nearest_at_step(query, step, all).distance, best);
+  }
+  EXPECT_GT(forest_closer, 0);  // the other trees do find closer keys than the first alone
+}
+
+TEST_F(TableFileTest, ForestIsDeterministicAndLeavesTheFirstTreeAlone) {
+  TableData a = make_table(2000, 13);
+  TableData b = a;
+  TableData single = a;
+  a.build_tree({}, false, 2);
+  b.build_tree({}, false, 2);
+  single.build_tree({}, false, 1);
+  write_table(file("a.mbit"), a);
+  write_table(file("b.mbit"), b);
+  EXPECT_EQ(bytes_of(file("a.mbit")), bytes_of(file("b.mbit")));
+  EXPECT_EQ(a.tree->serialize(), single.tree->serialize());
+  EXPECT_EQ(a.keys, single.keys);
+  EXPECT_THROW(a.build_tree({}, false, kMaxTrees + 1), Error);
+  EXPECT_THROW(a.build_tree({}, false, 0), Error);
+  std::vector<std::uint32_t> identity(2000);
+  std::iota(identity.begin(), identity.end(), 0U);
+  a.reorder_rows(identity);
+  EXPECT_TRUE(a.forest.empty());  // trees no longer match reordered rows
+}
+
+// Offset of the directory entry of section `tag` in a table file's bytes.
+std::size_t entry_of(const std::string& bytes, std::string_view tag) {
+  std::uint32_t count = 0;
+  std::memcpy(&count, bytes.data() + 12, 4);
+  for (std::size_t i = 0; i < count; ++i)
+    if (std::string_view(bytes.data() + 64 + i * 24, 4) == tag) return 64 + i * 24;
+  ADD_FAILURE() << "no section " << tag;
+  return 0;
+}
+
+TEST_F(TableFileTest, RefusesBrokenForestSections) {
+  TableData t = make_table(500, 14);
+  t.build_tree({}, true, 3);
+  write_table(file("good.mbit"), t);
+  const std::string good = bytes_of(file("good.mbit"));
+  const auto reseal = [](std::string bytes) {
+    const std::uint32_t crc = crc32(bytes.data() + 64, bytes.size() - 64);
+    std::memcpy(bytes.data() + 32, &crc, 4);
+    return bytes;
+  };
+  const auto refused = [&](const std::string& bytes, const std::string& expected) {
+    overwrite(file("f.mbit"), reseal(bytes));
+    const std::string message = open_error(file("f.mbit"));
+    EXPECT_NE(message.find(expected), std::string::npos) << message;
+    EXPECT_NE(message.find("f.mbit"), std::string::npos) << message;
+  };
+  std::string b = good;
+  std::memcpy(b.data() + entry_of(b, "ROW1"), "XXXX", 4);
+  refused(b, "missing section ROW1");
+  b = good;
+  std::memcpy(b.data() + entry_of(b, "TRE1"), "XXXX", 4);
+  std::memcpy(b.data() + entry_of(b, "ROW1"), "XXXX", 4);
+  refused(b, "TRE2 without the trees before it");
+  b = good;
+  std::memcpy(b.data() + entry_of(b, "TREE"), "XXXX", 4);
+  refused(b, "without section TREE");
+  b = good;
+  std::uint64_t rows_at = 0;
+  std::memcpy(&rows_at, b.data() + entry_of(b, "ROW2") + 8, 8);
+  std::memcpy(b.data() + rows_at, b.data() + rows_at + 4, 4);  // a row twice, another never
+  refused(b, "ROW2 is not a permutation");
+  b = good;
+  const std::uint64_t short_size = 400 * 4;
+  std::memcpy(b.data() + entry_of(b, "ROW1") + 16, &short_size, 8);
+  refused(b, "inconsistent sizes: section ROW1");
+  // A forest tree from another table.
+  TableData other = make_table(400, 15);
+  other.build_tree({}, true, 2);
+  TableData mixed = t;
+  mixed.forest[0].tree = other.forest[0].tree;
+  EXPECT_THROW(write_table(file("never.mbit"), mixed), Error);
+  EXPECT_FALSE(fs::exists(file("never.mbit")));
 }
 
 }  // namespace
