@@ -40,16 +40,28 @@ class IntegralImage {
   // Sum of normalised pixels in rows [r0, r1) x cols [c0, c1), clipped to the image.
   // Inline: a lookup takes dozens of these per glimpse.
   double box_sum(int r0, int c0, int r1, int c1) const {
+    int inside = 0;
+    const std::uint64_t raw = raw_sum(r0, c0, r1, c1, inside);
+    return inside == 0 ? 0.0 : normalised(raw, inside);
+  }
+  // Sum of the raw 8-bit pixels in the box clipped to the image; `inside` gets how many
+  // pixels that is (0 when the box lies outside).
+  std::uint64_t raw_sum(int r0, int c0, int r1, int c1, int& inside) const {
     r0 = std::clamp(r0, 0, rows_);
     r1 = std::clamp(r1, 0, rows_);
     c0 = std::clamp(c0, 0, cols_);
     c1 = std::clamp(c1, 0, cols_);
-    if (r0 >= r1 || c0 >= c1) return 0.0;
+    if (r0 >= r1 || c0 >= c1) {
+      inside = 0;
+      return 0;
+    }
+    inside = (r1 - r0) * (c1 - c0);
     const std::size_t stride = static_cast<std::size_t>(cols_) + 1;
-    const std::uint64_t raw =
-        sums_[r1 * stride + c1] - sums_[r0 * stride + c1] - sums_[r1 * stride + c0] + sums_[r0 * stride + c0];
-    const double inside = static_cast<double>(r1 - r0) * (c1 - c0);
-    return scale_ * static_cast<double>(raw) - shift_ * inside;
+    return sums_[r1 * stride + c1] - sums_[r0 * stride + c1] - sums_[r1 * stride + c0] + sums_[r0 * stride + c0];
+  }
+  // box_sum of a box with raw pixel sum `raw` over `inside` > 0 pixels of the image.
+  double normalised(std::uint64_t raw, int inside) const {
+    return scale_ * static_cast<double>(raw) - shift_ * static_cast<double>(inside);
   }
 
  private:
@@ -63,5 +75,56 @@ class IntegralImage {
 // Writes geometry.size() values to `out` for the glimpse centred at pixel (px, py).
 void extract_glimpse(const IntegralImage& image, const GlimpseGeometry& geometry, int px, int py,
                      std::span<float> out);
+
+// Quantised glimpses straight from integer box sums: what quantize_level gives for each value
+// of extract_glimpse, bit for bit, without floating point per cell (lookup inference forms a
+// query per step, and pooling and quantising were most of its cost on a cached table).
+//
+// Why it is exact: for a given patch and number of pixels inside the image, a cell's level is
+// a non-decreasing function of its raw pixel sum (every step from the sum to the level is
+// monotone, roundings included). So the level is the number of thresholds the sum reaches,
+// and each threshold is found once, by bisection over the sums with the reference path itself.
+class GlimpseQuantizer {
+ public:
+  // The glimpse of `geometry` on images normalised with (mean, std), quantised to `levels`
+  // levels over [lo, hi] (RamConfig's norm_mean, norm_std, phi_lo, phi_hi, phi_levels()).
+  GlimpseQuantizer(const GlimpseGeometry& geometry, float mean, float std, float lo, float hi, int levels);
+
+  // Writes geometry.size() levels to `out` for the glimpse centred at pixel (px, py) of an
+  // image integrated with the same mean and std.
+  void levels(const IntegralImage& image, int px, int py, std::uint8_t* out) const {
+    std::size_t i = 0;
+    int pool = 1;  // scale^k
+    const std::size_t steps = static_cast<std::size_t>(levels_ - 1);
+    for (int k = 0; k < geometry_.patches; ++k, pool *= geometry_.scale) {
+      const int side = geometry_.patch * pool;
+      const int top = py - side / 2;
+      const int left = px - side / 2;
+      const std::uint32_t* thresholds = thresholds_[static_cast<std::size_t>(k)].data();
+      for (int r = 0; r < geometry_.patch; ++r) {
+        for (int c = 0; c < geometry_.patch; ++c) {
+          const int r0 = top + r * pool;
+          const int c0 = left + c * pool;
+          int inside = 0;
+          const std::uint64_t raw = image.raw_sum(r0, c0, r0 + pool, c0 + pool, inside);
+          const std::uint32_t* t = thresholds + static_cast<std::size_t>(inside) * steps;
+          std::uint32_t level = 0;
+          for (std::size_t j = 0; j < steps; ++j) level += raw >= t[j] ? 1U : 0U;
+          out[i++] = static_cast<std::uint8_t>(level);
+        }
+      }
+    }
+  }
+
+  // The level of a cell of patch `patch` whose `inside` pixels in the image sum to `raw`.
+  std::uint8_t level_of_sum(int patch, std::uint64_t raw, int inside) const;
+
+ private:
+  GlimpseGeometry geometry_;
+  int levels_;
+  // Per patch: for inside = 0 .. pool^2, levels - 1 thresholds, the j-th being the smallest
+  // raw sum whose level exceeds j (255 x inside + 1 when none does).
+  std::vector<std::vector<std::uint32_t>> thresholds_;
+};
 
 }  // namespace mbi

@@ -84,6 +84,7 @@ class LookupEngine {
   const MappedTable& table_;
   RamConfig config_;
   GlimpseGeometry geometry_;
+  GlimpseQuantizer quantizer_;  // the teacher's glimpse + quantisation, from integer sums
   KeyLayout key_layout_;
   KeyLayout value_layout_;
   std::vector<std::size_t> glimpse_segments_;  // key segments holding the glimpse, in order
@@ -97,7 +98,6 @@ class LookupEngine {
   std::vector<std::uint32_t> active_;  // slots still going
   std::vector<std::uint64_t> queries_;
   std::vector<SearchResult> found_;
-  std::vector<float> glimpse_;
   std::vector<std::uint8_t> phi_levels_;
   std::vector<std::uint8_t> hidden_levels_;
   std::vector<std::uint8_t> values_;

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "mbi/error.hpp"
+#include "mbi/quantize.hpp"
+
 namespace mbi {
 
 void IntegralImage::assign(std::span<const std::uint8_t> image, int rows, int cols, float mean, float std) {
@@ -36,6 +39,47 @@ void extract_glimpse(const IntegralImage& image, const GlimpseGeometry& g, int p
       }
     }
   }
+}
+
+GlimpseQuantizer::GlimpseQuantizer(const GlimpseGeometry& geometry, float mean, float std, float lo, float hi,
+                                   int levels)
+    : geometry_(geometry), levels_(levels) {
+  if (levels < 2 || levels > 256) throw Error("glimpse quantizer: " + std::to_string(levels) + " levels");
+  if (!(std > 0.0F) || !(hi > lo)) throw Error("glimpse quantizer: needs std > 0 and hi > lo");
+  // The reference path for a cell, as extract_glimpse and quantize_level compute it.
+  const IntegralImage normaliser({}, 0, 0, mean, std);
+  int pool = 1;
+  for (int k = 0; k < geometry.patches; ++k, pool *= geometry.scale) {
+    const double inv_area = 1.0 / (static_cast<double>(pool) * pool);
+    const auto reference = [&](std::uint64_t raw, int inside) {
+      const double sum = inside == 0 ? 0.0 : normaliser.normalised(raw, inside);
+      return quantize_level(static_cast<float>(sum * inv_area), lo, hi, levels);
+    };
+    std::vector<std::uint32_t>& t = thresholds_.emplace_back();
+    for (int inside = 0; inside <= pool * pool; ++inside) {
+      const std::uint32_t most = 255U * static_cast<std::uint32_t>(inside);
+      for (int j = 0; j < levels - 1; ++j) {
+        // Smallest raw in [0, most + 1) whose level exceeds j; most + 1 when there is none.
+        std::uint32_t below = 0, above = most + 1;
+        while (below < above) {
+          const std::uint32_t mid = below + (above - below) / 2;
+          if (reference(mid, inside) > j)
+            above = mid;
+          else
+            below = mid + 1;
+        }
+        t.push_back(below);
+      }
+    }
+  }
+}
+
+std::uint8_t GlimpseQuantizer::level_of_sum(int patch, std::uint64_t raw, int inside) const {
+  const std::uint32_t* t =
+      thresholds_.at(static_cast<std::size_t>(patch)).data() + static_cast<std::size_t>(inside) * (levels_ - 1);
+  int level = 0;
+  for (int j = 0; j < levels_ - 1; ++j) level += raw >= t[j] ? 1 : 0;
+  return static_cast<std::uint8_t>(level);
 }
 
 }  // namespace mbi

@@ -89,7 +89,14 @@ void KeyLayout::encode_segment(std::size_t segment, const std::uint8_t* values, 
   std::uint64_t* words = key + first_word_[segment];
   std::fill_n(words, segment_words(segment), 0);  // unused tail bits stay zero, as the distance assumes
   std::uint64_t bit = 0;
-  for (std::uint32_t i = 0; i < spec.values; ++i, bit += width) set_ones(words, bit, std::min<std::uint32_t>(values[i], width));
+  for (std::uint32_t i = 0; i < spec.values; ++i, bit += width) {
+    const std::uint32_t ones = std::min<std::uint32_t>(values[i], width);
+    const auto offset = static_cast<std::uint32_t>(bit % kWordBits);
+    if (offset + ones < kWordBits)  // the common case: the code fits in one word
+      words[bit / kWordBits] |= ((1ULL << ones) - 1) << offset;
+    else
+      set_ones(words, bit, ones);
+  }
 }
 
 void KeyLayout::decode(std::span<const std::uint64_t> key, std::span<std::uint8_t> values) const {

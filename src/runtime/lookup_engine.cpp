@@ -13,6 +13,7 @@ LookupEngine::LookupEngine(const MappedTable& table, const RamConfig& config)
     : table_(table),
       config_(config),
       geometry_(GlimpseGeometry::from(config)),
+      quantizer_(geometry_, config.norm_mean, config.norm_std, config.phi_lo, config.phi_hi, config.phi_levels()),
       key_layout_(ram_key_layout(config)),
       value_layout_(ram_value_layout(config)) {
   if (!(table.key_layout() == key_layout_) || !(table.value_layout() == value_layout_))
@@ -27,17 +28,13 @@ LookupEngine::LookupEngine(const MappedTable& table, const RamConfig& config)
   const SegmentSpec& v = value_layout_.segments()[0];
   if (value_layout_.segments().size() != 1 || h.values != v.values || h.levels != v.levels)
     throw Error(table.path().string() + ": value layout differs from the key's hidden segment");
-  glimpse_.resize(static_cast<std::size_t>(geometry_.size()));
-  phi_levels_.resize(glimpse_.size());
+  phi_levels_.resize(static_cast<std::size_t>(geometry_.size()));
   hidden_levels_.resize(static_cast<std::size_t>(config.hidden));
 }
 
 void LookupEngine::make_query(std::size_t slot, int loc_x, int loc_y, const std::uint64_t* hidden,
                               std::uint64_t* key, std::vector<std::uint8_t>* values) {
-  extract_glimpse(images_[slot], geometry_, loc_x, loc_y, glimpse_);
-  const int levels = config_.phi_levels();
-  for (std::size_t k = 0; k < glimpse_.size(); ++k)
-    phi_levels_[k] = quantize_level(glimpse_[k], config_.phi_lo, config_.phi_hi, levels);
+  quantizer_.levels(images_[slot], loc_x, loc_y, phi_levels_.data());
   const std::size_t per_patch = static_cast<std::size_t>(config_.patch) * config_.patch;
   for (std::size_t k = 0; k < glimpse_segments_.size(); ++k)
     key_layout_.encode_segment(glimpse_segments_[k], phi_levels_.data() + k * per_patch, key);

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "mbi/glimpse.hpp"
+#include "mbi/quantize.hpp"
 
 namespace mbi {
 namespace {
@@ -122,6 +123,71 @@ TEST(Glimpse, MatchesReferenceOnRandomImagesOddSizesAndBorders) {
       }
     }
   }
+}
+
+
+// The quantizer must give exactly what the reference path gives (extract_glimpse, then
+// quantize_level): it forms the lookup queries, and the table's keys came from that path.
+struct QuantizerCase {
+  GlimpseGeometry geometry;
+  float mean, std, lo, hi;
+  int levels;
+};
+
+const QuantizerCase kQuantizerCases[] = {
+    {{28, 28, 4, 3, 4}, 0.1307F, 0.3081F, -1.0F, 1.0F, 4},  // the MNIST teacher's settings
+    {{28, 28, 4, 3, 4}, 0.0F, 1.0F, 0.0F, 1.0F, 4},
+    {{20, 36, 2, 4, 2}, 0.5F, 0.25F, -2.0F, 2.0F, 8},         // other sizes, patches, levels
+    {{9, 7, 3, 2, 3}, 0.2860F, 0.3530F, -0.5F, 1.5F, 2},
+    {{32, 32, 8, 2, 2}, 0.3F, 0.2F, -1.5F, 3.0F, 16},
+};
+
+TEST(GlimpseQuantizer, EqualsTheReferencePathForEverySum) {
+  for (const QuantizerCase& q : kQuantizerCases) {
+    const GlimpseQuantizer quantizer(q.geometry, q.mean, q.std, q.lo, q.hi, q.levels);
+    const IntegralImage normaliser({}, 0, 0, q.mean, q.std);
+    int pool = 1;
+    for (int k = 0; k < q.geometry.patches; ++k, pool *= q.geometry.scale) {
+      const double inv_area = 1.0 / (static_cast<double>(pool) * pool);
+      for (int inside = 0; inside <= pool * pool; inside += inside < 40 ? 1 : 7) {
+        for (std::uint64_t raw = 0; raw <= 255U * static_cast<std::uint64_t>(inside); ++raw) {
+          const double sum = inside == 0 ? 0.0 : normaliser.normalised(raw, inside);
+          const std::uint8_t want = quantize_level(static_cast<float>(sum * inv_area), q.lo, q.hi, q.levels);
+          ASSERT_EQ(quantizer.level_of_sum(k, raw, inside), want) << "patch " << k << " inside " << inside << " raw " << raw;
+        }
+      }
+    }
+  }
+}
+
+TEST(GlimpseQuantizer, EqualsTheReferencePathOnImagesAtEveryLocation) {
+  std::mt19937 rng(5);
+  for (const QuantizerCase& q : kQuantizerCases) {
+    const GlimpseGeometry& g = q.geometry;
+    const GlimpseQuantizer quantizer(g, q.mean, q.std, q.lo, q.hi, q.levels);
+    const std::size_t pixels = static_cast<std::size_t>(g.rows) * g.cols;
+    std::vector<std::vector<std::uint8_t>> images = {std::vector<std::uint8_t>(pixels, 0),
+                                                     std::vector<std::uint8_t>(pixels, 255)};
+    for (int i = 0; i < 3; ++i) {
+      std::vector<std::uint8_t> img(pixels);
+      for (auto& p : img) p = static_cast<std::uint8_t>(rng() % 4 == 0 ? rng() % 256 : (rng() % 2) * 255);
+      images.push_back(img);
+    }
+    std::vector<float> values(static_cast<std::size_t>(g.size()));
+    std::vector<std::uint8_t> levels(values.size());
+    for (const auto& img : images) {
+      const IntegralImage integral(img, g.rows, g.cols, q.mean, q.std);
+      for (int py = -2; py <= g.rows + 2; ++py)
+        for (int px = -2; px <= g.cols + 2; ++px) {
+          extract_glimpse(integral, g, px, py, values);
+          quantizer.levels(integral, px, py, levels.data());
+          for (std::size_t k = 0; k < values.size(); ++k)
+            ASSERT_EQ(levels[k], quantize_level(values[k], q.lo, q.hi, q.levels)) << "at " << px << "," << py;
+        }
+    }
+  }
+  EXPECT_THROW(GlimpseQuantizer({}, 0.0F, 0.0F, -1.0F, 1.0F, 4), std::exception);  // std 0
+  EXPECT_THROW(GlimpseQuantizer({}, 0.0F, 1.0F, 1.0F, 1.0F, 4), std::exception);   // hi = lo
 }
 
 }  // namespace
