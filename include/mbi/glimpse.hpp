@@ -59,6 +59,10 @@ class IntegralImage {
     const std::size_t stride = static_cast<std::size_t>(cols_) + 1;
     return sums_[r1 * stride + c1] - sums_[r0 * stride + c1] - sums_[r1 * stride + c0] + sums_[r0 * stride + c0];
   }
+  int rows() const { return rows_; }
+  int cols() const { return cols_; }
+  // Raw pixel sums of rows [0, r) x cols [0, c) for c = 0..cols(): row r of the table.
+  const std::uint64_t* sums_row(int r) const { return sums_.data() + static_cast<std::size_t>(r) * (cols_ + 1); }
   // box_sum of a box with raw pixel sum `raw` over `inside` > 0 pixels of the image.
   double normalised(std::uint64_t raw, int inside) const {
     return scale_ * static_cast<double>(raw) - shift_ * static_cast<double>(inside);
@@ -93,24 +97,35 @@ class GlimpseQuantizer {
   // Writes geometry.size() levels to `out` for the glimpse centred at pixel (px, py) of an
   // image integrated with the same mean and std.
   void levels(const IntegralImage& image, int px, int py, std::uint8_t* out) const {
-    std::size_t i = 0;
-    int pool = 1;  // scale^k
+    // The cells of a patch form a grid: clip its patch + 1 row and column edges to the image
+    // once, and every cell is four reads of the integral image at those edges, with no
+    // branch (a cell outside the image is empty: zero pixels, zero sum).
+    const int n = geometry_.patch;
+    int row_edge[kMaxPatch + 1];
+    int col_edge[kMaxPatch + 1];
     const std::size_t steps = static_cast<std::size_t>(levels_ - 1);
+    int pool = 1;  // scale^k
     for (int k = 0; k < geometry_.patches; ++k, pool *= geometry_.scale) {
-      const int side = geometry_.patch * pool;
+      const int side = n * pool;
       const int top = py - side / 2;
       const int left = px - side / 2;
+      for (int e = 0; e <= n; ++e) {
+        row_edge[e] = std::clamp(top + e * pool, 0, image.rows());
+        col_edge[e] = std::clamp(left + e * pool, 0, image.cols());
+      }
       const std::uint32_t* thresholds = thresholds_[static_cast<std::size_t>(k)].data();
-      for (int r = 0; r < geometry_.patch; ++r) {
-        for (int c = 0; c < geometry_.patch; ++c) {
-          const int r0 = top + r * pool;
-          const int c0 = left + c * pool;
-          int inside = 0;
-          const std::uint64_t raw = image.raw_sum(r0, c0, r0 + pool, c0 + pool, inside);
-          const std::uint32_t* t = thresholds + static_cast<std::size_t>(inside) * steps;
+      for (int r = 0; r < n; ++r) {
+        const std::uint64_t* above = image.sums_row(row_edge[r]);
+        const std::uint64_t* below = image.sums_row(row_edge[r + 1]);
+        const int height = row_edge[r + 1] - row_edge[r];
+        for (int c = 0; c < n; ++c) {
+          const int c0 = col_edge[c];
+          const int c1 = col_edge[c + 1];
+          const std::uint64_t raw = below[c1] - above[c1] - below[c0] + above[c0];
+          const std::uint32_t* t = thresholds + static_cast<std::size_t>(height * (c1 - c0)) * steps;
           std::uint32_t level = 0;
           for (std::size_t j = 0; j < steps; ++j) level += raw >= t[j] ? 1U : 0U;
-          out[i++] = static_cast<std::uint8_t>(level);
+          *out++ = static_cast<std::uint8_t>(level);
         }
       }
     }
@@ -118,6 +133,8 @@ class GlimpseQuantizer {
 
   // The level of a cell of patch `patch` whose `inside` pixels in the image sum to `raw`.
   std::uint8_t level_of_sum(int patch, std::uint64_t raw, int inside) const;
+
+  static constexpr int kMaxPatch = 64;  // cells per patch side
 
  private:
   GlimpseGeometry geometry_;

@@ -46,6 +46,9 @@ GlimpseQuantizer::GlimpseQuantizer(const GlimpseGeometry& geometry, float mean, 
     : geometry_(geometry), levels_(levels) {
   if (levels < 2 || levels > 256) throw Error("glimpse quantizer: " + std::to_string(levels) + " levels");
   if (!(std > 0.0F) || !(hi > lo)) throw Error("glimpse quantizer: needs std > 0 and hi > lo");
+  if (geometry.patch < 1 || geometry.patch > kMaxPatch)
+    throw Error("glimpse quantizer: patch side " + std::to_string(geometry.patch) + ", at most " +
+                std::to_string(kMaxPatch));
   // The reference path for a cell, as extract_glimpse and quantize_level compute it.
   const IntegralImage normaliser({}, 0, 0, mean, std);
   int pool = 1;
