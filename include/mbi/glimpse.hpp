@@ -96,40 +96,7 @@ class GlimpseQuantizer {
 
   // Writes geometry.size() levels to `out` for the glimpse centred at pixel (px, py) of an
   // image integrated with the same mean and std.
-  void levels(const IntegralImage& image, int px, int py, std::uint8_t* out) const {
-    // The cells of a patch form a grid: clip its patch + 1 row and column edges to the image
-    // once, and every cell is four reads of the integral image at those edges, with no
-    // branch (a cell outside the image is empty: zero pixels, zero sum).
-    const int n = geometry_.patch;
-    int row_edge[kMaxPatch + 1];
-    int col_edge[kMaxPatch + 1];
-    const std::size_t steps = static_cast<std::size_t>(levels_ - 1);
-    int pool = 1;  // scale^k
-    for (int k = 0; k < geometry_.patches; ++k, pool *= geometry_.scale) {
-      const int side = n * pool;
-      const int top = py - side / 2;
-      const int left = px - side / 2;
-      for (int e = 0; e <= n; ++e) {
-        row_edge[e] = std::clamp(top + e * pool, 0, image.rows());
-        col_edge[e] = std::clamp(left + e * pool, 0, image.cols());
-      }
-      const std::uint32_t* thresholds = thresholds_[static_cast<std::size_t>(k)].data();
-      for (int r = 0; r < n; ++r) {
-        const std::uint64_t* above = image.sums_row(row_edge[r]);
-        const std::uint64_t* below = image.sums_row(row_edge[r + 1]);
-        const int height = row_edge[r + 1] - row_edge[r];
-        for (int c = 0; c < n; ++c) {
-          const int c0 = col_edge[c];
-          const int c1 = col_edge[c + 1];
-          const std::uint64_t raw = below[c1] - above[c1] - below[c0] + above[c0];
-          const std::uint32_t* t = thresholds + static_cast<std::size_t>(height * (c1 - c0)) * steps;
-          std::uint32_t level = 0;
-          for (std::size_t j = 0; j < steps; ++j) level += raw >= t[j] ? 1U : 0U;
-          *out++ = static_cast<std::uint8_t>(level);
-        }
-      }
-    }
-  }
+  void levels(const IntegralImage& image, int px, int py, std::uint8_t* out) const;
 
   // The level of a cell of patch `patch` whose `inside` pixels in the image sum to `raw`.
   std::uint8_t level_of_sum(int patch, std::uint64_t raw, int inside) const;

@@ -77,6 +77,61 @@ GlimpseQuantizer::GlimpseQuantizer(const GlimpseGeometry& geometry, float mean, 
   }
 }
 
+namespace {
+
+// GlimpseQuantizer::levels with the threshold count known at compile time when kSteps > 0
+// (3 for 2-bit glimpses: the compares unroll), or taken from `steps` when kSteps is 0.
+template <std::size_t kSteps>
+void quantized_glimpse(const IntegralImage& image, const GlimpseGeometry& g, std::size_t steps,
+                       const std::vector<std::vector<std::uint32_t>>& thresholds, int px, int py,
+                       std::uint8_t* out) {
+  if constexpr (kSteps > 0) steps = kSteps;
+  // The cells of a patch form a grid: clip its patch + 1 row and column edges to the image
+  // once, and every cell is four reads of the integral image at those edges, with no branch
+  // (a cell outside the image is empty: zero pixels, zero sum).
+  const int n = g.patch;
+  const int rows = image.rows();
+  const int cols = image.cols();
+  int row_edge[GlimpseQuantizer::kMaxPatch + 1];
+  int col_edge[GlimpseQuantizer::kMaxPatch + 1];
+  int pool = 1;  // scale^k
+  for (int k = 0; k < g.patches; ++k, pool *= g.scale) {
+    const int side = n * pool;
+    const int top = py - side / 2;
+    const int left = px - side / 2;
+    for (int e = 0; e <= n; ++e) {
+      row_edge[e] = std::clamp(top + e * pool, 0, rows);
+      col_edge[e] = std::clamp(left + e * pool, 0, cols);
+    }
+    const std::uint32_t* patch_thresholds = thresholds[static_cast<std::size_t>(k)].data();
+    for (int r = 0; r < n; ++r) {
+      const std::uint64_t* above = image.sums_row(row_edge[r]);
+      const std::uint64_t* below = image.sums_row(row_edge[r + 1]);
+      const int height = row_edge[r + 1] - row_edge[r];
+      for (int c = 0; c < n; ++c) {
+        const int c0 = col_edge[c];
+        const int c1 = col_edge[c + 1];
+        const std::uint64_t raw = below[c1] - above[c1] - below[c0] + above[c0];
+        const std::uint32_t* t = patch_thresholds + static_cast<std::size_t>(height * (c1 - c0)) * steps;
+        std::uint32_t level = 0;
+        for (std::size_t j = 0; j < steps; ++j) level += raw >= t[j] ? 1U : 0U;
+        out[r * n + c] = static_cast<std::uint8_t>(level);
+      }
+    }
+    out += static_cast<std::size_t>(n) * n;
+  }
+}
+
+}  // namespace
+
+void GlimpseQuantizer::levels(const IntegralImage& image, int px, int py, std::uint8_t* out) const {
+  const auto steps = static_cast<std::size_t>(levels_ - 1);
+  if (steps == 3)
+    quantized_glimpse<3>(image, geometry_, steps, thresholds_, px, py, out);
+  else
+    quantized_glimpse<0>(image, geometry_, steps, thresholds_, px, py, out);
+}
+
 std::uint8_t GlimpseQuantizer::level_of_sum(int patch, std::uint64_t raw, int inside) const {
   const std::uint32_t* t =
       thresholds_.at(static_cast<std::size_t>(patch)).data() + static_cast<std::size_t>(inside) * (levels_ - 1);

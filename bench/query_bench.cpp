@@ -1,0 +1,86 @@
+// What forming lookup queries costs per image, one thread: the integral image, then five
+// quantised 3 x 4 x 4 glimpses (the published RAM) by the reference path (float pooling,
+// then quantize_level) and by GlimpseQuantizer (integer sums against thresholds; the same
+// levels). Synthetic 28 x 28 images with a quarter of the pixels inked, MNIST's mean and std.
+//   ./mbi_bench --benchmark_filter=Query
+#include <benchmark/benchmark.h>
+
+#include <random>
+#include <vector>
+
+#include "mbi/glimpse.hpp"
+#include "mbi/quantize.hpp"
+
+namespace mbi::bench {
+namespace {
+
+constexpr int kSide = 28;
+constexpr int kGlimpses = 5;
+constexpr float kMean = 0.1307F;
+constexpr float kStd = 0.3081F;
+constexpr float kLo = -1.0F;
+constexpr float kHi = 1.0F;
+constexpr int kLevels = 4;
+const GlimpseGeometry kGeometry{kSide, kSide, 4, 3, 4};
+
+std::vector<std::vector<std::uint8_t>> images(std::size_t n) {
+  std::mt19937 rng(1);
+  std::vector<std::vector<std::uint8_t>> out(n, std::vector<std::uint8_t>(kSide * kSide));
+  for (auto& img : out)
+    for (auto& p : img) p = rng() % 4 == 0 ? static_cast<std::uint8_t>(128 + rng() % 128) : 0;
+  return out;
+}
+
+// Glimpse centres of one image's five steps, spread over the image and its borders.
+int centre(int step, int salt) { return (3 + 7 * step + salt) % (kSide + 1); }
+
+void IntegralImageBench(benchmark::State& state) {
+  const auto imgs = images(256);
+  IntegralImage integral;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    integral.assign(imgs[i++ % imgs.size()], kSide, kSide, kMean, kStd);
+    benchmark::DoNotOptimize(integral);
+  }
+}
+BENCHMARK(IntegralImageBench)->Name("Query/integral_image");
+
+void ReferenceGlimpses(benchmark::State& state) {
+  const auto imgs = images(256);
+  std::vector<IntegralImage> integrals;
+  for (const auto& img : imgs) integrals.emplace_back(img, kSide, kSide, kMean, kStd);
+  std::vector<float> values(static_cast<std::size_t>(kGeometry.size()));
+  std::vector<std::uint8_t> levels(values.size());
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const IntegralImage& integral = integrals[i % integrals.size()];
+    for (int t = 0; t < kGlimpses; ++t) {
+      extract_glimpse(integral, kGeometry, centre(t, static_cast<int>(i)), centre(t, 5), values);
+      for (std::size_t k = 0; k < values.size(); ++k) levels[k] = quantize_level(values[k], kLo, kHi, kLevels);
+      benchmark::DoNotOptimize(levels.data());
+    }
+    ++i;
+  }
+}
+BENCHMARK(ReferenceGlimpses)->Name("Query/5_glimpses_reference");
+
+void QuantizerGlimpses(benchmark::State& state) {
+  const auto imgs = images(256);
+  std::vector<IntegralImage> integrals;
+  for (const auto& img : imgs) integrals.emplace_back(img, kSide, kSide, kMean, kStd);
+  const GlimpseQuantizer quantizer(kGeometry, kMean, kStd, kLo, kHi, kLevels);
+  std::vector<std::uint8_t> levels(static_cast<std::size_t>(kGeometry.size()));
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const IntegralImage& integral = integrals[i % integrals.size()];
+    for (int t = 0; t < kGlimpses; ++t) {
+      quantizer.levels(integral, centre(t, static_cast<int>(i)), centre(t, 5), levels.data());
+      benchmark::DoNotOptimize(levels.data());
+    }
+    ++i;
+  }
+}
+BENCHMARK(QuantizerGlimpses)->Name("Query/5_glimpses_quantizer");
+
+}  // namespace
+}  // namespace mbi::bench
