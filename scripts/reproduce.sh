@@ -74,6 +74,26 @@ run $B experiment tree --table $C/mnist-cpu-scales30.tbl --split val --limit 200
 run $B eval --mode mbi --table $C/mnist-cpu-scales30.tbl --split test --max-comparisons 1073741824 --threads 2 \
   --json --no-progress                                     # exhaustive over each step's rows
 
+# Forests over the CPU table (same rows and weights, 1, 2 and 4 trees), each budget split
+# between the trees; then Fig. 4(c) and speed on them.
+F=results/forest
+mkdir -p $F
+for trees in 1 2 4; do
+  run $B index --table $C/mnist-cpu-scales30.tbl --out $F/mnist-cpu-forest$trees.tbl --trees $trees --json
+  for budget in 200 400 800 1600 3200; do
+    run $B eval --mode mbi --table $F/mnist-cpu-forest$trees.tbl --split test --max-comparisons $budget --threads 1 \
+      --json --no-progress
+  done
+done
+for trees in 2 4; do
+  run $B experiment tree --table $F/mnist-cpu-forest$trees.tbl --split val --limit 2000 --probes 1,1,1,1,1 \
+    --max-comparisons 200,400,800,1600,3200 --out $F/fig4c-forest$trees --json
+done
+run $B tune --table $F/mnist-cpu-forest2.tbl --out $F/mnist-cpu-forest2-tuned.tbl --space scales --budget 30 \
+  --threads 1 --json --no-progress
+run $B experiment speed --model $Q --table $F/mnist-cpu-forest2.tbl --threads 1 --budgets 200,400,800 --no-train \
+  --out results/speed-forest --json
+
 # Hardware (issue 5)
 run $B hw variability --out results/hw --json                                                  # Fig. 6(b)
 run $B hw energy --table $R/mnist-bo.tbl --out results/hw --json                               # Fig. 6(c), Table I
