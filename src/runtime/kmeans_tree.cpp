@@ -190,6 +190,10 @@ struct Cursor {
   std::uint32_t depth = 0;
   std::uint32_t scanned = 0;  // leaves scanned so far
   bool done = false;
+  // Skipped branches. Only a heap once the search first takes one: most searches end at their
+  // first leaf when the budget is spent there, and then ordering them would be wasted work.
+  // Pending's order is total (ties by node), so when they are ordered does not change which is taken.
+  bool heap = false;
   std::vector<Pending> pending;
 };
 
@@ -232,6 +236,7 @@ void KMeansTree::search_batch(std::span<const std::uint64_t> queries, std::span<
     c.depth = 0;
     c.scanned = 0;
     c.done = false;
+    c.heap = false;
     c.pending.clear();
   }
   prefetch_node(options.start_node);
@@ -259,7 +264,7 @@ void KMeansTree::search_batch(std::span<const std::uint64_t> queries, std::span<
           for (std::uint32_t k = 0; k < n.child_count; ++k) {
             if (k == chosen) continue;
             c.pending.push_back({distances[k], n.first_child + k, c.depth + 1});
-            std::push_heap(c.pending.begin(), c.pending.end(), std::greater<>{});
+            if (c.heap) std::push_heap(c.pending.begin(), c.pending.end(), std::greater<>{});
           }
         }
         best.comparisons += n.child_count;
@@ -281,6 +286,10 @@ void KMeansTree::search_batch(std::span<const std::uint64_t> queries, std::span<
       ++c.scanned;
       const bool go_on = budget > 0 ? best.comparisons < budget : c.scanned < options.probes;
       if (go_on && !c.pending.empty()) {
+        if (!c.heap) {
+          std::make_heap(c.pending.begin(), c.pending.end(), std::greater<>{});
+          c.heap = true;
+        }
         std::pop_heap(c.pending.begin(), c.pending.end(), std::greater<>{});
         c.node = c.pending.back().node;
         c.depth = c.pending.back().depth;
