@@ -1,6 +1,7 @@
 #include "mbi/hw/experiments.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -45,7 +46,7 @@ TEST(Experiments, EnergyUsesMeasuredInputs) {
   EXPECT_NEAR(out.summary["inference"]["energy_nj"].get<double>(), 200 * 9 * 4.7e-3, 1e-9);
   EXPECT_EQ(out.summary["table1"]["mbi"]["accuracy_pct"].get<double>(), 90.0);
 
-  const auto dir = std::filesystem::temp_directory_path() / "mbi_hw_test_energy";
+  const auto dir = std::filesystem::temp_directory_path() / ("mbi_hw_test_energy_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   const auto written = out.write(dir);
   EXPECT_EQ(written.size(), 5U);

@@ -1,6 +1,7 @@
 #include "mbi/hw/hw_config.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -13,7 +14,7 @@ namespace {
 const std::filesystem::path kShipped = std::filesystem::path(MBI_SOURCE_DIR) / "configs/hw/sram16nm.json";
 
 std::filesystem::path write_temp(const std::string& name, const std::string& text) {
-  const auto path = std::filesystem::temp_directory_path() / ("mbi_hw_test_" + name + ".json");
+  const auto path = std::filesystem::temp_directory_path() / ("mbi_hw_test_" + std::to_string(::getpid()) + "_" + name + ".json");
   std::ofstream(path) << text;
   return path;
 }

@@ -1,6 +1,7 @@
 // IDX parsing on files the test writes: plain and gzip, odd sizes, and every malformed
 // case a user can hit.
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <filesystem>
@@ -33,7 +34,7 @@ std::string labels_bytes(std::uint32_t n, int classes) {
 class IdxTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("mbi_idx_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+    dir_ = fs::temp_directory_path() / ("mbi_idx_test_" + std::to_string(::getpid()) +
                                         "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);

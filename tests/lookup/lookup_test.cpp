@@ -3,6 +3,7 @@
 // table at distance 0, and a key determines its value), so lookups reproduce the teacher's
 // predictions. A randomly initialised teacher is as good a reference as a trained one.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -58,7 +59,8 @@ class LookupTest : public ::testing::Test {
     if (!fs::exists(fs::path(MBI_SHARED_DATA) / "mnist")) GTEST_SKIP() << "no MNIST";
     torch::set_num_threads(1);
     dir_ = fs::temp_directory_path() /
-           (std::string("mbi_lookup_") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+           (std::string("mbi_lookup_") + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }

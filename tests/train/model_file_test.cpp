@@ -1,5 +1,6 @@
 // Model files: round trip, and refusal of corrupt, truncated or mismatched files.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -17,7 +18,8 @@ class ModelFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
-           (std::string("mbi_model_test_") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+           (std::string("mbi_model_test_") + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     config_.hidden = 16;

@@ -1,6 +1,7 @@
 // A short training run on a small slice of MNIST must clearly learn, and must be
 // reproducible with one thread and the same seed.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -52,7 +53,7 @@ TEST(Training, LearnsAndIsReproducibleWithOneThread) {
   if (!fs::exists(kMnist)) GTEST_SKIP() << "no MNIST at " << kMnist;
   torch::set_num_threads(1);
   const Slice s = load_slice();
-  const fs::path dir = fs::temp_directory_path() / "mbi_training_test";
+  const fs::path dir = fs::temp_directory_path() / ("mbi_training_test_" + std::to_string(::getpid()));
   RamModel m1{nullptr};
   const auto r1 = train_small(s, dir / "a", m1);
   ASSERT_EQ(r1.log.size(), 6U);
@@ -71,7 +72,7 @@ TEST(Training, ResumesAfterInterruptionToTheSameResult) {
   if (!fs::exists(kMnist)) GTEST_SKIP() << "no MNIST at " << kMnist;
   torch::set_num_threads(1);
   const Slice s = load_slice();
-  const fs::path dir = fs::temp_directory_path() / "mbi_resume_test";
+  const fs::path dir = fs::temp_directory_path() / ("mbi_resume_test_" + std::to_string(::getpid()));
   RamModel full{nullptr};
   const auto straight = train_small(s, dir / "straight", full);
 
