@@ -126,6 +126,9 @@ void run(const SpeedArgs& a) {
     out["tree_vs_teacher_batch256"] = tree_ips / teacher_b256;
     out["tree_vs_exhaustive"] = tree_ips / ex_ips;
     out["table"] = a.table.string();
+    out["trees"] = table.tree_count();
+    out["table_bytes"] = std::filesystem::file_size(a.table);
+    out["resident_bytes"] = table.resident_bytes();
   }
 
   if (a.train_epoch) {
