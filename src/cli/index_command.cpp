@@ -67,7 +67,7 @@ void register_index(CLI::App& app) {
   auto* cmd = app.add_subcommand("index", "rebuild a table's search trees (e.g. a forest), keeping rows and weights");
   cmd->add_option("--table", a->table, "table file to index")->required();
   cmd->add_option("--out", a->out, "table to write (default: replace --table atomically)");
-  a->tree.add_to(*cmd);  // unset flags keep the table's current tree settings
+  a->tree.add_to(*cmd, /*defaults_from_table=*/true);
   cmd->add_option("--seed", a->seed, "seed of the trees (default: the table's tree seed, else 1)");
   cmd->add_flag("--json", a->json, "print a JSON summary");
   cmd->callback([a] { run(*a); });

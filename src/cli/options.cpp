@@ -29,24 +29,24 @@ data::ImageSet DataOptions::load(const std::string& split) const {
   return set;
 }
 
-void TreeFlags::add_to(CLI::App& cmd) {
-  branching_ = cmd.add_option("--branching", params.branching, "k-means tree branching")
-                   ->check(CLI::Range(2, 256))
-                   ->capture_default_str();
-  leaf_size_ = cmd.add_option("--leaf-size", params.max_leaf_size, "largest leaf")
-                   ->check(CLI::Range(1, 1 << 20))
-                   ->capture_default_str();
-  restarts_ = cmd.add_option("--restarts", params.restarts, "k-means restarts per split")
-                  ->check(CLI::Range(1, 100))
-                  ->capture_default_str();
-  trees_ = cmd.add_option("--trees", trees,
-                 "k-means trees with different seeds (a forest): searches split their budget between them and keep "
-                 "the closest answer; each tree past the first keeps another copy of the keys in memory")
-      ->check(CLI::Range(1, static_cast<int>(kMaxTrees)))
-      ->capture_default_str();
+void TreeFlags::add_to(CLI::App& cmd, bool defaults_from_table) {
+  // With defaults from the table, the compiled-in values are not the defaults: do not show them.
+  const auto option = [&](const std::string& name, auto& value, const std::string& help) {
+    CLI::Option* o = cmd.add_option(name, value, help + (defaults_from_table ? " (default: the table's)" : ""));
+    if (!defaults_from_table) o->capture_default_str();
+    return o;
+  };
+  branching_ = option("--branching", params.branching, "k-means tree branching")->check(CLI::Range(2, 256));
+  leaf_size_ = option("--leaf-size", params.max_leaf_size, "largest leaf")->check(CLI::Range(1, 1 << 20));
+  restarts_ = option("--restarts", params.restarts, "k-means restarts per split")->check(CLI::Range(1, 100));
+  trees_ = option("--trees", trees,
+                  "k-means trees with different seeds (a forest): searches split their budget between them and keep "
+                  "the closest answer; each tree past the first keeps another copy of the keys in memory")
+               ->check(CLI::Range(1, static_cast<int>(kMaxTrees)));
   cmd.add_flag("--no-tree", no_tree, "store no search tree (exhaustive search only)");
   global_ = cmd.add_flag("--global-tree", global_tree,
-               "one k-means tree over all rows (default: the root splits by glimpse step, one subtree per step)");
+                         "one k-means tree over all rows (default: the root splits by glimpse step, one subtree per "
+                         "step" + std::string(defaults_from_table ? ", or as the table's" : "") + ")");
 }
 
 void TreeFlags::defaults_from(const nlohmann::json& tree_meta) {

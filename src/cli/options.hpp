@@ -32,8 +32,9 @@ struct TreeFlags {
   bool no_tree = false;
   bool global_tree = false;
 
-  // Adds --branching, --leaf-size, --restarts, --trees, --no-tree and --global-tree.
-  void add_to(CLI::App& cmd);
+  // Adds --branching, --leaf-size, --restarts, --trees, --no-tree and --global-tree. With
+  // defaults_from_table, the help says unset flags keep the table's settings (defaults_from).
+  void add_to(CLI::App& cmd, bool defaults_from_table = false);
   // Takes every setting not given on the command line from a table metadata's "tree" entry
   // (as build() writes it), so that rebuilding a table's trees keeps their shape by default.
   void defaults_from(const nlohmann::json& tree_meta);
