@@ -82,6 +82,10 @@ std::unique_ptr<Session> open_session(const HwLookupSource& s) {
   session->info = read_table_info(session->table);
   if (s.search == "tree" && session->table.tree() == nullptr)
     throw Error(s.table.string() + ": has no search tree (distilled with --no-tree); use --search exhaustive");
+  // The arrays hold one tree's leaves; a forest's digital reference would search all its trees.
+  if (session->table.tree_count() > 1)
+    throw Error(s.table.string() + ": a forest of " + std::to_string(session->table.tree_count()) +
+                " trees; the hardware model maps one tree onto its arrays (rebuild it with mbi index --trees 1)");
   if (s.search == "exhaustive" && (s.data.limit == 0 || s.data.limit > 2000))
     throw Error("--search exhaustive: give --limit N with N <= 2000 (every row goes through the circuit model)");
   session->set = s.data.load(s.split);
