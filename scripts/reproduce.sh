@@ -78,13 +78,16 @@ run $B eval --mode mbi --table $C/mnist-cpu-scales30.tbl --split test --max-comp
 # between the trees; then Fig. 4(c) and speed on them.
 F=results/forest
 mkdir -p $F
-for trees in 1 2 4; do
+run $B experiment forest --table $C/mnist-cpu-scales30.tbl --trees 1,2,4 --budgets 200,400,800,1600,3200 \
+  --out $F/curve --json                                      # accuracy against comparisons per image
+for trees in 2 4; do
   run $B index --table $C/mnist-cpu-scales30.tbl --out $F/mnist-cpu-forest$trees.tbl --trees $trees --json
-  for budget in 200 400 800 1600 3200; do
-    run $B eval --mode mbi --table $F/mnist-cpu-forest$trees.tbl --split test --max-comparisons $budget --threads 1 \
-      --json --no-progress
-  done
 done
+run $B index --table $R/mnist-bo.tbl --out $F/mnist-bo-forest2.tbl --trees 2 --json
+for budget in 400 800; do
+  run $B eval --mode mbi --table $F/mnist-bo-forest2.tbl --split test --max-comparisons $budget --json --no-progress
+done
+run $B experiment mixed --table $F/mnist-cpu-forest2.tbl --model $Q --out $F/fig5-forest2 --threads 1 --json
 for trees in 2 4; do
   run $B experiment tree --table $F/mnist-cpu-forest$trees.tbl --split val --limit 2000 --probes 1,1,1,1,1 \
     --max-comparisons 200,400,800,1600,3200 --out $F/fig4c-forest$trees --json

@@ -21,5 +21,7 @@ void register_experiment(CLI::App& app);  // experiment_command.cpp
 void register_experiment_fig4a(CLI::App& experiment);
 // Adds `speed` under `mbi experiment` (speed_command.cpp).
 void register_experiment_speed(CLI::App& experiment);
+// Adds `forest` under `mbi experiment` (forest_command.cpp).
+void register_experiment_forest(CLI::App& experiment);
 
 }  // namespace mbi::cli

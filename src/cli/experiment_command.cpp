@@ -2,7 +2,8 @@
 // summary and a rendered plot.
 //   tree      Fig. 4(c): tree vs exhaustive best-match distance, recall, comparisons
 //   mixed     Fig. 5: accuracy and coverage of mixed mode against the threshold
-// (Accuracy against table size, unweighted and tuned, is `mbi experiment fig4a`.)
+// (Accuracy against table size, unweighted and tuned, is `mbi experiment fig4a`; speed is
+// `mbi experiment speed`; accuracy against comparisons for forests, `mbi experiment forest`.)
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
@@ -290,6 +291,7 @@ void register_experiment(CLI::App& app) {
 
   register_experiment_fig4a(*exp);
   register_experiment_speed(*exp);
+  register_experiment_forest(*exp);
 }
 
 }  // namespace mbi::cli

@@ -82,6 +82,10 @@ grep -q '"trees":3' "$work/forest.json" && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL: tuned forest does not have 3 trees:"; tail -n 3 "$work/forest.json"; }
 expect_fail hw-forest "forest of 3 trees" "$mbi" hw accuracy --table "$work/forest.tbl" --data "$mnist" --limit 20 \
   --config "$(dirname "$0")/../../configs/hw/sram16nm.json" --out "$work/hw"
+expect_ok forest-curve "$mbi" experiment forest --table "$work/tiny.tbl" --data "$mnist" --limit 50 --trees 1,2 \
+  --budgets 0,50 --out "$work/forest-curve"
+[ -s "$work/forest-curve/forest.csv" ] && [ "$(wc -l <"$work/forest-curve/forest.csv")" -eq 5 ] &&
+  passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: forest.csv should hold 4 rows"; }
 expect_fail too-many-trees "--trees" "$mbi" index --table "$work/tiny.tbl" --out "$work/never.tbl" --trees 9
 expect_fail index-corrupt-table "$work/flipped.tbl" "$mbi" index --table "$work/flipped.tbl" --out "$work/never.tbl"
 expect_ok float-train "$mbi" train --data "$mnist" --limit 100 --epochs 1 --hidden 16 --core-width 32 \

@@ -1,0 +1,149 @@
+// `mbi experiment forest`: lookup accuracy against comparisons for forests of 1, 2, 4... trees
+// over one table (same rows and weights), at several budgets, as CSV, JSON and a plot.
+//
+// The trees are rebuilt for every forest size from the table's own tree settings, so the
+// single-tree curve is measured the same way as the others (`mbi index --trees N`, then
+// `mbi eval --max-comparisons B`, for every N and B).
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+
+#include "commands.hpp"
+#include "lookup_eval.hpp"
+#include "mbi/atomic_file.hpp"
+#include "mbi/error.hpp"
+#include "options.hpp"
+#include "plot.hpp"
+#include "table_meta.hpp"
+#include "weight_tuning.hpp"
+
+namespace mbi::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ForestArgs {
+  DataOptions data;
+  fs::path table;
+  fs::path out = "results/forest-curve";
+  std::string split = "test";
+  std::vector<std::uint32_t> trees = {1, 2, 4};
+  std::vector<std::uint32_t> budgets = {200, 400, 800, 1600, 3200};
+  int threads = 1;
+  bool json = false;
+};
+
+double median(std::vector<std::uint32_t> v) {
+  if (v.empty()) return 0;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+  return v[v.size() / 2];
+}
+
+void run(const ForestArgs& a) {
+  set_threads(a.threads);
+  for (const std::uint32_t n : a.trees)
+    if (n < 1 || n > kMaxTrees) throw Error("--trees: " + std::to_string(n) + " is not in 1.." + std::to_string(kMaxTrees));
+  TableData base;
+  TableInfo info;
+  {
+    const MappedTable input(a.table);
+    info = read_table_info(input);
+    base = copy_table(input);
+  }
+  const std::optional<TableSearch> search = tree_search_from_meta(info.meta);
+  if (!search) throw Error(a.table.string() + ": has no search tree to rebuild (distilled with --no-tree)");
+  const data::ImageSet set = a.data.load(a.split);
+  if (set.rows != info.config.image_rows || set.cols != info.config.image_cols)
+    throw Error(a.data.dir.string() + ": images are " + std::to_string(set.rows) + "x" + std::to_string(set.cols) +
+                " but " + a.table.string() + " was built for " + std::to_string(info.config.image_rows) + "x" +
+                std::to_string(info.config.image_cols));
+
+  fs::create_directories(a.out);
+  const fs::path scratch = a.out / ".forest-scratch.tbl";
+  nlohmann::json rows = nlohmann::json::array();
+  std::string csv = "trees,max_comparisons,accuracy,comparisons_per_image,median_comparisons_per_step,"
+                    "images_per_second,table_bytes,resident_bytes\n";
+  for (const std::uint32_t n : a.trees) {
+    const auto t0 = std::chrono::steady_clock::now();
+    TableData t = base;
+    t.build_tree(search->tree_params, search->per_step, n);
+    write_table(scratch, t);
+    const double build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    {
+      const MappedTable table(scratch);
+      spdlog::info("{} tree(s): built in {:.1f} s, {} bytes in memory", n, build_seconds, table.resident_bytes());
+      for (const std::uint32_t budget : a.budgets) {
+        LookupOptions o;
+        o.max_comparisons = budget;
+        const LookupRun r = run_lookups(table, info.config, set, o, a.threads, false);
+        const double images = static_cast<double>(set.count());
+        const nlohmann::json row = {{"trees", n},
+                                    {"max_comparisons", budget},
+                                    {"accuracy", r.accuracy(set)},
+                                    {"comparisons_per_image", static_cast<double>(r.comparisons) / images},
+                                    {"median_comparisons_per_step", median(r.step_comparisons)},
+                                    {"images_per_second", images / r.seconds},
+                                    {"table_bytes", fs::file_size(scratch)},
+                                    {"resident_bytes", table.resident_bytes()},
+                                    {"build_seconds", build_seconds}};
+        spdlog::info("  budget {:>5}: {:.2f}%  {:.0f} comparisons/image  {:.0f} images/s", budget,
+                     row["accuracy"].get<double>(), row["comparisons_per_image"].get<double>(),
+                     row["images_per_second"].get<double>());
+        csv += fmt::format("{},{},{},{},{},{},{},{}\n", n, budget, row["accuracy"].get<double>(),
+                           row["comparisons_per_image"].get<double>(), row["median_comparisons_per_step"].get<double>(),
+                           row["images_per_second"].get<double>(), row["table_bytes"].get<std::uintmax_t>(),
+                           row["resident_bytes"].get<std::size_t>());
+        rows.push_back(row);
+      }
+    }
+    fs::remove(scratch);
+  }
+  write_file_atomic(a.out / "forest.csv", csv);
+  std::string plot =
+      "set datafile separator ','\nset title 'Lookup accuracy against comparisons: forests of k-means trees'\n"
+      "set xlabel 'comparisons per image'\nset ylabel 'accuracy on the " + a.split +
+      " split (%)'\nset logscale x\nset key bottom right\nplot ";
+  const std::string data = (a.out / "forest.csv").string();
+  for (std::size_t i = 0; i < a.trees.size(); ++i)
+    plot += (i ? ", " : "") + fmt::format("'{}' every ::1 using ($1=={} ? $4 : 1/0):3 with linespoints title '{} tree{}'",
+                                          data, a.trees[i], a.trees[i], a.trees[i] == 1 ? "" : "s");
+  render_plot(a.out / "forest_accuracy", plot + "\n");
+  const nlohmann::json summary = {{"table", a.table.string()},
+                                  {"split", a.split},
+                                  {"images", set.count()},
+                                  {"threads", a.threads},
+                                  {"tree", {{"branching", search->tree_params.branching},
+                                            {"max_leaf_size", search->tree_params.max_leaf_size},
+                                            {"per_step", search->per_step}}},
+                                  {"by_forest", rows}};
+  write_file_atomic(a.out / "summary.json", summary.dump(2) + "\n");
+  if (a.json) std::cout << summary.dump() << std::endl;
+}
+
+}  // namespace
+
+void register_experiment_forest(CLI::App& experiment) {
+  auto a = std::make_shared<ForestArgs>();
+  auto* cmd = experiment.add_subcommand(
+      "forest", "lookup accuracy against comparisons for forests of 1, 2, 4... trees over one table");
+  a->data.add_to(*cmd);
+  cmd->add_option("--table", a->table, "table file (its rows, weights and tree settings are kept)")->required();
+  cmd->add_option("--out", a->out, "folder for forest.csv, summary.json and plots")->capture_default_str();
+  cmd->add_option("--split", a->split, "images to evaluate")
+      ->check(CLI::IsMember({"test", "val", "train", "train-all"}))
+      ->capture_default_str();
+  cmd->add_option("--trees", a->trees, "forest sizes")->delimiter(',')->capture_default_str();
+  cmd->add_option("--budgets", a->budgets, "search budgets per step, split between the trees (0 = one leaf each)")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--threads", a->threads, "threads for the lookups (images/s is per this many)")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  cmd->add_flag("--json", a->json, "print the summary as one JSON object");
+  cmd->callback([a] { run(*a); });
+}
+
+}  // namespace mbi::cli
