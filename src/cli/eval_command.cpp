@@ -114,6 +114,7 @@ nlohmann::json eval_lookup(const EvalArgs& a) {
                         {"max_comparisons", a.max_comparisons},
                         {"tree_per_step", table.tree_per_step()},
                         {"trees", table.tree_count()},
+                        {"every_tree_per_step", table.every_tree_per_step()},
                         {"accuracy", 100.0 * static_cast<double>(correct) / n},
                         {"coverage", static_cast<double>(set.count() - fallback.size()) / n},
                         {"lookup_accuracy", run.accuracy(set)},

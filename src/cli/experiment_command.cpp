@@ -94,7 +94,10 @@ void run_tree(TreeArgs& a) {
   // best, recall is capped by that share whatever the budget; against the best among the
   // searched rows it measures the search alone. Both are reported.
   const std::size_t words = table.key_layout().words();
+  // A forest with a tree over all steps may reach every row: then that is the searched set.
+  const bool step_rows_only = table.every_tree_per_step();
   const auto subtree_best = [&](std::span<const std::uint64_t> q, int step) {
+    if (!step_rows_only) return exhaustive_nearest(q, table.keys(), table.word_weights());
     const KMeansTreeNode& node = table.tree()->nodes()[table.step_root(step)];
     return exhaustive_nearest(q, table.keys().subspan(std::size_t{node.begin} * words,
                                                       std::size_t{node.end - node.begin} * words),

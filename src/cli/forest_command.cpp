@@ -1,5 +1,6 @@
 // `mbi experiment forest`: lookup accuracy against comparisons for forests of 1, 2, 4... trees
-// over one table (same rows and weights), at several budgets, as CSV, JSON and a plot.
+// over one table (same rows and weights), some of them optionally spanning all glimpse
+// steps, at several budgets, as CSV, JSON and a plot.
 //
 // The trees are rebuilt for every forest size from the table's own tree settings, so the
 // single-tree curve is measured the same way as the others (`mbi index --trees N`, then
@@ -8,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 
@@ -30,7 +32,7 @@ struct ForestArgs {
   fs::path table;
   fs::path out = "results/forest-curve";
   std::string split = "test";
-  std::vector<std::uint32_t> trees = {1, 2, 4};
+  std::vector<std::string> forests = {"1", "2", "4"};
   std::vector<std::uint32_t> budgets = {200, 400, 800, 1600, 3200};
   int threads = 1;
   bool json = false;
@@ -44,8 +46,16 @@ double median(std::vector<std::uint32_t> v) {
 
 void run(const ForestArgs& a) {
   set_threads(a.threads);
-  for (const std::uint32_t n : a.trees)
-    if (n < 1 || n > kMaxTrees) throw Error("--trees: " + std::to_string(n) + " is not in 1.." + std::to_string(kMaxTrees));
+  // "N" is N trees split by step like the table's; "N:M" makes the last M of them span all steps.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> forests;
+  for (const std::string& spec : a.forests) {
+    std::uint32_t n = 0, m = 0;
+    char extra = 0;
+    const int got = std::sscanf(spec.c_str(), "%u:%u%c", &n, &m, &extra);
+    if ((got != 1 && got != 2) || n < 1 || n > kMaxTrees || m >= n)
+      throw Error("--trees: '" + spec + "' is not N or N:M with 1 <= N <= " + std::to_string(kMaxTrees) + " and M < N");
+    forests.emplace_back(n, m);
+  }
   TableData base;
   TableInfo info;
   {
@@ -64,23 +74,25 @@ void run(const ForestArgs& a) {
   fs::create_directories(a.out);
   const fs::path scratch = a.out / ".forest-scratch.tbl";
   nlohmann::json rows = nlohmann::json::array();
-  std::string csv = "trees,max_comparisons,accuracy,comparisons_per_image,median_comparisons_per_step,"
+  std::string csv = "trees,global_trees,max_comparisons,accuracy,comparisons_per_image,median_comparisons_per_step,"
                     "images_per_second,table_bytes,resident_bytes\n";
-  for (const std::uint32_t n : a.trees) {
+  for (const auto& [n, m] : forests) {
     const auto t0 = std::chrono::steady_clock::now();
     TableData t = base;
-    t.build_tree(search->tree_params, search->per_step, n);
+    t.build_tree(search->tree_params, search->per_step, n, m);
     write_table(scratch, t);
     const double build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     {
       const MappedTable table(scratch);
-      spdlog::info("{} tree(s): built in {:.1f} s, {} bytes in memory", n, build_seconds, table.resident_bytes());
+      spdlog::info("{} tree(s), {} across steps: built in {:.1f} s, {} bytes in memory", n, m, build_seconds,
+                   table.resident_bytes());
       for (const std::uint32_t budget : a.budgets) {
         LookupOptions o;
         o.max_comparisons = budget;
         const LookupRun r = run_lookups(table, info.config, set, o, a.threads, false);
         const double images = static_cast<double>(set.count());
         const nlohmann::json row = {{"trees", n},
+                                    {"global_trees", m},
                                     {"max_comparisons", budget},
                                     {"accuracy", r.accuracy(set)},
                                     {"comparisons_per_image", static_cast<double>(r.comparisons) / images},
@@ -92,7 +104,7 @@ void run(const ForestArgs& a) {
         spdlog::info("  budget {:>5}: {:.2f}%  {:.0f} comparisons/image  {:.0f} images/s", budget,
                      row["accuracy"].get<double>(), row["comparisons_per_image"].get<double>(),
                      row["images_per_second"].get<double>());
-        csv += fmt::format("{},{},{},{},{},{},{},{}\n", n, budget, row["accuracy"].get<double>(),
+        csv += fmt::format("{},{},{},{},{},{},{},{},{}\n", n, m, budget, row["accuracy"].get<double>(),
                            row["comparisons_per_image"].get<double>(), row["median_comparisons_per_step"].get<double>(),
                            row["images_per_second"].get<double>(), row["table_bytes"].get<std::uintmax_t>(),
                            row["resident_bytes"].get<std::size_t>());
@@ -107,9 +119,13 @@ void run(const ForestArgs& a) {
       "set xlabel 'comparisons per image'\nset ylabel 'accuracy on the " + a.split +
       " split (%)'\nset logscale x\nset key bottom right\nplot ";
   const std::string data = (a.out / "forest.csv").string();
-  for (std::size_t i = 0; i < a.trees.size(); ++i)
-    plot += (i ? ", " : "") + fmt::format("'{}' every ::1 using ($1=={} ? $4 : 1/0):3 with linespoints title '{} tree{}'",
-                                          data, a.trees[i], a.trees[i], a.trees[i] == 1 ? "" : "s");
+  for (std::size_t i = 0; i < forests.size(); ++i) {
+    const auto [n, m] = forests[i];
+    const std::string title =
+        std::to_string(n) + (n == 1 ? " tree" : " trees") + (m > 0 ? " (" + std::to_string(m) + " across steps)" : "");
+    plot += (i ? ", " : "") + fmt::format("'{}' every ::1 using ($1=={} && $2=={} ? $5 : 1/0):4 with linespoints "
+                                          "title '{}'", data, n, m, title);
+  }
   render_plot(a.out / "forest_accuracy", plot + "\n");
   const nlohmann::json summary = {{"table", a.table.string()},
                                   {"split", a.split},
@@ -135,7 +151,10 @@ void register_experiment_forest(CLI::App& experiment) {
   cmd->add_option("--split", a->split, "images to evaluate")
       ->check(CLI::IsMember({"test", "val", "train", "train-all"}))
       ->capture_default_str();
-  cmd->add_option("--trees", a->trees, "forest sizes")->delimiter(',')->capture_default_str();
+  cmd->add_option("--trees", a->forests,
+                  "forests: N trees split by step like the table's, or N:M with the last M spanning all steps")
+      ->delimiter(',')
+      ->capture_default_str();
   cmd->add_option("--budgets", a->budgets, "search budgets per step, split between the trees (0 = one leaf each)")
       ->delimiter(',')
       ->capture_default_str();

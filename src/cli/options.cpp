@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "mbi/error.hpp"
+
 #include <numeric>
 #include <thread>
 
@@ -43,6 +45,10 @@ void TreeFlags::add_to(CLI::App& cmd, bool defaults_from_table) {
                   "k-means trees with different seeds (a forest): searches split their budget between them and keep "
                   "the closest answer; each tree past the first keeps another copy of the keys in memory")
                ->check(CLI::Range(1, static_cast<int>(kMaxTrees)));
+  global_trees_ = option("--global-trees", global_trees,
+                         "of the trees after the first, how many span all glimpse steps instead of one subtree per "
+                         "step (they find the closer keys recorded at other steps; fewer than --trees)")
+                      ->check(CLI::Range(0, static_cast<int>(kMaxTrees) - 1));
   cmd.add_flag("--no-tree", no_tree, "store no search tree (exhaustive search only)");
   global_ = cmd.add_flag("--global-tree", global_tree,
                          "one k-means tree over all rows (default: the root splits by glimpse step, one subtree per "
@@ -55,6 +61,7 @@ void TreeFlags::defaults_from(const nlohmann::json& tree_meta) {
   if (leaf_size_->count() == 0) params.max_leaf_size = tree_meta.value("max_leaf_size", params.max_leaf_size);
   if (restarts_->count() == 0) params.restarts = tree_meta.value("restarts", params.restarts);
   if (trees_->count() == 0) trees = tree_meta.value("trees", trees);
+  if (global_trees_->count() == 0) global_trees = tree_meta.value("global_trees", global_trees);
   // Tables written before per-step trees existed have no "per_step": theirs is global.
   if (global_->count() == 0) global_tree = !tree_meta.value("per_step", false);
 }
@@ -65,13 +72,17 @@ nlohmann::json TreeFlags::build(TableData& table) const {
     table.forest.clear();
     return nullptr;
   }
-  table.build_tree(params, !global_tree, trees);
+  if (global_trees >= trees)
+    throw Error("--global-trees: " + std::to_string(global_trees) + " must be fewer than --trees (" +
+                std::to_string(trees) + ")");
+  table.build_tree(params, !global_tree, trees, global_trees);
   return {{"branching", params.branching},
           {"max_leaf_size", params.max_leaf_size},
           {"restarts", params.restarts},
           {"seed", params.seed},
           {"per_step", !global_tree},
           {"trees", trees},
+          {"global_trees", global_trees},
           {"max_depth", table.tree->max_depth()}};
 }
 

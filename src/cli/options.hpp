@@ -29,10 +29,12 @@ struct DataOptions {
 struct TreeFlags {
   KMeansTreeParams params;  // defaults: leaves of 32 keys, as the published arrays
   std::uint32_t trees = 1;
+  std::uint32_t global_trees = 0;  // of the further trees, how many span all steps
   bool no_tree = false;
   bool global_tree = false;
 
-  // Adds --branching, --leaf-size, --restarts, --trees, --no-tree and --global-tree. With
+  // Adds --branching, --leaf-size, --restarts, --trees, --global-trees, --no-tree and
+  // --global-tree. With
   // defaults_from_table, the help says unset flags keep the table's settings (defaults_from).
   void add_to(CLI::App& cmd, bool defaults_from_table = false);
   // Takes every setting not given on the command line from a table metadata's "tree" entry
@@ -48,6 +50,7 @@ struct TreeFlags {
   CLI::Option* leaf_size_ = nullptr;
   CLI::Option* restarts_ = nullptr;
   CLI::Option* trees_ = nullptr;
+  CLI::Option* global_trees_ = nullptr;
   CLI::Option* global_ = nullptr;
 };
 

@@ -135,6 +135,7 @@ std::optional<TableSearch> tree_search_from_meta(const nlohmann::json& meta) {
   // Tables written before per-step trees existed have no "per_step": theirs is global.
   search.per_step = it->value("per_step", false);
   search.trees = it->value("trees", 1U);
+  search.global_trees = it->value("global_trees", 0U);
   KMeansTreeParams& p = search.tree_params;
   p.branching = it->value("branching", p.branching);
   p.max_leaf_size = it->value("max_leaf_size", p.max_leaf_size);
@@ -170,7 +171,8 @@ nlohmann::json describe(const TableSearch& s) {
           {"probes", s.probes},
           {"max_comparisons", s.max_comparisons},
           {"per_step", s.per_step},
-          {"trees", s.trees}};
+          {"trees", s.trees},
+          {"global_trees", s.global_trees}};
 }
 
 // ---------------------------------------------------------------- evaluator
@@ -190,7 +192,7 @@ TrialEvaluator::~TrialEvaluator() {
 TableData TrialEvaluator::weighted(const std::vector<std::uint32_t>& segment_weights, bool with_tree) const {
   TableData t = base_;
   t.segment_weights = segment_weights;
-  if (with_tree) t.build_tree(search_.tree_params, search_.per_step, search_.trees);
+  if (with_tree) t.build_tree(search_.tree_params, search_.per_step, search_.trees, search_.global_trees);
   return t;
 }
 

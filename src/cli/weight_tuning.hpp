@@ -61,6 +61,7 @@ struct TableSearch {
   KMeansTreeParams tree_params;
   bool per_step = true;  // root split by glimpse step, as `mbi distill` builds by default
   std::uint32_t trees = 1;  // a forest when > 1 (TableData::build_tree)
+  std::uint32_t global_trees = 0;  // of them, how many span all steps
   std::uint32_t probes = 1;
   std::uint32_t max_comparisons = 0;  // tree search budget per step (0: scan `probes` leaves)
 };

@@ -216,13 +216,19 @@ void TableData::reorder_rows(std::span<const std::uint32_t> order) {
   forest.clear();
 }
 
-void TableData::build_tree(const KMeansTreeParams& params, bool per_step, std::size_t trees) {
+void TableData::build_tree(const KMeansTreeParams& params, bool per_step, std::size_t trees,
+                           std::size_t global_trees) {
   if (trees < 1 || trees > kMaxTrees)
     throw Error("table: " + std::to_string(trees) + " trees asked for, 1 to " + std::to_string(kMaxTrees) + " allowed");
+  if (global_trees >= trees)
+    throw Error("table: " + std::to_string(global_trees) + " trees spanning all steps asked for among " +
+                std::to_string(trees) + " (the first tree follows per_step)");
   check_consistent(*this, "table");
   const std::vector<std::uint32_t> word_weights = key_layout.word_weights(segment_weights);
-  const auto groups = [&] { return per_step ? std::span<const std::uint8_t>(step) : std::span<const std::uint8_t>(); };
-  KMeansTreeBuild built = build_kmeans_tree(keys, word_weights, params, groups());
+  const auto groups = [&](bool by_step) {
+    return by_step ? std::span<const std::uint8_t>(step) : std::span<const std::uint8_t>();
+  };
+  KMeansTreeBuild built = build_kmeans_tree(keys, word_weights, params, groups(per_step));
   reorder_rows(built.order);
   tree = std::move(built.tree);
   for (std::size_t i = 1; i < trees; ++i) {
@@ -230,7 +236,7 @@ void TableData::build_tree(const KMeansTreeParams& params, bool per_step, std::s
     // should not share trees with this one).
     KMeansTreeParams p = params;
     p.seed = params.seed + 0x9E3779B97F4A7C15ULL * i;
-    KMeansTreeBuild more = build_kmeans_tree(keys, word_weights, p, groups());
+    KMeansTreeBuild more = build_kmeans_tree(keys, word_weights, p, groups(per_step && i < trees - global_trees));
     forest.push_back({std::move(more.tree), std::move(more.order)});
   }
 }
@@ -514,6 +520,11 @@ std::span<const std::uint64_t> MappedTable::key(std::size_t row) const {
 std::span<const std::uint64_t> MappedTable::next_hidden(std::size_t row) const {
   const std::size_t words = value_layout_.words();
   return next_hidden_.subspan(row * words, words);
+}
+
+bool MappedTable::every_tree_per_step() const {
+  if (!tree_ || step_node_.empty()) return false;
+  return std::all_of(forest_.begin(), forest_.end(), [](const Forest& f) { return !f.step_node.empty(); });
 }
 
 std::size_t MappedTable::resident_bytes() const {

@@ -86,6 +86,8 @@ expect_ok forest-curve "$mbi" experiment forest --table "$work/tiny.tbl" --data 
   --budgets 0,50 --out "$work/forest-curve"
 [ -s "$work/forest-curve/forest.csv" ] && [ "$(wc -l <"$work/forest-curve/forest.csv")" -eq 5 ] &&
   passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: forest.csv should hold 4 rows"; }
+expect_fail global-trees-of-all "--global-trees" "$mbi" index --table "$work/tiny.tbl" --out "$work/never.tbl" \
+  --trees 2 --global-trees 2
 expect_fail too-many-trees "--trees" "$mbi" index --table "$work/tiny.tbl" --out "$work/never.tbl" --trees 9
 expect_fail index-corrupt-table "$work/flipped.tbl" "$mbi" index --table "$work/flipped.tbl" --out "$work/never.tbl"
 expect_ok float-train "$mbi" train --data "$mnist" --limit 100 --epochs 1 --hidden 16 --core-width 32 \

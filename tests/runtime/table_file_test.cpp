@@ -366,6 +366,43 @@ TEST_F(TableFileTest, ForestIsDeterministicAndLeavesTheFirstTreeAlone) {
   EXPECT_TRUE(a.forest.empty());  // trees no longer match reordered rows
 }
 
+TEST_F(TableFileTest, ForestTreesAcrossStepsSearchEveryRow) {
+  TableData t = make_table(3000, 16);
+  for (std::size_t r = 0; r < t.rows(); ++r) t.step[r] = static_cast<std::uint8_t>(r % 3);
+  t.build_tree({.branching = 4, .max_leaf_size = 16}, /*per_step=*/true, 2, /*global_trees=*/1);
+  EXPECT_THROW(TableData(t).build_tree({}, true, 2, 2), Error);  // the first tree follows per_step
+  write_table(file("across.mbit"), t);
+  const MappedTable m(file("across.mbit"));
+  ASSERT_EQ(m.tree_count(), 2U);
+  EXPECT_TRUE(m.tree_per_step());
+  EXPECT_FALSE(m.every_tree_per_step());
+  const auto weights = t.key_layout.word_weights(t.segment_weights);
+  const std::vector<std::uint64_t> keys1(m.forest_keys(1).begin(), m.forest_keys(1).end());
+  std::mt19937_64 rng(17);
+  const auto queries = test::clustered_keys(t.key_layout, 90, 32, 15, rng);
+  int other_step = 0;
+  for (std::size_t q = 0; q < 90; ++q) {
+    const std::span<const std::uint64_t> query(queries.data() + q * 5, 5);
+    const int step = static_cast<int>(q % 3);
+    TreeSearchOptions o;
+    o.max_comparisons = 60;
+    o.start_node = step_child(*t.tree, {}, t, step);
+    const SearchResult first = t.tree->search(query, t.keys, weights, o);
+    o.start_node = 0;  // the tree across steps is searched from its root
+    const SearchResult second = t.forest[0].tree.search(query, keys1, weights, o);
+    const std::uint32_t second_row = t.forest[0].rows[second.index];
+    const bool take_second =
+        second.distance < first.distance || (second.distance == first.distance && second_row < first.index);
+    TreeSearchOptions asked;
+    asked.max_comparisons = 120;
+    const SearchResult got = m.nearest_at_step(query, step, asked);
+    ASSERT_EQ(got.index, take_second ? second_row : first.index);
+    ASSERT_EQ(got.comparisons, first.comparisons + second.comparisons);
+    other_step += m.step()[got.index] != step ? 1 : 0;
+  }
+  EXPECT_GT(other_step, 0);  // closer keys of other steps are found
+}
+
 // Offset of the directory entry of section `tag` in a table file's bytes.
 std::size_t entry_of(const std::string& bytes, std::string_view tag) {
   std::uint32_t count = 0;
