@@ -78,17 +78,29 @@ run $B eval --mode mbi --table $C/mnist-cpu-scales30.tbl --split test --max-comp
 # between the trees; then Fig. 4(c) and speed on them.
 F=results/forest
 mkdir -p $F
-run $B experiment forest --table $C/mnist-cpu-scales30.tbl --trees 1,2,4 --budgets 200,400,800,1600,3200 \
-  --out $F/curve --json                                      # accuracy against comparisons per image
+run $B experiment forest --table $C/mnist-cpu-scales30.tbl --trees 1,2,2:1,4,4:1,4:2,4:3 \
+  --budgets 200,400,800,1600,3200 --out $F/curve --json       # accuracy against comparisons per image
 for trees in 2 4; do
   run $B index --table $C/mnist-cpu-scales30.tbl --out $F/mnist-cpu-forest$trees.tbl --trees $trees --json
 done
+run $B index --table $C/mnist-cpu-scales30.tbl --out $F/mnist-cpu-forest2g1.tbl --trees 2 --global-trees 1 --json
+run $B index --table $C/mnist-cpu-scales30.tbl --out $F/mnist-cpu-forest4g2.tbl --trees 4 --global-trees 2 --json
+for seed in 2 3; do                                            # seed spread of 2 vs 2:1
+  for global in 0 1; do
+    run $B index --table $C/mnist-cpu-scales30.tbl --out $F/seed.tbl --trees 2 --global-trees $global --seed $seed --json
+    for budget in 400 800; do
+      run $B eval --mode mbi --table $F/seed.tbl --split test --max-comparisons $budget --json --no-progress
+    done
+  done
+done
+rm -f $F/seed.tbl
 run $B index --table $R/mnist-bo.tbl --out $F/mnist-bo-forest2.tbl --trees 2 --json
 for budget in 400 800; do
   run $B eval --mode mbi --table $F/mnist-bo-forest2.tbl --split test --max-comparisons $budget --json --no-progress
 done
 run $B experiment mixed --table $F/mnist-cpu-forest2.tbl --model $Q --out $F/fig5-forest2 --threads 1 --json
-for trees in 2 4; do
+run $B experiment mixed --table $F/mnist-cpu-forest2g1.tbl --model $Q --out $F/fig5-forest2g1 --threads 1 --json
+for trees in 2 4 2g1 4g2; do
   run $B experiment tree --table $F/mnist-cpu-forest$trees.tbl --split val --limit 2000 --probes 1,1,1,1,1 \
     --max-comparisons 200,400,800,1600,3200 --out $F/fig4c-forest$trees --json
 done
@@ -96,6 +108,10 @@ run $B tune --table $F/mnist-cpu-forest2.tbl --out $F/mnist-cpu-forest2-tuned.tb
   --threads 1 --json --no-progress
 run $B experiment speed --model $Q --table $F/mnist-cpu-forest2.tbl --threads 1 --budgets 200,400,800 --no-train \
   --out results/speed-forest --json
+run $B experiment speed --model $Q --table $F/mnist-cpu-forest2g1.tbl --threads 1 --budgets 200,400,800 --no-train \
+  --out results/speed-forest2g1 --json
+run $B experiment speed --model $Q --table $R/mnist-small.tbl --threads 1 --budgets 0,400 --no-train \
+  --out results/speed-small --json
 
 # Hardware (issue 5)
 run $B hw variability --out results/hw --json                                                  # Fig. 6(b)
