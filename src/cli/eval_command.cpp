@@ -58,12 +58,6 @@ nlohmann::json eval_teacher(const EvalArgs& a) {
           {"model", a.model.string()}};
 }
 
-double median(std::vector<std::uint32_t> v) {
-  if (v.empty()) return 0;
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
-  return v[v.size() / 2];
-}
-
 // Lookups alone (mbi) or lookups with the teacher behind them (mixed).
 nlohmann::json eval_lookup(const EvalArgs& a) {
   if (a.table.empty()) throw Error("--table is required for --mode " + a.mode);
@@ -120,7 +114,7 @@ nlohmann::json eval_lookup(const EvalArgs& a) {
                         {"lookup_accuracy", run.accuracy(set)},
                         {"images", set.count()},
                         {"comparisons_per_image", static_cast<double>(run.comparisons) / n},
-                        {"median_comparisons_per_step", median(run.step_comparisons)},
+                        {"median_comparisons_per_step", run.median_step_comparisons()},
                         {"seconds", seconds},
                         {"images_per_second", n / seconds},
                         {"table_bytes", std::filesystem::file_size(a.table)},

@@ -38,12 +38,6 @@ struct ForestArgs {
   bool json = false;
 };
 
-double median(std::vector<std::uint32_t> v) {
-  if (v.empty()) return 0;
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
-  return v[v.size() / 2];
-}
-
 void run(const ForestArgs& a) {
   set_threads(a.threads);
   // "N" is N trees split by step like the table's; "N:M" makes the last M of them span all steps.
@@ -96,7 +90,7 @@ void run(const ForestArgs& a) {
                                     {"max_comparisons", budget},
                                     {"accuracy", r.accuracy(set)},
                                     {"comparisons_per_image", static_cast<double>(r.comparisons) / images},
-                                    {"median_comparisons_per_step", median(r.step_comparisons)},
+                                    {"median_comparisons_per_step", r.median_step_comparisons()},
                                     {"images_per_second", images / r.seconds},
                                     {"table_bytes", fs::file_size(scratch)},
                                     {"resident_bytes", table.resident_bytes()},

@@ -9,6 +9,13 @@
 
 namespace mbi::cli {
 
+double LookupRun::median_step_comparisons() const {
+  if (step_comparisons.empty()) return 0;
+  std::vector<std::uint32_t> v = step_comparisons;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+  return v[v.size() / 2];
+}
+
 double LookupRun::accuracy(const data::ImageSet& set) const {
   std::size_t correct = 0;
   std::size_t total = 0;

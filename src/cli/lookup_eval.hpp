@@ -20,6 +20,7 @@ struct LookupRun {
   double seconds = 0;
 
   double accuracy(const data::ImageSet& set) const;  // percent, over completed images
+  double median_step_comparisons() const;            // of step_comparisons (0 when none)
 };
 
 // Images per LookupEngine::infer_batch call (`mbi experiment speed` measures the effect).
