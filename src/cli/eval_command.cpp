@@ -64,10 +64,7 @@ nlohmann::json eval_lookup(const EvalArgs& a) {
   const MappedTable table(a.table);
   const TableInfo info = read_table_info(table);
   const data::ImageSet set = a.data.load(a.split);
-  if (set.rows != info.config.image_rows || set.cols != info.config.image_cols)
-    throw Error(a.data.dir.string() + ": images are " + std::to_string(set.rows) + "x" + std::to_string(set.cols) +
-                " but " + a.table.string() + " was built for " + std::to_string(info.config.image_rows) + "x" +
-                std::to_string(info.config.image_cols));
+  check_image_size(info, a.table, set, a.data.dir);
   const bool mixed = a.mode == "mixed";
   train::LoadedModel teacher;
   if (mixed) {

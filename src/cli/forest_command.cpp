@@ -60,52 +60,47 @@ void run(const ForestArgs& a) {
   const std::optional<TableSearch> search = tree_search_from_meta(info.meta);
   if (!search) throw Error(a.table.string() + ": has no search tree to rebuild (distilled with --no-tree)");
   const data::ImageSet set = a.data.load(a.split);
-  if (set.rows != info.config.image_rows || set.cols != info.config.image_cols)
-    throw Error(a.data.dir.string() + ": images are " + std::to_string(set.rows) + "x" + std::to_string(set.cols) +
-                " but " + a.table.string() + " was built for " + std::to_string(info.config.image_rows) + "x" +
-                std::to_string(info.config.image_cols));
+  check_image_size(info, a.table, set, a.data.dir);
 
   fs::create_directories(a.out);
-  const fs::path scratch = a.out / ".forest-scratch.tbl";
   nlohmann::json rows = nlohmann::json::array();
   std::string csv = "trees,global_trees,max_comparisons,accuracy,comparisons_per_image,median_comparisons_per_step,"
                     "images_per_second,table_bytes,resident_bytes\n";
   for (const auto& [n, m] : forests) {
+    TableSearch forest = *search;
+    forest.trees = n;
+    forest.global_trees = m;
+    TrialEvaluator evaluator(base, info.config, forest, a.threads);  // removes its scratch table when done
     const auto t0 = std::chrono::steady_clock::now();
-    TableData t = base;
-    t.build_tree(search->tree_params, search->per_step, n, m);
-    write_table(scratch, t);
+    const MappedTable& table = evaluator.prepare(base.segment_weights);
     const double build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    {
-      const MappedTable table(scratch);
-      spdlog::info("{} tree(s), {} across steps: built in {:.1f} s, {} bytes in memory", n, m, build_seconds,
-                   table.resident_bytes());
-      for (const std::uint32_t budget : a.budgets) {
-        LookupOptions o;
-        o.max_comparisons = budget;
-        const LookupRun r = run_lookups(table, info.config, set, o, a.threads, false);
-        const double images = static_cast<double>(set.count());
-        const nlohmann::json row = {{"trees", n},
-                                    {"global_trees", m},
-                                    {"max_comparisons", budget},
-                                    {"accuracy", r.accuracy(set)},
-                                    {"comparisons_per_image", static_cast<double>(r.comparisons) / images},
-                                    {"median_comparisons_per_step", r.median_step_comparisons()},
-                                    {"images_per_second", images / r.seconds},
-                                    {"table_bytes", fs::file_size(scratch)},
-                                    {"resident_bytes", table.resident_bytes()},
-                                    {"build_seconds", build_seconds}};
-        spdlog::info("  budget {:>5}: {:.2f}%  {:.0f} comparisons/image  {:.0f} images/s", budget,
-                     row["accuracy"].get<double>(), row["comparisons_per_image"].get<double>(),
-                     row["images_per_second"].get<double>());
-        csv += fmt::format("{},{},{},{},{},{},{},{},{}\n", n, m, budget, row["accuracy"].get<double>(),
-                           row["comparisons_per_image"].get<double>(), row["median_comparisons_per_step"].get<double>(),
-                           row["images_per_second"].get<double>(), row["table_bytes"].get<std::uintmax_t>(),
-                           row["resident_bytes"].get<std::size_t>());
-        rows.push_back(row);
-      }
+    const std::uintmax_t table_bytes = fs::file_size(table.path());
+    spdlog::info("{} tree(s), {} across steps: built in {:.1f} s, {} bytes in memory", n, m, build_seconds,
+                 table.resident_bytes());
+    for (const std::uint32_t budget : a.budgets) {
+      LookupOptions o;
+      o.max_comparisons = budget;
+      const LookupRun r = run_lookups(table, info.config, set, o, a.threads, false);
+      const double images = static_cast<double>(set.count());
+      const double accuracy = r.accuracy(set);
+      const double comparisons = static_cast<double>(r.comparisons) / images;
+      const double median = r.median_step_comparisons();
+      const double speed = images / r.seconds;
+      spdlog::info("  budget {:>5}: {:.2f}%  {:.0f} comparisons/image  {:.0f} images/s", budget, accuracy, comparisons,
+                   speed);
+      csv += fmt::format("{},{},{},{},{},{},{},{},{}\n", n, m, budget, accuracy, comparisons, median, speed, table_bytes,
+                         table.resident_bytes());
+      rows.push_back({{"trees", n},
+                      {"global_trees", m},
+                      {"max_comparisons", budget},
+                      {"accuracy", accuracy},
+                      {"comparisons_per_image", comparisons},
+                      {"median_comparisons_per_step", median},
+                      {"images_per_second", speed},
+                      {"table_bytes", table_bytes},
+                      {"resident_bytes", table.resident_bytes()},
+                      {"build_seconds", build_seconds}});
     }
-    fs::remove(scratch);
   }
   write_file_atomic(a.out / "forest.csv", csv);
   std::string plot =

@@ -89,11 +89,8 @@ std::unique_ptr<Session> open_session(const HwLookupSource& s) {
   if (s.search == "exhaustive" && (s.data.limit == 0 || s.data.limit > 2000))
     throw Error("--search exhaustive: give --limit N with N <= 2000 (every row goes through the circuit model)");
   session->set = s.data.load(s.split);
+  check_image_size(session->info, s.table, session->set, s.data.dir);
   const RamConfig& c = session->info.config;
-  if (session->set.rows != c.image_rows || session->set.cols != c.image_cols)
-    throw Error(s.data.dir.string() + ": images are " + std::to_string(session->set.rows) + "x" +
-                std::to_string(session->set.cols) + " but " + s.table.string() + " was built for " +
-                std::to_string(c.image_rows) + "x" + std::to_string(c.image_cols));
   for (const KeyComponent k : ram_key_components(c)) session->components.push_back(static_cast<std::uint32_t>(k));
   session->table_bytes = std::filesystem::file_size(s.table);
   return session;

@@ -27,6 +27,14 @@ void check_same_teacher(const TableInfo& info, const MappedTable& table, std::ui
                 std::to_string(model_checksum) + ")");
 }
 
+void check_image_size(const TableInfo& info, const std::filesystem::path& table, const data::ImageSet& set,
+                      const std::filesystem::path& data_dir) {
+  if (set.rows != info.config.image_rows || set.cols != info.config.image_cols)
+    throw Error(data_dir.string() + ": images are " + std::to_string(set.rows) + "x" + std::to_string(set.cols) +
+                " but " + table.string() + " was built for " + std::to_string(info.config.image_rows) + "x" +
+                std::to_string(info.config.image_cols));
+}
+
 TableData copy_table(const MappedTable& t) {
   TableData d;
   d.key_layout = t.key_layout();

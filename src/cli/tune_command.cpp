@@ -47,13 +47,6 @@ void check_args(const TuneArgs& a) {
     throw Error("--split " + a.split + ": weights are tuned on the validation split only (test is for reporting)");
 }
 
-void check_images(const TuneArgs& a, const TableInfo& info, const data::ImageSet& set) {
-  if (set.rows != info.config.image_rows || set.cols != info.config.image_cols)
-    throw Error(a.data.dir.string() + ": images are " + std::to_string(set.rows) + "x" + std::to_string(set.cols) +
-                " but " + a.table.string() + " was built for " + std::to_string(info.config.image_rows) + "x" +
-                std::to_string(info.config.image_cols));
-}
-
 // A table distilled from images that include the validation split has memorised them:
 // its validation accuracy says nothing about unseen images.
 void warn_if_val_memorised(const TuneArgs& a, const TableInfo& info) {
@@ -139,7 +132,7 @@ void run(TuneArgs& a) {
   warn_if_val_memorised(a, info);
   const TableSearch search = table_search(a, info);
   const data::ImageSet val = a.data.load("val");
-  check_images(a, info, val);
+  check_image_size(info, a.table, val, a.data.dir);
   const WeightSpace space = make_weight_space(a.space, info.config);
 
   // What the table scores now, searched as it will be after tuning.

@@ -104,13 +104,15 @@ class TrialEvaluator {
   TableData weighted(const std::vector<std::uint32_t>& segment_weights, bool with_tree) const;
   // Pure-lookup accuracy (percent) on `set` with these weights.
   double accuracy(const std::vector<std::uint32_t>& segment_weights, const data::ImageSet& set);
+  // The base table with these weights (trees rebuilt as `search` says), written to the
+  // scratch file and mapped; valid until the next call with other weights.
+  const MappedTable& prepare(const std::vector<std::uint32_t>& segment_weights);
 
   const RamConfig& config() const { return config_; }
   const TableSearch& search() const { return search_; }
   std::size_t rows() const { return base_.rows(); }
 
  private:
-  const MappedTable& prepare(const std::vector<std::uint32_t>& segment_weights);
 
   TableData base_;
   RamConfig config_;

@@ -571,7 +571,10 @@ void MappedTable::search_trees(std::span<const std::uint64_t> queries, int step,
   o.start_node = step_root_of(step_node_, step);
   tree_->search_batch(queries, keys_, word_weights_, o, results);
   if (forest_.empty()) return;
-  std::vector<SearchResult> other(results.size());
+  // Per thread and reused: this runs once per glimpse step of every lookup batch.
+  thread_local std::vector<SearchResult> scratch;
+  scratch.resize(results.size());
+  const std::span<SearchResult> other(scratch);
   for (const Forest& f : forest_) {
     o.start_node = step_root_of(f.step_node, step);
     f.tree.search_batch(queries, f.keys, word_weights_, o, other);
