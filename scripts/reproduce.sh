@@ -113,6 +113,41 @@ run $B experiment speed --model $Q --table $F/mnist-cpu-forest2g1.tbl --threads 
 run $B experiment speed --model $Q --table $R/mnist-small.tbl --threads 1 --budgets 0,400 --no-train \
   --out results/speed-small --json
 
+# Bounded search (--epsilon): every match within a factor 1 + epsilon of the nearest key,
+# pruned by node bounds; one tree across glimpse steps, so "nearest" is over every row.
+E=results/bounded
+mkdir -p $E
+run $B index --table $R/mnist-small.tbl --out $E/mnist-small-global.tbl --global-tree --json
+run $B index --table $C/mnist-cpu-scales30.tbl --out $E/mnist-cpu-global-b4l32.tbl --global-tree --branching 4 \
+  --leaf-size 32 --json
+run $B experiment tree --table $E/mnist-small-global.tbl --split val --limit 2000 --probes 1,1 \
+  --max-comparisons 400,3200 --epsilon 0.5,0.1,0 --out $E/fig4c-small --json
+run $B experiment tree --table $E/mnist-cpu-global-b4l32.tbl --split val --limit 2000 --probes 1 \
+  --max-comparisons 3200 --epsilon 0.5,0.1,0 --out $E/fig4c-cpu --json
+for budget in 400 800 1600 3200; do
+  run $B eval --mode mbi --table $E/mnist-small-global.tbl --split test --max-comparisons $budget --threads 1 \
+    --json --no-progress
+  run $B eval --mode mbi --table $E/mnist-small-global.tbl --split test --epsilon 0.1 --max-comparisons $budget \
+    --threads 1 --json --no-progress
+done
+for epsilon in 0.5 0.1 0; do
+  run $B eval --mode mbi --table $E/mnist-small-global.tbl --split test --epsilon $epsilon --threads 1 --json --no-progress
+done
+run $B eval --mode mbi --table $E/mnist-small-global.tbl --split test --search exhaustive --json --no-progress
+for epsilon in 0.5 0.1; do
+  run $B eval --mode mbi --table $E/mnist-cpu-global-b4l32.tbl --split test --epsilon $epsilon --threads 1 --json --no-progress
+done
+for budget in 400 3200; do
+  run $B eval --mode mbi --table $E/mnist-cpu-global-b4l32.tbl --split test --max-comparisons $budget --threads 1 \
+    --json --no-progress
+  run $B eval --mode mbi --table $E/mnist-cpu-global-b4l32.tbl --split test --epsilon 0.1 --max-comparisons $budget \
+    --threads 1 --json --no-progress
+done
+for budget in 400 800; do
+  run $B eval --mode mbi --table $F/mnist-cpu-forest2g1.tbl --split test --epsilon 0.1 --max-comparisons $budget \
+    --threads 1 --json --no-progress
+done
+
 # Hardware (issue 5)
 run $B hw variability --out results/hw --json                                                  # Fig. 6(b)
 run $B hw energy --table $R/mnist-bo.tbl --out results/hw --json                               # Fig. 6(c), Table I

@@ -47,7 +47,26 @@ struct TreeSearchOptions {
   std::uint32_t max_comparisons = 0;
   // Search only the subtree under this node (e.g. one group's child of a grouped root).
   std::uint32_t start_node = 0;
+
+  // Bounded search, when epsilon >= 0. Every node's covering radius r (KMeansTreeBounds, for
+  // the same keys and weights) bounds what its branch can hold: each of its keys k has
+  // D(q, k) >= D(q, centroid) - r, because eq. 1 with non-negative weights is a metric on
+  // the packed bits. The search scans leaves best-first and skips every branch whose bound
+  // is at least best / (1 + epsilon), until no branch is left. The answer is then within a
+  // factor (1 + epsilon) of the nearest key under start_node, for every query: a guarantee,
+  // where a budget only gives odds. probes is ignored; max_comparisons, when > 0, still caps
+  // the work (a search stopped by it carries no guarantee).
+  double epsilon = -1;
+  const struct KMeansTreeBounds* bounds = nullptr;  // KMeansTree::bounds(); required when epsilon >= 0
+  // A distance already reached elsewhere (another tree of a forest): branches that cannot
+  // beat it by the factor above are skipped too, so the promise holds for the better of the
+  // answer and this bound. The first leaf is always scanned: the answer is this tree's own
+  // best key found, which may be farther than the bound.
+  std::uint32_t bound = 0xFFFFFFFFU;
 };
+
+// Largest epsilon a bounded search takes (a factor 101: past it, prefer a budget).
+inline constexpr double kMaxSearchEpsilon = 100.0;
 
 // 16 bytes; stored as is (little-endian) in the serialized tree.
 struct KMeansTreeNode {
@@ -91,6 +110,10 @@ class KMeansTree {
                     std::span<const std::uint32_t> word_weights, const TreeSearchOptions& options,
                     std::span<SearchResult> results) const;
 
+  // What a bounded search (TreeSearchOptions::epsilon) needs to know of every node, for these
+  // keys (rows() keys in tree order) and weights. Costs one distance per key and tree level.
+  KMeansTreeBounds bounds(std::span<const std::uint64_t> keys, std::span<const std::uint32_t> word_weights) const;
+
   std::uint32_t words() const { return words_; }
   std::uint32_t rows() const { return rows_; }
   std::uint32_t max_depth() const { return max_depth_; }
@@ -102,6 +125,8 @@ class KMeansTree {
   friend KMeansTreeBuild build_kmeans_tree(std::span<const std::uint64_t>, std::span<const std::uint32_t>,
                                            const KMeansTreeParams&, std::span<const std::uint8_t>);
   static KMeansTree parse(std::span<const std::byte> bytes, const std::string& source);
+  SearchResult search_bounded(const std::uint64_t* query, std::span<const std::uint64_t> keys,
+                              const std::uint32_t* word_weights, const TreeSearchOptions& options) const;
   static std::string serialize(std::span<const KMeansTreeNode> nodes, std::span<const std::uint64_t> centroids,
                                std::uint32_t words, std::uint32_t rows);
 
@@ -111,6 +136,21 @@ class KMeansTree {
   std::uint32_t words_ = 0;
   std::uint32_t rows_ = 0;
   std::uint32_t max_depth_ = 0;
+};
+
+// Two lower bounds on the distance from a query to any key under a node; a bounded search
+// takes the larger.
+//  - Covering radius r: the largest distance from the node's centroid to one of its keys.
+//    Eq. 1 with non-negative weights is a metric on the packed bits, so by the triangle
+//    inequality every key k under the node has D(q, k) >= D(q, centroid) - r.
+//  - Bit box: the bits set in every key of the node (all_set) and in at least one (any_set).
+//    A query bit that disagrees with every key costs its word's weight whichever key is
+//    taken, so D(q, k) >= sum over words of weight * popcount((q & ~any_set) | (~q & all_set)).
+//    It is tight where a node's keys agree on many bits (deep nodes, small leaves).
+struct KMeansTreeBounds {
+  std::vector<std::uint32_t> radius;   // per node
+  std::vector<std::uint64_t> all_set;  // per node, words() words
+  std::vector<std::uint64_t> any_set;  // per node, words() words
 };
 
 struct KMeansTreeBuild {

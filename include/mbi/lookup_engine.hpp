@@ -34,6 +34,10 @@ struct LookupOptions {
   // When > 0, replaces probes: scan leaves best-first until this many distances (centroids
   // and keys) have been computed per step (TreeSearchOptions::max_comparisons).
   std::uint32_t max_comparisons = 0;
+  // When >= 0, a bounded tree search instead (TreeSearchOptions::epsilon): every step's match
+  // is within a factor 1 + epsilon of the nearest key its trees reach; max_comparisons, when
+  // > 0, caps it.
+  double epsilon = -1;
   // Stop as soon as one step's best match is farther than this raw distance (mixed mode
   // then hands the image to the teacher). UINT32_MAX = never.
   std::uint32_t stop_above = 0xFFFFFFFFU;

@@ -12,6 +12,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -111,6 +113,10 @@ class MappedTable {
   const KMeansTree& forest_tree(std::size_t i) const { return forest_.at(i - 1).tree; }
   std::span<const std::uint32_t> forest_rows(std::size_t i) const { return forest_.at(i - 1).rows; }
   std::span<const std::uint64_t> forest_keys(std::size_t i) const { return forest_.at(i - 1).keys; }
+  // Node bounds of tree i (0: tree()) under the table's weights, what a bounded search
+  // (TreeSearchOptions::epsilon) needs. Computed for every tree on first use (one distance
+  // per key and tree level: tens of milliseconds for a million rows); thread-safe.
+  const KMeansTreeBounds& tree_bounds(std::size_t i) const;
   // Bytes the table keeps in memory: the mapped file plus the forest's reordered keys.
   std::size_t resident_bytes() const;
 
@@ -173,6 +179,11 @@ class MappedTable {
   std::vector<Forest> forest_;
   // Per-step tree: root child of each step value (kNoIndex: no rows); empty otherwise.
   std::vector<std::uint32_t> step_node_;
+  struct BoundsCache {
+    std::once_flag once;
+    std::vector<KMeansTreeBounds> bounds;  // per tree
+  };
+  std::unique_ptr<BoundsCache> bounds_ = std::make_unique<BoundsCache>();
 };
 
 }  // namespace mbi

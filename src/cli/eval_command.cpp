@@ -29,6 +29,7 @@ struct EvalArgs {
   double threshold = -1;
   std::uint32_t probes = 1;
   std::uint32_t max_comparisons = kDefaultSearchBudget;
+  double epsilon = -1;  // < 0: no bounded search
   bool no_progress = false;
   int batch = 256;
   int threads = 0;
@@ -80,6 +81,7 @@ nlohmann::json eval_lookup(const EvalArgs& a) {
   options.exhaustive = a.search == "exhaustive";
   options.probes = a.probes;
   options.max_comparisons = a.max_comparisons;
+  options.epsilon = a.epsilon;
   if (mixed) options.stop_above = static_cast<std::uint32_t>(std::min(4e9, std::floor(a.threshold * normalizer)));
 
   const LookupRun run = run_lookups(table, info.config, set, options, a.threads, !a.no_progress && !a.json);
@@ -103,6 +105,7 @@ nlohmann::json eval_lookup(const EvalArgs& a) {
                         {"search", a.search},
                         {"probes", a.probes},
                         {"max_comparisons", a.max_comparisons},
+                        {"epsilon", a.epsilon >= 0 ? nlohmann::json(a.epsilon) : nlohmann::json()},
                         {"tree_per_step", table.tree_per_step()},
                         {"trees", table.tree_count()},
                         {"every_tree_per_step", table.every_tree_per_step()},
@@ -163,13 +166,23 @@ void register_eval(CLI::App& app) {
                   "(0 = scan --probes leaves; giving --probes alone implies 0)")
       ->check(CLI::Range(0, 1 << 30))
       ->capture_default_str();
+  auto* epsilon = cmd->add_option("--epsilon", args->epsilon,
+                                  "bounded tree search: every step's match is within a factor 1 + E of the nearest "
+                                  "key its trees reach (bounds on every tree node prune the rest); no budget unless "
+                                  "--max-comparisons is given too")
+                       ->check(CLI::Range(0.0, kMaxSearchEpsilon));
   cmd->add_flag("--no-progress", args->no_progress, "no progress bar");
   cmd->add_option("--batch", args->batch, "teacher batch size")->check(CLI::Range(1, 65536))->capture_default_str();
   cmd->add_option("--threads", args->threads, "threads (0 = all cores)")->check(CLI::Range(0, 1024))->capture_default_str();
   cmd->add_flag("--json", args->json, "print one JSON object");
-  cmd->callback([args, probes, budget] {
-    // An explicit --probes alone asks for that many leaves, not the default budget.
-    if (probes->count() > 0 && budget->count() == 0) args->max_comparisons = 0;
+  cmd->callback([args, probes, budget, epsilon] {
+    // An explicit --probes alone asks for that many leaves, not the default budget, and a
+    // bounded search goes as far as its bound needs unless a budget is given with it.
+    if ((probes->count() > 0 || epsilon->count() > 0) && budget->count() == 0) args->max_comparisons = 0;
+    if (epsilon->count() > 0 && probes->count() > 0)
+      throw CLI::ValidationError("--epsilon", "a bounded search does not count leaves; drop --probes");
+    if (epsilon->count() > 0 && args->search == "exhaustive")
+      throw CLI::ValidationError("--epsilon", "applies to the tree search, not --search exhaustive");
     run(*args);
   });
 }

@@ -4,6 +4,7 @@
 //   mixed     Fig. 5: accuracy and coverage of mixed mode against the threshold
 // (Accuracy against table size, unweighted and tuned, is `mbi experiment fig4a`; speed is
 // `mbi experiment speed`; accuracy against comparisons for forests, `mbi experiment forest`.)
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
@@ -74,6 +75,7 @@ double percentile(std::vector<double> v, double p) {
 struct TreeArgs : Common {
   std::vector<std::uint32_t> probes = {1, 2, 4, 8, 16};
   std::vector<std::uint32_t> max_comparisons;  // one per probes entry when given (0 = leaf count)
+  std::vector<double> epsilons;                // bounded searches, measured after the probes entries
 };
 
 void run_tree(TreeArgs& a) {
@@ -121,7 +123,7 @@ void run_tree(TreeArgs& a) {
   const double norm = eq1_normalizer(info.config, {table.segment_weights().begin(), table.segment_weights().end()});
   fs::create_directories(a.out_dir);
   std::ofstream hist(a.out_dir / "tree_vs_exhaustive.csv");
-  hist << "config,probes,max_comparisons,query,exhaustive_distance,tree_distance,relative_gap,comparisons,depth\n";
+  hist << "config,probes,max_comparisons,query,exhaustive_distance,tree_distance,relative_gap,comparisons,depth,epsilon\n";
   nlohmann::json summary = {{"table", a.table.string()}, {"queries", queries.size()}, {"rows", table.rows()},
                             {"split", a.split}, {"eq1_normalizer", norm}};
   std::size_t outside = 0;  // queries whose global best is closer than any searched row
@@ -129,9 +131,13 @@ void run_tree(TreeArgs& a) {
   summary["global_best_outside_searched_rows"] =
       queries.empty() ? 0.0 : static_cast<double>(outside) / static_cast<double>(queries.size());
   nlohmann::json per_probe = nlohmann::json::array();
-  for (std::size_t pi = 0; pi < a.probes.size(); ++pi) {
-    const std::uint32_t p = a.probes[pi];
-    const std::uint32_t budget = a.max_comparisons.empty() ? 0 : a.max_comparisons[pi];
+  const std::size_t configs = a.probes.size() + a.epsilons.size();
+  for (std::size_t pi = 0; pi < configs; ++pi) {
+    // The probes entries first (with their budgets), then one bounded search per epsilon.
+    const bool bounded = pi >= a.probes.size();
+    const double epsilon = bounded ? a.epsilons[pi - a.probes.size()] : -1.0;
+    const std::uint32_t p = bounded ? 1 : a.probes[pi];
+    const std::uint32_t budget = bounded || a.max_comparisons.empty() ? 0 : a.max_comparisons[pi];
     std::vector<double> gaps;
     std::vector<double> subtree_gaps;
     std::vector<double> comps;
@@ -145,6 +151,7 @@ void run_tree(TreeArgs& a) {
       TreeSearchOptions ts;
       ts.probes = p;
       ts.max_comparisons = budget;
+      ts.epsilon = epsilon;
       const auto r = table.nearest_at_step(queries[k], query_step[k], ts);
       // Relative gap as in Fig. 4(c): distances normalised to one (eq. 1 divided by its
       // largest possible value is a constant factor, so the ratio to the exact best is used).
@@ -155,10 +162,13 @@ void run_tree(TreeArgs& a) {
       hits += r.distance == exact[k] ? 1 : 0;
       subtree_hits += r.distance == exact_subtree[k] ? 1 : 0;
       hist << pi << ',' << p << ',' << budget << ',' << k << ',' << exact[k] / norm << ',' << r.distance / norm << ','
-           << gap << ',' << r.comparisons << ',' << r.depth << '\n';
+           << gap << ',' << r.comparisons << ',' << r.depth << ',';
+      if (bounded) hist << epsilon;  // empty for a budget or probes search
+      hist << '\n';
     }
     per_probe.push_back({{"probes", p},
                          {"max_comparisons", budget},
+                         {"epsilon", bounded ? nlohmann::json(epsilon) : nlohmann::json()},
                          {"median_comparisons_per_step", percentile(comps, 50)},
                          {"mean_comparisons_per_step", std::accumulate(comps.begin(), comps.end(), 0.0) /
                                                             static_cast<double>(comps.size())},
@@ -181,12 +191,14 @@ void run_tree(TreeArgs& a) {
   summary["by_probes"] = per_probe;
   const std::string csv = (a.out_dir / "tree_vs_exhaustive.csv").string();
   // The histogram shows the last (usually most thorough) configuration against exhaustive search.
-  const std::string last = std::to_string(a.probes.size() - 1);
-  const std::string label = "tree (CL, " +
-                            (a.max_comparisons.empty() || a.max_comparisons.back() == 0
-                                 ? std::to_string(a.probes.back()) + " leaves"
-                                 : "budget " + std::to_string(a.max_comparisons.back())) +
-                            ")";
+  const std::string last = std::to_string(configs - 1);
+  const std::string label =
+      !a.epsilons.empty() ? fmt::format("tree (bounded, epsilon {})", a.epsilons.back())
+      : "tree (CL, " +
+            (a.max_comparisons.empty() || a.max_comparisons.back() == 0
+                 ? std::to_string(a.probes.back()) + " leaves"
+                 : "budget " + std::to_string(a.max_comparisons.back())) +
+            ")";
   render_plot(a.out_dir / "fig4c_tree_vs_exhaustive",
               "set datafile separator ','\nset title 'Fig. 4(c): best-match distance, tree vs exhaustive'\n"
               "set xlabel 'best-match distance (eq. 1)'\nset ylabel 'queries'\nset style fill transparent solid 0.5\n"
@@ -278,6 +290,11 @@ void register_experiment(CLI::App& app) {
   t->add_option("--probes", tree->probes, "probe counts to compare")->delimiter(',')->capture_default_str();
   t->add_option("--max-comparisons", tree->max_comparisons,
                 "comparison budgets, one per --probes entry (0 = scan that many leaves)")->delimiter(',');
+  t->add_option("--epsilon", tree->epsilons,
+                "bounded searches to measure after the --probes entries, one per value: each match within a "
+                "factor 1 + E of the nearest key the trees reach")
+      ->delimiter(',')
+      ->check(CLI::Range(0.0, kMaxSearchEpsilon));
   t->callback([tree] { run_tree(*tree); });
 
   auto mixed = std::make_shared<MixedArgs>();

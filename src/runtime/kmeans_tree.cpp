@@ -215,6 +215,19 @@ void KMeansTree::search_batch(std::span<const std::uint64_t> queries, std::span<
     throw Error("k-means tree search: start node " + std::to_string(options.start_node) + " of a tree of " +
                 std::to_string(nodes_.size()) + " nodes");
   const std::uint32_t* w = word_weights.data();
+  if (options.epsilon >= 0) {
+    if (!(options.epsilon <= kMaxSearchEpsilon))
+      throw Error("k-means tree search: epsilon " + std::to_string(options.epsilon) + " is above " +
+                  std::to_string(kMaxSearchEpsilon));
+    if (options.bounds == nullptr || options.bounds->radius.size() != nodes_.size() ||
+        options.bounds->all_set.size() != nodes_.size() * words || options.bounds->any_set.size() != nodes_.size() * words)
+      throw Error("k-means tree search: a bounded search needs the bounds of this tree's " +
+                  std::to_string(nodes_.size()) + " nodes");
+    // Bounded searches go one query at a time: they are long (thousands of comparisons), so
+    // interleaving to hide a descent's cache misses would gain little.
+    for (std::size_t i = 0; i < count; ++i) results[i] = search_bounded(queries.data() + i * words, keys, w, options);
+    return;
+  }
   const std::uint32_t budget = options.max_comparisons;
   const bool more = budget > 0 || options.probes > 1;
   // Reads the keys or child centroids the next turn at `node` will compare against.
@@ -301,6 +314,144 @@ void KMeansTree::search_batch(std::span<const std::uint64_t> queries, std::span<
       }
     }
   }
+}
+
+KMeansTreeBounds KMeansTree::bounds(std::span<const std::uint64_t> keys,
+                                    std::span<const std::uint32_t> word_weights) const {
+  const std::size_t words = words_;
+  if (word_weights.size() != words || keys.size() < std::size_t{rows_} * words)
+    throw Error("k-means tree bounds: " + std::to_string(word_weights.size()) + " weights and " +
+                std::to_string(keys.size()) + " key words do not fit a tree of " + std::to_string(rows_) +
+                " keys of " + std::to_string(words) + " words");
+  KMeansTreeBounds b;
+  b.radius.assign(nodes_.size(), 0);
+  b.all_set.assign(nodes_.size() * words, ~std::uint64_t{0});
+  b.any_set.assign(nodes_.size() * words, 0);
+  constexpr std::size_t kChunk = 1024;
+  std::uint32_t distances[kChunk];
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    const std::uint64_t* centroid = centroids_.data() + i * words;
+    std::uint64_t* all = b.all_set.data() + i * words;
+    std::uint64_t* any = b.any_set.data() + i * words;
+    for (std::size_t row = nodes_[i].begin; row < nodes_[i].end; row += kChunk) {
+      const std::size_t n = std::min<std::size_t>(kChunk, nodes_[i].end - row);
+      weighted_distances(centroid, keys.data() + row * words, n, word_weights.data(), words, distances);
+      b.radius[i] = std::max(b.radius[i], *std::max_element(distances, distances + n));
+      for (std::size_t k = 0; k < n; ++k)
+        for (std::size_t wd = 0; wd < words; ++wd) {
+          all[wd] &= keys[(row + k) * words + wd];
+          any[wd] |= keys[(row + k) * words + wd];
+        }
+    }
+  }
+  return b;
+}
+
+namespace {
+
+// A branch the bounded search skipped: visited nearest centroid first (then lowest node),
+// and dropped when its lower bound says it cannot hold a key close enough.
+struct BoundedBranch {
+  std::uint32_t distance;  // from the query to the branch's centroid
+  std::uint32_t lower;     // no key under the branch is closer to the query than this
+  std::uint32_t node;
+  std::uint32_t depth;
+  bool operator>(const BoundedBranch& o) const {
+    return distance > o.distance || (distance == o.distance && node > o.node);
+  }
+};
+
+// Fixed-point scale of 1 + epsilon, so that the pruning test is exact integer arithmetic.
+constexpr std::uint64_t kEpsilonScale = 1ULL << 20;
+
+}  // namespace
+
+SearchResult KMeansTree::search_bounded(const std::uint64_t* q, std::span<const std::uint64_t> keys,
+                                        const std::uint32_t* w, const TreeSearchOptions& options) const {
+  const std::size_t words = words_;
+  const std::uint32_t* radii = options.bounds->radius.data();
+  const std::uint64_t* all_set = options.bounds->all_set.data();
+  const std::uint64_t* any_set = options.bounds->any_set.data();
+  const auto factor = kEpsilonScale + static_cast<std::uint64_t>(options.epsilon * kEpsilonScale + 0.5);
+  SearchResult best;
+  // A branch whose keys are all at least `lower` away cannot improve on the best distance
+  // known (here or in another tree) by more than the factor 1 + epsilon: skip it.
+  const auto hopeless = [&](std::uint32_t lower) {
+    const std::uint64_t known = std::min(best.distance, options.bound);
+    return known * kEpsilonScale <= std::uint64_t{lower} * factor;
+  };
+  // The lower bound of a child: the larger of its two (KMeansTreeBounds) and its parent's.
+  const auto child_lower = [&](std::uint32_t parent_lower, std::uint32_t distance, std::uint32_t child) {
+    const std::uint32_t metric = distance > radii[child] ? distance - radii[child] : 0;
+    std::uint32_t box = 0;
+    const std::uint64_t* all = all_set + std::size_t{child} * words;
+    const std::uint64_t* any = any_set + std::size_t{child} * words;
+    for (std::size_t i = 0; i < words; ++i)
+      box += w[i] * static_cast<std::uint32_t>(std::popcount((q[i] & ~any[i]) | (~q[i] & all[i])));
+    return std::max({parent_lower, metric, box});
+  };
+  thread_local std::vector<BoundedBranch> heap;
+  heap.clear();
+  std::uint32_t distances[kMaxBranching];
+  std::uint32_t node = options.start_node;
+  std::uint32_t depth = 0;
+  std::uint32_t lower = 0;
+  const std::uint32_t budget = options.max_comparisons;
+  for (;;) {
+    // Dive: the nearest child at each level, keeping the other children for later.
+    bool reached_leaf = true;
+    while (nodes_[node].child_count > 0) {
+      const KMeansTreeNode& n = nodes_[node];
+      weighted_distances(q, centroids_.data() + std::size_t{n.first_child} * words, n.child_count, w, words,
+                         distances);
+      // Per child a centroid distance and a bit-box bound, each about the cost of one key distance.
+      best.comparisons += 2 * n.child_count;
+      const auto chosen = static_cast<std::uint32_t>(std::min_element(distances, distances + n.child_count) - distances);
+      for (std::uint32_t k = 0; k < n.child_count; ++k) {
+        if (k == chosen) continue;
+        const std::uint32_t child = n.first_child + k;
+        const std::uint32_t child_bound = child_lower(lower, distances[k], child);
+        if (hopeless(child_bound)) continue;
+        heap.push_back({distances[k], child_bound, child, depth + 1});
+        std::push_heap(heap.begin(), heap.end(), std::greater<>{});
+      }
+      lower = child_lower(lower, distances[chosen], n.first_child + chosen);
+      node = n.first_child + chosen;
+      ++depth;
+      // The first dive always ends in a leaf, so that there is an answer.
+      if (best.index != kNoIndex && hopeless(lower)) {
+        reached_leaf = false;
+        break;
+      }
+    }
+    if (reached_leaf) {
+      const KMeansTreeNode& n = nodes_[node];
+      const BlockNearest hit = weighted_argmin(q, keys.data() + std::size_t{n.begin} * words, n.end - n.begin, w, words);
+      best.comparisons += n.end - n.begin;
+      const std::uint32_t row = n.begin + hit.index;
+      if (best.index == kNoIndex || hit.distance < best.distance ||
+          (hit.distance == best.distance && row < best.index)) {
+        best.index = row;
+        best.distance = hit.distance;
+        best.depth = depth;
+      }
+    }
+    if (budget > 0 && best.comparisons >= budget) break;
+    // The nearest skipped branch that may still hold a close enough key.
+    bool next = false;
+    while (!heap.empty() && !next) {
+      std::pop_heap(heap.begin(), heap.end(), std::greater<>{});
+      const BoundedBranch b = heap.back();
+      heap.pop_back();
+      if (hopeless(b.lower)) continue;
+      node = b.node;
+      depth = b.depth;
+      lower = b.lower;
+      next = true;
+    }
+    if (!next) break;
+  }
+  return best;
 }
 
 }  // namespace mbi

@@ -85,6 +85,7 @@ void LookupEngine::infer_batch(std::span<const std::uint8_t* const> images, cons
   TreeSearchOptions search;
   search.probes = options.probes;
   search.max_comparisons = options.max_comparisons;
+  search.epsilon = options.epsilon;
   const auto table_rows = static_cast<std::uint32_t>(table_.rows());
 
   for (int t = 0; t < config_.glimpses && active > 0; ++t) {

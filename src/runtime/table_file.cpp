@@ -480,7 +480,8 @@ MappedTable::MappedTable(MappedTable&& other) noexcept
       prediction_(other.prediction_),
       tree_(std::move(other.tree_)),
       forest_(std::move(other.forest_)),
-      step_node_(std::move(other.step_node_)) {}
+      step_node_(std::move(other.step_node_)),
+      bounds_(std::move(other.bounds_)) {}
 
 MappedTable& MappedTable::operator=(MappedTable&& other) noexcept {
   if (this != &other) {
@@ -502,6 +503,7 @@ MappedTable& MappedTable::operator=(MappedTable&& other) noexcept {
     tree_ = std::move(other.tree_);
     forest_ = std::move(other.forest_);
     step_node_ = std::move(other.step_node_);
+    bounds_ = std::move(other.bounds_);
   }
   return *this;
 }
@@ -525,6 +527,17 @@ std::span<const std::uint64_t> MappedTable::next_hidden(std::size_t row) const {
 bool MappedTable::every_tree_per_step() const {
   if (!tree_ || step_node_.empty()) return false;
   return std::all_of(forest_.begin(), forest_.end(), [](const Forest& f) { return !f.step_node.empty(); });
+}
+
+const KMeansTreeBounds& MappedTable::tree_bounds(std::size_t i) const {
+  if (i >= tree_count())
+    throw Error(path_.string() + ": no tree " + std::to_string(i) + " (the table has " + std::to_string(tree_count()) +
+                ")");
+  std::call_once(bounds_->once, [&] {
+    bounds_->bounds.push_back(tree_->bounds(keys_, word_weights_));
+    for (const Forest& f : forest_) bounds_->bounds.push_back(f.tree.bounds(f.keys, word_weights_));
+  });
+  return bounds_->bounds[i];
 }
 
 std::size_t MappedTable::resident_bytes() const {
@@ -568,6 +581,35 @@ void MappedTable::search_trees(std::span<const std::uint64_t> queries, int step,
   TreeSearchOptions o = options;
   if (o.max_comparisons > 0 && !forest_.empty())
     o.max_comparisons = std::max<std::uint32_t>(1, o.max_comparisons / static_cast<std::uint32_t>(tree_count()));
+  if (o.epsilon >= 0) {
+    // Bounded: one query at a time through the trees, each pruned by the best distance the
+    // trees before it found, so a forest costs little more than its best tree.
+    const std::size_t words = key_layout_.words();
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      const auto q = queries.subspan(i * words, words);
+      SearchResult& best = results[i];
+      o.bound = options.bound;
+      o.bounds = &tree_bounds(0);
+      o.start_node = step_root_of(step_node_, step);
+      best = tree_->search(q, keys_, word_weights_, o);
+      for (std::size_t t = 1; t < tree_count(); ++t) {
+        const Forest& f = forest_[t - 1];
+        o.bound = std::min(options.bound, best.distance);
+        o.bounds = &tree_bounds(t);
+        o.start_node = step_root_of(f.step_node, step);
+        const SearchResult r = f.tree.search(q, f.keys, word_weights_, o);
+        best.comparisons += r.comparisons;
+        if (r.index == kNoIndex) continue;
+        const std::uint32_t row = f.rows[r.index];
+        if (r.distance < best.distance || (r.distance == best.distance && row < best.index)) {
+          best.index = row;
+          best.distance = r.distance;
+          best.depth = r.depth;
+        }
+      }
+    }
+    return;
+  }
   o.start_node = step_root_of(step_node_, step);
   tree_->search_batch(queries, keys_, word_weights_, o, results);
   if (forest_.empty()) return;

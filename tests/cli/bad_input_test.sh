@@ -74,6 +74,24 @@ PY
 expect_fail corrupt-table "$work/flipped.tbl" "$mbi" eval --mode mbi --table "$work/flipped.tbl" --data "$mnist"
 expect_fail model-as-table "$work/tiny.pt" "$mbi" eval --mode mbi --table "$work/tiny.pt" --data "$mnist"
 
+# --- bounded search (--epsilon)
+expect_ok eval-epsilon "$mbi" eval --mode mbi --data "$mnist" --limit 50 --table "$work/tiny.tbl" --epsilon 0.1 --json --no-progress
+grep -q '"epsilon":0.1' "$work/out.log" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: eval --epsilon does not report its epsilon"; tail -n 3 "$work/out.log"; }
+expect_fail epsilon-with-probes "--epsilon" "$mbi" eval --mode mbi --data "$mnist" --limit 50 --table "$work/tiny.tbl" \
+  --epsilon 0.1 --probes 2
+expect_fail epsilon-exhaustive "--epsilon" "$mbi" eval --mode mbi --data "$mnist" --limit 50 --table "$work/tiny.tbl" \
+  --epsilon 0.1 --search exhaustive
+expect_fail epsilon-range "--epsilon" "$mbi" eval --mode mbi --data "$mnist" --limit 50 --table "$work/tiny.tbl" --epsilon 1000
+expect_ok tree-epsilon "$mbi" experiment tree --table "$work/tiny.tbl" --data "$mnist" --limit 20 --probes 1 \
+  --epsilon 0,0.1 --out "$work/fig4c" --json
+python3 - "$work/out.log" <<'PY' && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: experiment tree --epsilon"; }
+import json, sys
+rows = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])["by_probes"]
+assert [r["epsilon"] for r in rows] == [None, 0.0, 0.1], rows
+assert rows[1]["recall_of_searched_rows_best"] == 1.0 and rows[2]["share_within_10_percent_of_searched_rows_best"] == 1.0
+PY
+
 # --- a forest: index builds it, eval searches it, tune keeps it
 expect_ok index-forest "$mbi" index --table "$work/tiny.tbl" --out "$work/forest.tbl" --trees 3
 expect_ok tune-forest "$mbi" tune --data "$mnist" --limit 300 --table "$work/forest.tbl" --budget 2 --threads 1 --no-progress

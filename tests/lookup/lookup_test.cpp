@@ -108,6 +108,20 @@ TEST_F(LookupTest, TreeWithEveryLeafProbedEqualsExhaustive) {
     for (std::size_t s = 0; s < a.steps.size(); ++s) EXPECT_EQ(a.steps[s].distance, b.steps[s].distance);
     EXPECT_EQ(a.prediction, b.prediction);
   }
+  // A bounded search with epsilon 0 finds the exhaustive distances too, with fewer comparisons.
+  LookupOptions bounded;
+  bounded.epsilon = 0;
+  std::uint64_t bounded_comparisons = 0;
+  std::uint64_t exhaustive_comparisons = 0;
+  for (std::size_t i = 5000; i < 5100; ++i) {
+    const LookupResult a = engine.infer(others.image(i), bounded);
+    const LookupResult b = engine.infer(others.image(i), exhaustive);
+    ASSERT_EQ(a.steps.size(), b.steps.size());
+    for (std::size_t s = 0; s < a.steps.size(); ++s) EXPECT_EQ(a.steps[s].distance, b.steps[s].distance);
+    bounded_comparisons += a.comparisons;
+    exhaustive_comparisons += a.steps.size() * table.rows();
+  }
+  EXPECT_LT(bounded_comparisons, exhaustive_comparisons);
 }
 
 // Batched inference interleaves the searches of a step; each image's result must be what

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <numeric>
 #include <set>
@@ -257,6 +258,133 @@ TEST(KMeansTree, BatchSearchEqualsSearchingOneByOne) {
   d.built.tree.search_batch({}, d.tree_keys, d.weights, {}, none);  // an empty batch is fine
   std::vector<SearchResult> wrong(count + 1);
   EXPECT_THROW(d.built.tree.search_batch(queries, d.tree_keys, d.weights, {}, wrong), Error);
+}
+
+// The node bounds are true lower bounds: no key under a node is closer to a query than
+// either bound says (checked against every key, for random queries and every node).
+TEST(KMeansTree, NodeBoundsAreLowerBounds) {
+  const Data d(3000, 11);
+  const KMeansTree& tree = d.built.tree;
+  const KMeansTreeBounds b = tree.bounds(d.tree_keys, d.weights);
+  ASSERT_EQ(b.radius.size(), tree.nodes().size());
+  std::mt19937_64 rng(110);
+  for (std::size_t q = 0; q < 20; ++q) {
+    const auto query = test::perturbed(d.layout, d.tree_key(rng() % 3000), 10, rng);
+    for (std::size_t i = 0; i < tree.nodes().size(); ++i) {
+      const KMeansTreeNode& node = tree.nodes()[i];
+      const std::uint64_t* centroid = tree.centroids().data() + i * d.words;
+      const std::uint32_t to_centroid = weighted_distance(query.data(), centroid, d.weights.data(), d.words);
+      const std::uint32_t metric = to_centroid > b.radius[i] ? to_centroid - b.radius[i] : 0;
+      std::uint32_t box = 0;
+      for (std::size_t w = 0; w < d.words; ++w)
+        box += d.weights[w] * static_cast<std::uint32_t>(std::popcount((query[w] & ~b.any_set[i * d.words + w]) |
+                                                                       (~query[w] & b.all_set[i * d.words + w])));
+      std::uint32_t nearest = 0xFFFFFFFFU;
+      std::uint32_t farthest_from_centroid = 0;
+      for (std::uint32_t r = node.begin; r < node.end; ++r) {
+        nearest = std::min(nearest, weighted_distance(query.data(), d.tree_key(r).data(), d.weights.data(), d.words));
+        farthest_from_centroid =
+            std::max(farthest_from_centroid, weighted_distance(centroid, d.tree_key(r).data(), d.weights.data(), d.words));
+      }
+      ASSERT_EQ(b.radius[i], farthest_from_centroid) << "node " << i;
+      ASSERT_LE(metric, nearest) << "node " << i;
+      ASSERT_LE(box, nearest) << "node " << i;
+    }
+  }
+}
+
+// A bounded search keeps its promise for every query: the distance it returns is at most
+// (1 + epsilon) times the exhaustive best; with epsilon 0 it is the best distance itself.
+// Searches over a grouped tree from a group's node keep it for that group's keys.
+TEST(KMeansTree, BoundedSearchIsWithinItsFactorOfExhaustive) {
+  for (const KMeansTreeParams params : {KMeansTreeParams{}, KMeansTreeParams{.branching = 16, .max_leaf_size = 64}}) {
+    const Data d(4000, 12, params);
+    const KMeansTreeBounds b = d.built.tree.bounds(d.tree_keys, d.weights);
+    std::mt19937_64 rng(120);
+    for (std::size_t q = 0; q < 300; ++q) {
+      // Near a key, and far from every key (random bits are rarely thermometer codes, but
+      // the distance is a metric on any bits).
+      std::vector<std::uint64_t> query = test::perturbed(d.layout, d.tree_key(rng() % 4000), 1 + q % 40, rng);
+      if (q % 10 == 0)
+        for (auto& word : query) word = rng();
+      const SearchResult exact = exhaustive_nearest(query, d.tree_keys, d.weights);
+      for (const double epsilon : {0.0, 0.1, 0.5, 3.0}) {
+        TreeSearchOptions o;
+        o.epsilon = epsilon;
+        o.bounds = &b;
+        const SearchResult r = d.built.tree.search(query, d.tree_keys, d.weights, o);
+        ASSERT_NE(r.index, kNoIndex);
+        ASSERT_EQ(r.distance, weighted_distance(query.data(), d.tree_key(r.index).data(), d.weights.data(), d.words));
+        ASSERT_LE(static_cast<double>(r.distance), (1.0 + epsilon) * exact.distance + 1e-9) << "epsilon " << epsilon;
+        if (epsilon == 0.0) ASSERT_EQ(r.distance, exact.distance);
+        ASSERT_LE(r.comparisons, 3 * 4000U);  // never worse than a few passes over the keys
+      }
+    }
+  }
+  const GroupedData g(13);
+  const KMeansTreeBounds gb = g.built.tree.bounds(g.tree_keys, g.weights);
+  const KMeansTreeNode& root = g.built.tree.nodes()[0];
+  std::mt19937_64 rng(130);
+  for (std::size_t q = 0; q < 50; ++q) {
+    const auto query = test::perturbed(g.layout, {g.keys.data() + (rng() % 3000) * g.words, g.words}, 8, rng);
+    for (std::uint32_t c = 0; c < root.child_count; ++c) {
+      const KMeansTreeNode& child = g.built.tree.nodes()[root.first_child + c];
+      TreeSearchOptions o;
+      o.epsilon = 0;
+      o.bounds = &gb;
+      o.start_node = root.first_child + c;
+      const SearchResult r = g.built.tree.search(query, g.tree_keys, g.weights, o);
+      const std::span<const std::uint64_t> rows(g.tree_keys.data() + std::size_t{child.begin} * g.words,
+                                                std::size_t{child.end - child.begin} * g.words);
+      ASSERT_GE(r.index, child.begin);
+      ASSERT_LT(r.index, child.end);
+      ASSERT_EQ(r.distance, exhaustive_nearest(query, rows, g.weights).distance);
+    }
+  }
+}
+
+// A bound from elsewhere only prunes: the answer is still a key of this tree at its true
+// distance, and the better of it and the bound is within the factor of the best (what a
+// forest keeps).
+TEST(KMeansTree, BoundedSearchTakesAnOutsideBound) {
+  const Data d(3000, 14);
+  const KMeansTreeBounds b = d.built.tree.bounds(d.tree_keys, d.weights);
+  std::mt19937_64 rng(140);
+  for (std::size_t q = 0; q < 100; ++q) {
+    const auto query = test::perturbed(d.layout, d.tree_key(rng() % 3000), 12, rng);
+    const SearchResult exact = exhaustive_nearest(query, d.tree_keys, d.weights);
+    TreeSearchOptions o;
+    o.epsilon = 0.1;
+    o.bounds = &b;
+    const SearchResult free = d.built.tree.search(query, d.tree_keys, d.weights, o);
+    o.bound = exact.distance + 1;  // a closer key than this tree's best is known nowhere
+    const SearchResult helped = d.built.tree.search(query, d.tree_keys, d.weights, o);
+    ASSERT_LE(helped.comparisons, free.comparisons);
+    ASSERT_EQ(helped.distance,
+              weighted_distance(query.data(), d.tree_key(helped.index).data(), d.weights.data(), d.words));
+    ASSERT_LE(static_cast<double>(std::min(helped.distance, o.bound)), 1.1 * exact.distance + 1e-9);
+    o.bound = 0;  // everything is pruned after the first leaf
+    const SearchResult first_leaf = d.built.tree.search(query, d.tree_keys, d.weights, o);
+    ASSERT_NE(first_leaf.index, kNoIndex);
+    ASSERT_EQ(first_leaf.distance,
+              weighted_distance(query.data(), d.tree_key(first_leaf.index).data(), d.weights.data(), d.words));
+  }
+}
+
+TEST(KMeansTree, BoundedSearchRejectsMissingBoundsAndBadEpsilon) {
+  const Data d(500, 15);
+  const KMeansTreeBounds b = d.built.tree.bounds(d.tree_keys, d.weights);
+  const Data other(900, 16);
+  const KMeansTreeBounds wrong = other.built.tree.bounds(other.tree_keys, other.weights);
+  TreeSearchOptions o;
+  o.epsilon = 0.1;
+  EXPECT_THROW(d.built.tree.search(d.tree_key(0), d.tree_keys, d.weights, o), Error);  // no bounds
+  o.bounds = &wrong;
+  EXPECT_THROW(d.built.tree.search(d.tree_key(0), d.tree_keys, d.weights, o), Error);  // another tree's
+  o.bounds = &b;
+  o.epsilon = kMaxSearchEpsilon * 2;
+  EXPECT_THROW(d.built.tree.search(d.tree_key(0), d.tree_keys, d.weights, o), Error);
+  EXPECT_THROW(d.built.tree.bounds(std::span<const std::uint64_t>(d.tree_keys).first(10), d.weights), Error);
 }
 
 TEST(KMeansTree, StoredKeysFindThemselves) {

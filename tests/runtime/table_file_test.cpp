@@ -403,6 +403,52 @@ TEST_F(TableFileTest, ForestTreesAcrossStepsSearchEveryRow) {
   EXPECT_GT(other_step, 0);  // closer keys of other steps are found
 }
 
+// A bounded search through a table keeps its promise against the rows its trees reach:
+// the step's rows for per-step trees, every row once one tree spans the steps. A forest
+// passes each tree's best to the next as a bound, so it costs less than its trees alone.
+TEST_F(TableFileTest, BoundedSearchIsWithinItsFactorOfTheRowsItsTreesReach) {
+  TableData t = make_table(3000, 18);
+  for (std::size_t r = 0; r < t.rows(); ++r) t.step[r] = static_cast<std::uint8_t>(r % 3);
+  TableData per_step = t;
+  per_step.build_tree({.branching = 4, .max_leaf_size = 16}, /*per_step=*/true, 2);
+  t.build_tree({.branching = 4, .max_leaf_size = 16}, /*per_step=*/true, 2, /*global_trees=*/1);
+  write_table(file("bounded-across.mbit"), t);
+  write_table(file("bounded-steps.mbit"), per_step);
+  const MappedTable across(file("bounded-across.mbit"));
+  const MappedTable steps(file("bounded-steps.mbit"));
+  const auto weights = t.key_layout.word_weights(t.segment_weights);
+  EXPECT_EQ(across.tree_bounds(1).radius.size(), across.forest_tree(1).nodes().size());
+  EXPECT_THROW(across.tree_bounds(2), Error);
+  std::mt19937_64 rng(19);
+  const auto queries = test::clustered_keys(t.key_layout, 90, 32, 15, rng);
+  for (std::size_t q = 0; q < 90; ++q) {
+    const std::span<const std::uint64_t> query(queries.data() + q * 5, 5);
+    const int step = static_cast<int>(q % 3);
+    std::vector<std::uint64_t> step_keys;
+    for (std::size_t r = 0; r < steps.rows(); ++r)
+      if (steps.step()[r] == step) {
+        const auto k = steps.key(r);
+        step_keys.insert(step_keys.end(), k.begin(), k.end());
+      }
+    const SearchResult step_best = exhaustive_nearest(query, step_keys, weights);
+    const SearchResult all_best = exhaustive_nearest(query, across.keys(), weights);
+    for (const double epsilon : {0.0, 0.2}) {
+      TreeSearchOptions o;
+      o.epsilon = epsilon;
+      const SearchResult a = across.nearest_at_step(query, step, o);
+      ASSERT_EQ(a.distance, weighted_distance(query.data(), across.key(a.index).data(), weights.data(), 5));
+      ASSERT_LE(static_cast<double>(a.distance), (1 + epsilon) * all_best.distance + 1e-9);
+      const SearchResult s = steps.nearest_at_step(query, step, o);
+      ASSERT_EQ(steps.step()[s.index], step);
+      ASSERT_LE(static_cast<double>(s.distance), (1 + epsilon) * step_best.distance + 1e-9);
+      if (epsilon == 0.0) {
+        ASSERT_EQ(a.distance, all_best.distance);
+        ASSERT_EQ(s.distance, step_best.distance);
+      }
+    }
+  }
+}
+
 // Offset of the directory entry of section `tag` in a table file's bytes.
 std::size_t entry_of(const std::string& bytes, std::string_view tag) {
   std::uint32_t count = 0;
