@@ -21,6 +21,17 @@ struct SearchResult {
   std::uint32_t depth = 0;                 // tree levels descended to the answer's leaf (0 here)
 };
 
+// Makes (row, distance, depth) the answer when it is closer than best's, or as close with a
+// lower row: the one tie rule of every search (leaf scans, forests), so that merging answers
+// in any order gives the same result. Leaves best.comparisons alone.
+inline void keep_closer(SearchResult& best, std::uint32_t row, std::uint32_t distance, std::uint32_t depth) {
+  if (best.index == kNoIndex || distance < best.distance || (distance == best.distance && row < best.index)) {
+    best.index = row;
+    best.distance = distance;
+    best.depth = depth;
+  }
+}
+
 struct Neighbor {
   std::uint32_t index;
   std::uint32_t distance;

@@ -289,13 +289,7 @@ void KMeansTree::search_batch(std::span<const std::uint64_t> queries, std::span<
       const std::uint32_t size = n.end - n.begin;
       const BlockNearest hit = weighted_argmin(q, keys.data() + std::size_t{n.begin} * words, size, w, words);
       best.comparisons += size;
-      const std::uint32_t row = n.begin + hit.index;
-      if (best.index == kNoIndex || hit.distance < best.distance ||
-          (hit.distance == best.distance && row < best.index)) {
-        best.index = row;
-        best.distance = hit.distance;
-        best.depth = c.depth;
-      }
+      keep_closer(best, n.begin + hit.index, hit.distance, c.depth);
       ++c.scanned;
       const bool go_on = budget > 0 ? best.comparisons < budget : c.scanned < options.probes;
       if (go_on && !c.pending.empty()) {
@@ -428,13 +422,7 @@ SearchResult KMeansTree::search_bounded(const std::uint64_t* q, std::span<const 
       const KMeansTreeNode& n = nodes_[node];
       const BlockNearest hit = weighted_argmin(q, keys.data() + std::size_t{n.begin} * words, n.end - n.begin, w, words);
       best.comparisons += n.end - n.begin;
-      const std::uint32_t row = n.begin + hit.index;
-      if (best.index == kNoIndex || hit.distance < best.distance ||
-          (hit.distance == best.distance && row < best.index)) {
-        best.index = row;
-        best.distance = hit.distance;
-        best.depth = depth;
-      }
+      keep_closer(best, n.begin + hit.index, hit.distance, depth);
     }
     if (budget > 0 && best.comparisons >= budget) break;
     // The nearest skipped branch that may still hold a close enough key.

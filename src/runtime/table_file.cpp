@@ -585,27 +585,23 @@ void MappedTable::search_trees(std::span<const std::uint64_t> queries, int step,
     // Bounded: one query at a time through the trees, each pruned by the best distance the
     // trees before it found, so a forest costs little more than its best tree.
     const std::size_t words = key_layout_.words();
+    tree_bounds(0);  // computes every tree's bounds once, before the loop
+    const auto& bounds = bounds_->bounds;
     for (std::size_t i = 0; i < results.size(); ++i) {
       const auto q = queries.subspan(i * words, words);
       SearchResult& best = results[i];
       o.bound = options.bound;
-      o.bounds = &tree_bounds(0);
+      o.bounds = &bounds[0];
       o.start_node = step_root_of(step_node_, step);
       best = tree_->search(q, keys_, word_weights_, o);
       for (std::size_t t = 1; t < tree_count(); ++t) {
         const Forest& f = forest_[t - 1];
         o.bound = std::min(options.bound, best.distance);
-        o.bounds = &tree_bounds(t);
+        o.bounds = &bounds[t];
         o.start_node = step_root_of(f.step_node, step);
         const SearchResult r = f.tree.search(q, f.keys, word_weights_, o);
         best.comparisons += r.comparisons;
-        if (r.index == kNoIndex) continue;
-        const std::uint32_t row = f.rows[r.index];
-        if (r.distance < best.distance || (r.distance == best.distance && row < best.index)) {
-          best.index = row;
-          best.distance = r.distance;
-          best.depth = r.depth;
-        }
+        if (r.index != kNoIndex) keep_closer(best, f.rows[r.index], r.distance, r.depth);
       }
     }
     return;
@@ -624,13 +620,7 @@ void MappedTable::search_trees(std::span<const std::uint64_t> queries, int step,
       SearchResult& best = results[i];
       const SearchResult& r = other[i];
       best.comparisons += r.comparisons;
-      if (r.index == kNoIndex) continue;
-      const std::uint32_t row = f.rows[r.index];
-      if (r.distance < best.distance || (r.distance == best.distance && row < best.index)) {
-        best.index = row;
-        best.distance = r.distance;
-        best.depth = r.depth;
-      }
+      if (r.index != kNoIndex) keep_closer(best, f.rows[r.index], r.distance, r.depth);
     }
   }
 }

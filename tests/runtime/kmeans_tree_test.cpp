@@ -316,7 +316,9 @@ TEST(KMeansTree, BoundedSearchIsWithinItsFactorOfExhaustive) {
         ASSERT_NE(r.index, kNoIndex);
         ASSERT_EQ(r.distance, weighted_distance(query.data(), d.tree_key(r.index).data(), d.weights.data(), d.words));
         ASSERT_LE(static_cast<double>(r.distance), (1.0 + epsilon) * exact.distance + 1e-9) << "epsilon " << epsilon;
-        if (epsilon == 0.0) ASSERT_EQ(r.distance, exact.distance);
+        if (epsilon == 0.0) {
+          ASSERT_EQ(r.distance, exact.distance);
+        }
         ASSERT_LE(r.comparisons, 3 * 4000U);  // never worse than a few passes over the keys
       }
     }
