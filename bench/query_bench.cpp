@@ -82,5 +82,26 @@ void QuantizerGlimpses(benchmark::State& state) {
 }
 BENCHMARK(QuantizerGlimpses)->Name("Query/5_glimpses_quantizer");
 
+// The same levels written straight into packed keys (thermometer code), as lookups form them.
+void EncodedGlimpses(benchmark::State& state) {
+  const auto imgs = images(256);
+  std::vector<IntegralImage> integrals;
+  for (const auto& img : imgs) integrals.emplace_back(img, kSide, kSide, kMean, kStd);
+  const GlimpseQuantizer quantizer(kGeometry, kMean, kStd, kLo, kHi, kLevels);
+  const KeyLayout layout({{"glimpse0", 16, kLevels}, {"glimpse1", 16, kLevels}, {"glimpse2", 16, kLevels}});
+  const std::size_t segments[] = {0, 1, 2};
+  std::vector<std::uint64_t> key(layout.words());
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const IntegralImage& integral = integrals[i % integrals.size()];
+    for (int t = 0; t < kGlimpses; ++t) {
+      quantizer.encode(integral, centre(t, static_cast<int>(i)), centre(t, 5), layout, segments, key.data());
+      benchmark::DoNotOptimize(key.data());
+    }
+    ++i;
+  }
+}
+BENCHMARK(EncodedGlimpses)->Name("Query/5_glimpses_encoded");
+
 }  // namespace
 }  // namespace mbi::bench

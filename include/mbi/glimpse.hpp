@@ -11,6 +11,7 @@
 #include <span>
 #include <vector>
 
+#include "mbi/key_layout.hpp"
 #include "mbi/ram_config.hpp"
 
 namespace mbi {
@@ -30,13 +31,20 @@ struct GlimpseGeometry {
 // size. Sums are exact integers; the normalisation (p/255 - mean) / std is applied to the
 // box sums, so the teacher and lookups get bit-identical glimpses from the same code.
 // Outside the image the *normalised* value is 0 (the reference pads after normalising).
+//
+// The table holds 32-bit sums: every one fits for an image of at most kMaxPixels pixels, and
+// a box sum, four of them added and subtracted modulo 2^32, is then exact. Half the bytes of
+// 64-bit sums, so a lookup batch's images stay in L2.
 class IntegralImage {
  public:
   IntegralImage() = default;
   IntegralImage(std::span<const std::uint8_t> pixels, int rows, int cols, float mean, float std) {
     assign(pixels, rows, cols, mean, std);
   }
+  // Throws mbi::Error for an image of more than kMaxPixels pixels.
   void assign(std::span<const std::uint8_t> pixels, int rows, int cols, float mean, float std);
+  // Largest image whose every box sum fits in 32 bits (255 per pixel).
+  static constexpr std::uint64_t kMaxPixels = 0xFFFFFFFFULL / 255;
   // Sum of normalised pixels in rows [r0, r1) x cols [c0, c1), clipped to the image.
   // Inline: a lookup takes dozens of these per glimpse.
   double box_sum(int r0, int c0, int r1, int c1) const {
@@ -57,12 +65,14 @@ class IntegralImage {
     }
     inside = (r1 - r0) * (c1 - c0);
     const std::size_t stride = static_cast<std::size_t>(cols_) + 1;
-    return sums_[r1 * stride + c1] - sums_[r0 * stride + c1] - sums_[r1 * stride + c0] + sums_[r0 * stride + c0];
+    const std::uint32_t sum =
+        sums_[r1 * stride + c1] - sums_[r0 * stride + c1] - sums_[r1 * stride + c0] + sums_[r0 * stride + c0];
+    return sum;
   }
   int rows() const { return rows_; }
   int cols() const { return cols_; }
   // Raw pixel sums of rows [0, r) x cols [0, c) for c = 0..cols(): row r of the table.
-  const std::uint64_t* sums_row(int r) const { return sums_.data() + static_cast<std::size_t>(r) * (cols_ + 1); }
+  const std::uint32_t* sums_row(int r) const { return sums_.data() + static_cast<std::size_t>(r) * (cols_ + 1); }
   // box_sum of a box with raw pixel sum `raw` over `inside` > 0 pixels of the image.
   double normalised(std::uint64_t raw, int inside) const {
     return scale_ * static_cast<double>(raw) - shift_ * static_cast<double>(inside);
@@ -73,7 +83,7 @@ class IntegralImage {
   int cols_ = 0;
   double scale_ = 1.0;  // 1 / (255 std)
   double shift_ = 0.0;  // mean / std
-  std::vector<std::uint64_t> sums_;  // (rows+1) x (cols+1) raw pixel sums
+  std::vector<std::uint32_t> sums_;  // (rows+1) x (cols+1) raw pixel sums
 };
 
 // Writes geometry.size() values to `out` for the glimpse centred at pixel (px, py).
@@ -97,6 +107,14 @@ class GlimpseQuantizer {
   // Writes geometry.size() levels to `out` for the glimpse centred at pixel (px, py) of an
   // image integrated with the same mean and std.
   void levels(const IntegralImage& image, int px, int py, std::uint8_t* out) const;
+
+  // The same glimpse written straight into a packed key: patch k's levels go, in thermometer
+  // code (KeyLayout), into the words of key segment segments[k] of `layout`, which must hold
+  // geometry.patch^2 values of `levels` levels each. Equal, word for word, to levels()
+  // followed by KeyLayout::encode_segment; other segments' words are left alone. A cell's
+  // code needs no level: bit j is set when its sum reaches the j-th threshold.
+  void encode(const IntegralImage& image, int px, int py, const KeyLayout& layout, const std::size_t* segments,
+              std::uint64_t* key) const;
 
   // The level of a cell of patch `patch` whose `inside` pixels in the image sum to `raw`.
   std::uint8_t level_of_sum(int patch, std::uint64_t raw, int inside) const;

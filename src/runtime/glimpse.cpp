@@ -8,17 +8,27 @@
 namespace mbi {
 
 void IntegralImage::assign(std::span<const std::uint8_t> image, int rows, int cols, float mean, float std) {
+  if (rows < 0 || cols < 0 || static_cast<std::uint64_t>(rows) * static_cast<std::uint64_t>(cols) > kMaxPixels)
+    throw Error("integral image: " + std::to_string(rows) + " x " + std::to_string(cols) +
+                " pixels, more than the " + std::to_string(kMaxPixels) + " whose box sums fit in 32 bits");
   rows_ = rows;
   cols_ = cols;
   scale_ = 1.0 / (255.0 * static_cast<double>(std));
   shift_ = static_cast<double>(mean) / static_cast<double>(std);
-  sums_.assign(static_cast<std::size_t>(rows + 1) * (cols + 1), 0);
   const std::size_t stride = static_cast<std::size_t>(cols) + 1;
+  // Every entry is written below, so a table of the same size is reused as it is: lookups
+  // integrate an image per query batch slot, and clearing it first was a visible cost.
+  sums_.resize(static_cast<std::size_t>(rows + 1) * stride);
+  std::fill_n(sums_.begin(), stride, 0U);
   for (int r = 0; r < rows; ++r) {
-    std::uint64_t row_sum = 0;
+    const std::uint8_t* pixel = image.data() + static_cast<std::size_t>(r) * cols;
+    const std::uint32_t* above = sums_.data() + static_cast<std::size_t>(r) * stride;
+    std::uint32_t* row = sums_.data() + static_cast<std::size_t>(r + 1) * stride;
+    row[0] = 0;
+    std::uint32_t row_sum = 0;
     for (int c = 0; c < cols; ++c) {
-      row_sum += image[static_cast<std::size_t>(r) * cols + c];
-      sums_[(r + 1) * stride + c + 1] = sums_[r * stride + c + 1] + row_sum;
+      row_sum += pixel[c];
+      row[c + 1] = above[c + 1] + row_sum;
     }
   }
 }
@@ -79,12 +89,13 @@ GlimpseQuantizer::GlimpseQuantizer(const GlimpseGeometry& geometry, float mean, 
 
 namespace {
 
-// GlimpseQuantizer::levels with the threshold count known at compile time when kSteps > 0
-// (3 for 2-bit glimpses: the compares unroll), or taken from `steps` when kSteps is 0.
-template <std::size_t kSteps>
-void quantized_glimpse(const IntegralImage& image, const GlimpseGeometry& g, std::size_t steps,
-                       const std::vector<std::vector<std::uint32_t>>& thresholds, int px, int py,
-                       std::uint8_t* out) {
+// Calls sink.cell(patch, cell, raw, t, steps) for every cell of the glimpse centred at
+// (px, py), in output order (patch, row, column), where raw is the cell's pixel sum and t its
+// patch's `steps` thresholds for the cell's pixel count. The threshold count is known at compile time
+// when kSteps > 0 (3 for 2-bit glimpses: the compares unroll), taken from `steps` when 0.
+template <std::size_t kSteps, class Sink>
+void for_each_cell(const IntegralImage& image, const GlimpseGeometry& g, std::size_t steps,
+                   const std::vector<std::vector<std::uint32_t>>& thresholds, int px, int py, Sink& sink) {
   if constexpr (kSteps > 0) steps = kSteps;
   // The cells of a patch form a grid: clip its patch + 1 row and column edges to the image
   // once, and every cell is four reads of the integral image at those edges, with no branch
@@ -105,31 +116,103 @@ void quantized_glimpse(const IntegralImage& image, const GlimpseGeometry& g, std
     }
     const std::uint32_t* patch_thresholds = thresholds[static_cast<std::size_t>(k)].data();
     for (int r = 0; r < n; ++r) {
-      const std::uint64_t* above = image.sums_row(row_edge[r]);
-      const std::uint64_t* below = image.sums_row(row_edge[r + 1]);
+      const std::uint32_t* above = image.sums_row(row_edge[r]);
+      const std::uint32_t* below = image.sums_row(row_edge[r + 1]);
       const int height = row_edge[r + 1] - row_edge[r];
       for (int c = 0; c < n; ++c) {
         const int c0 = col_edge[c];
         const int c1 = col_edge[c + 1];
-        const std::uint64_t raw = below[c1] - above[c1] - below[c0] + above[c0];
+        const std::uint32_t raw = below[c1] - above[c1] - below[c0] + above[c0];  // modulo 2^32, exact
         const std::uint32_t* t = patch_thresholds + static_cast<std::size_t>(height * (c1 - c0)) * steps;
-        std::uint32_t level = 0;
-        for (std::size_t j = 0; j < steps; ++j) level += raw >= t[j] ? 1U : 0U;
-        out[r * n + c] = static_cast<std::uint8_t>(level);
+        sink.template cell<kSteps>(k, r * n + c, raw, t, steps);
       }
     }
-    out += static_cast<std::size_t>(n) * n;
+    sink.end_patch(k);
   }
 }
+
+// Levels, one byte per cell.
+struct LevelSink {
+  std::uint8_t* out;
+  std::size_t per_patch;
+  template <std::size_t kSteps>
+  void cell(int patch, int cell, std::uint32_t raw, const std::uint32_t* t, std::size_t steps) {
+    if constexpr (kSteps > 0) steps = kSteps;
+    std::uint32_t level = 0;
+    for (std::size_t j = 0; j < steps; ++j) level += raw >= t[j] ? 1U : 0U;
+    out[static_cast<std::size_t>(patch) * per_patch + static_cast<std::size_t>(cell)] = static_cast<std::uint8_t>(level);
+  }
+  void end_patch(int) {}
+};
+
+// Thermometer codes, set bit by bit into each patch's key segment (cleared beforehand).
+// Thresholds rise with j, so the bits set are the lowest `level` of the cell's field.
+struct CodeSink {
+  std::uint64_t* const* patch_words;
+  template <std::size_t kSteps>
+  void cell(int patch, int cell, std::uint32_t raw, const std::uint32_t* t, std::size_t steps) {
+    if constexpr (kSteps > 0) steps = kSteps;
+    std::uint64_t* words = patch_words[patch];
+    const std::size_t first = static_cast<std::size_t>(cell) * steps;
+    for (std::size_t j = 0; j < steps; ++j)
+      if (raw >= t[j]) words[(first + j) / 64] |= std::uint64_t{1} << ((first + j) % 64);
+  }
+  void end_patch(int) {}
+};
+
+// Thermometer codes of 3 bits per cell when a patch's codes fit in one word (16 cells for
+// the published 4 x 4 patches): gathered in a register, each word stored once.
+struct WordSink {
+  std::uint64_t* const* patch_words;
+  std::uint64_t word = 0;
+  template <std::size_t kSteps>
+  void cell(int, int cell, std::uint32_t raw, const std::uint32_t* t, std::size_t) {
+    static_assert(kSteps == 3);
+    const std::uint64_t code = (raw >= t[0] ? 1U : 0U) | (raw >= t[1] ? 2U : 0U) | (raw >= t[2] ? 4U : 0U);
+    word |= code << (3 * cell);
+  }
+  void end_patch(int patch) {
+    *patch_words[patch] = word;
+    word = 0;
+  }
+};
 
 }  // namespace
 
 void GlimpseQuantizer::levels(const IntegralImage& image, int px, int py, std::uint8_t* out) const {
   const auto steps = static_cast<std::size_t>(levels_ - 1);
+  LevelSink sink{out, static_cast<std::size_t>(geometry_.patch) * geometry_.patch};
   if (steps == 3)
-    quantized_glimpse<3>(image, geometry_, steps, thresholds_, px, py, out);
+    for_each_cell<3>(image, geometry_, steps, thresholds_, px, py, sink);
   else
-    quantized_glimpse<0>(image, geometry_, steps, thresholds_, px, py, out);
+    for_each_cell<0>(image, geometry_, steps, thresholds_, px, py, sink);
+}
+
+void GlimpseQuantizer::encode(const IntegralImage& image, int px, int py, const KeyLayout& layout,
+                              const std::size_t* segments, std::uint64_t* key) const {
+  const auto steps = static_cast<std::size_t>(levels_ - 1);
+  const auto per_patch = static_cast<std::uint32_t>(geometry_.patch * geometry_.patch);
+  constexpr int kMaxPatches = 64;
+  if (geometry_.patches > kMaxPatches) throw Error("glimpse quantizer: more than 64 patches");
+  std::uint64_t* words[kMaxPatches];
+  bool one_word = steps == 3;
+  for (int k = 0; k < geometry_.patches; ++k) {
+    const std::size_t s = segments[k];
+    const SegmentSpec& spec = layout.segments().at(s);
+    if (spec.values != per_patch || spec.levels != static_cast<std::uint32_t>(levels_))
+      throw Error("glimpse quantizer: key segment " + spec.name + " does not hold this glimpse's patch");
+    words[k] = key + layout.first_word(s);
+    one_word = one_word && layout.segment_words(s) == 1;
+  }
+  if (one_word) {
+    WordSink sink{words};
+    for_each_cell<3>(image, geometry_, steps, thresholds_, px, py, sink);
+    return;
+  }
+  for (int k = 0; k < geometry_.patches; ++k)
+    std::fill_n(words[k], layout.segment_words(segments[k]), std::uint64_t{0});
+  CodeSink sink{words};
+  for_each_cell<0>(image, geometry_, steps, thresholds_, px, py, sink);
 }
 
 std::uint8_t GlimpseQuantizer::level_of_sum(int patch, std::uint64_t raw, int inside) const {

@@ -87,7 +87,17 @@ void KeyLayout::encode_segment(std::size_t segment, const std::uint8_t* values, 
   const SegmentSpec& spec = segments_[segment];
   const std::uint32_t width = bits_per_value(spec);
   std::uint64_t* words = key + first_word_[segment];
-  std::fill_n(words, segment_words(segment), 0);  // unused tail bits stay zero, as the distance assumes
+  const std::uint32_t count = segment_words(segment);
+  if (count == 1) {  // the common case (a location, a small patch): built in a register
+    std::uint64_t word = 0;
+    for (std::uint32_t i = 0, offset = 0; i < spec.values; ++i, offset += width) {
+      const std::uint32_t ones = std::min<std::uint32_t>(values[i], width);
+      word |= (ones == kWordBits ? ~0ULL : (1ULL << ones) - 1) << offset;
+    }
+    *words = word;  // unused tail bits stay zero, as the distance assumes
+    return;
+  }
+  std::fill_n(words, count, 0);
   std::uint64_t bit = 0;
   for (std::uint32_t i = 0; i < spec.values; ++i, bit += width) {
     const std::uint32_t ones = std::min<std::uint32_t>(values[i], width);

@@ -1,13 +1,24 @@
 #include "mbi/lookup_engine.hpp"
 
 #include <algorithm>
-#include <cstring>
 
 #include "mbi/error.hpp"
 #include "mbi/quantize.hpp"
 #include "mbi/ram_keys.hpp"
 
 namespace mbi {
+namespace {
+
+// A hidden state is usually one word (64 units of 1 bit): copied as such, where std::copy
+// called memmove, a visible share of a lookup.
+void copy_words(const std::uint64_t* from, std::size_t words, std::uint64_t* to) {
+  if (words == 1)
+    *to = *from;
+  else
+    std::copy_n(from, words, to);
+}
+
+}  // namespace
 
 LookupEngine::LookupEngine(const MappedTable& table, const RamConfig& config)
     : table_(table),
@@ -34,16 +45,14 @@ LookupEngine::LookupEngine(const MappedTable& table, const RamConfig& config)
 
 void LookupEngine::make_query(std::size_t slot, int loc_x, int loc_y, const std::uint64_t* hidden,
                               std::uint64_t* key, std::vector<std::uint8_t>* values) {
-  quantizer_.levels(images_[slot], loc_x, loc_y, phi_levels_.data());
-  const std::size_t per_patch = static_cast<std::size_t>(config_.patch) * config_.patch;
-  for (std::size_t k = 0; k < glimpse_segments_.size(); ++k)
-    key_layout_.encode_segment(glimpse_segments_[k], phi_levels_.data() + k * per_patch, key);
-  std::memcpy(key + key_layout_.first_word(hidden_segment_), hidden, value_layout_.words() * sizeof(std::uint64_t));
+  quantizer_.encode(images_[slot], loc_x, loc_y, key_layout_, glimpse_segments_.data(), key);
+  copy_words(hidden, value_layout_.words(), key + key_layout_.first_word(hidden_segment_));
   const std::uint8_t x = static_cast<std::uint8_t>(loc_x);
   const std::uint8_t y = static_cast<std::uint8_t>(loc_y);
   key_layout_.encode_segment(loc_x_segment_, &x, key);
   key_layout_.encode_segment(loc_y_segment_, &y, key);
   if (values != nullptr) {
+    quantizer_.levels(images_[slot], loc_x, loc_y, phi_levels_.data());
     value_layout_.decode({hidden, value_layout_.words()}, hidden_levels_);
     values->resize(key_layout_.total_values());
     ram_key_values(config_, phi_levels_.data(), hidden_levels_.data(), loc_x, loc_y, values->data());
@@ -75,8 +84,13 @@ void LookupEngine::infer_batch(std::span<const std::uint8_t* const> images, cons
   const int start_y = location_to_pixel(config_.start_y, config_.image_rows);
   for (std::size_t i = 0; i < n; ++i) {
     images_[i].assign({images[i], pixels}, config_.image_rows, config_.image_cols, config_.norm_mean, config_.norm_std);
+    // Keeps the steps' storage: callers reuse their results batch after batch, and a fresh
+    // vector per image was an allocation per image.
+    std::vector<LookupStep> steps = std::move(results[i].steps);
+    steps.clear();
+    steps.reserve(static_cast<std::size_t>(config_.glimpses));
     results[i] = LookupResult{};
-    results[i].steps.reserve(static_cast<std::size_t>(config_.glimpses));
+    results[i].steps = std::move(steps);
     loc_[2 * i] = start_x;
     loc_[2 * i + 1] = start_y;
     active_[i] = static_cast<std::uint32_t>(i);
@@ -102,6 +116,15 @@ void LookupEngine::infer_batch(std::span<const std::uint8_t* const> images, cons
     if (!options.nearest && !options.exhaustive)
       table_.nearest_batch_at_step({queries_.data(), active * words}, t, search, {found_.data(), active});
 
+    // The matched rows' values lie anywhere in the table: ask for all of them before reading
+    // any, so that on a table larger than the cache their misses overlap.
+    for (std::size_t a = 0; a < active; ++a) {
+      const std::size_t row = found_[a].index;
+      if (row >= table_rows) continue;
+      __builtin_prefetch(table_.next_hidden().data() + row * hidden_words);
+      __builtin_prefetch(table_.next_location().data() + 2 * row);
+      __builtin_prefetch(table_.prediction().data() + row);
+    }
     std::size_t still = 0;
     for (std::size_t a = 0; a < active; ++a) {
       const std::size_t i = active_[a];
@@ -113,7 +136,7 @@ void LookupEngine::infer_batch(std::span<const std::uint8_t* const> images, cons
       r.max_distance = std::max(r.max_distance, found.distance);
       if (found.distance > options.stop_above) continue;  // stopped: mixed mode asks the teacher
       const auto next = table_.next_hidden(found.index);
-      std::copy(next.begin(), next.end(), hidden_.begin() + static_cast<std::ptrdiff_t>(i * hidden_words));
+      copy_words(next.data(), hidden_words, hidden_.data() + i * hidden_words);
       loc_[2 * i] = table_.next_location()[2 * static_cast<std::size_t>(found.index)];
       loc_[2 * i + 1] = table_.next_location()[2 * static_cast<std::size_t>(found.index) + 1];
       r.prediction = table_.prediction()[found.index];

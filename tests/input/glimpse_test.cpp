@@ -4,7 +4,9 @@
 
 #include <random>
 
+#include "mbi/error.hpp"
 #include "mbi/glimpse.hpp"
+#include "mbi/key_layout.hpp"
 #include "mbi/quantize.hpp"
 
 namespace mbi {
@@ -188,6 +190,67 @@ TEST(GlimpseQuantizer, EqualsTheReferencePathOnImagesAtEveryLocation) {
   }
   EXPECT_THROW(GlimpseQuantizer({}, 0.0F, 0.0F, -1.0F, 1.0F, 4), std::exception);  // std 0
   EXPECT_THROW(GlimpseQuantizer({}, 0.0F, 1.0F, 1.0F, 1.0F, 4), std::exception);   // hi = lo
+}
+
+// encode() writes the levels straight into a key; it must give, word for word, what levels()
+// and KeyLayout::encode_segment give, on every path (3 bits per value in one word, and bit by
+// bit for other widths and codes spanning words), and leave the other segments alone.
+TEST(GlimpseQuantizer, EncodeEqualsLevelsThenEncodeSegment) {
+  std::mt19937 rng(9);
+  for (const QuantizerCase& q : kQuantizerCases) {
+    const GlimpseGeometry& g = q.geometry;
+    const GlimpseQuantizer quantizer(g, q.mean, q.std, q.lo, q.hi, q.levels);
+    const auto per_patch = static_cast<std::uint32_t>(g.patch * g.patch);
+    // A segment before and between the glimpse's, so that words are offset and interleaved.
+    std::vector<SegmentSpec> specs = {{"before", 3, 5}};
+    std::vector<std::size_t> segments;
+    for (int k = 0; k < g.patches; ++k) {
+      segments.push_back(specs.size());
+      specs.push_back({"glimpse" + std::to_string(k), per_patch, static_cast<std::uint32_t>(q.levels)});
+      if (k == 0) specs.push_back({"between", 70, 2});
+    }
+    const KeyLayout layout(specs);
+    const std::size_t pixels = static_cast<std::size_t>(g.rows) * g.cols;
+    std::vector<std::uint8_t> img(pixels);
+    for (auto& p : img) p = static_cast<std::uint8_t>(rng() % 3 == 0 ? rng() % 256 : (rng() % 2) * 255);
+    const IntegralImage integral(img, g.rows, g.cols, q.mean, q.std);
+    std::vector<std::uint8_t> levels(static_cast<std::size_t>(g.size()));
+    std::vector<std::uint64_t> want(layout.words()), got(layout.words());
+    for (int py = -2; py <= g.rows + 2; ++py)
+      for (int px = -2; px <= g.cols + 2; ++px) {
+        for (std::size_t w = 0; w < want.size(); ++w) want[w] = got[w] = rng() | (std::uint64_t{rng()} << 32);
+        quantizer.levels(integral, px, py, levels.data());
+        for (std::size_t k = 0; k < segments.size(); ++k)
+          layout.encode_segment(segments[k], levels.data() + k * per_patch, want.data());
+        quantizer.encode(integral, px, py, layout, segments.data(), got.data());
+        ASSERT_EQ(got, want) << "at " << px << "," << py << ", " << q.levels << " levels";
+      }
+    // A layout whose segments do not hold this glimpse's patches is refused.
+    for (const std::uint32_t extra_values : {1U, 0U}) {
+      std::vector<SegmentSpec> bad;
+      for (int k = 0; k < g.patches; ++k)
+        bad.push_back({"glimpse" + std::to_string(k), per_patch + (k == 0 ? extra_values : 0),
+                       static_cast<std::uint32_t>(q.levels) + (k == 0 ? 1 - extra_values : 0)});
+      const KeyLayout wrong(bad);
+      std::vector<std::size_t> wrong_segments(static_cast<std::size_t>(g.patches));
+      for (std::size_t k = 0; k < wrong_segments.size(); ++k) wrong_segments[k] = k;
+      std::vector<std::uint64_t> key(wrong.words());
+      EXPECT_THROW(quantizer.encode(integral, 0, 0, wrong, wrong_segments.data(), key.data()), Error);
+    }
+  }
+}
+
+TEST(IntegralImage, RefusesImagesWhoseSumsDoNotFitIn32Bits) {
+  EXPECT_THROW(IntegralImage({}, 70000, 70000, 0.0F, 1.0F), Error);
+  EXPECT_LE(IntegralImage::kMaxPixels * 255, 0xFFFFFFFFULL);
+  // The largest box of an image of all 255s at 4096 x 4096 (within the limit) is exact.
+  const int side = 4096;
+  const std::vector<std::uint8_t> white(static_cast<std::size_t>(side) * side, 255);
+  const IntegralImage integral(white, side, side, 0.0F, 1.0F);
+  int inside = 0;
+  EXPECT_EQ(integral.raw_sum(-5, -5, side + 5, side + 5, inside), 255ULL * side * side);
+  EXPECT_EQ(inside, side * side);
+  EXPECT_EQ(integral.raw_sum(1, 2, side - 3, side - 1, inside), 255ULL * (side - 4) * (side - 3));
 }
 
 }  // namespace

@@ -153,11 +153,14 @@ TEST_F(LookupTest, BatchInferenceEqualsInferringImagesOneByOne) {
     LookupOptions stopping = budget;
     stopping.stop_above = worst[50];
     std::size_t stopped = 0;
-    for (const LookupOptions& o : {budget, probes, exhaustive, stopping}) {
+    // One results vector for every batch, as callers keep theirs: what a batch leaves in it
+    // must not leak into the next.
+    std::vector<LookupResult> results;
+    for (const LookupOptions& o : {exhaustive, budget, probes, stopping}) {
       for (const std::size_t batch : {std::size_t{1}, std::size_t{7}, images.size()}) {
         for (std::size_t begin = 0; begin < images.size(); begin += batch) {
           const std::size_t n = std::min(batch, images.size() - begin);
-          std::vector<LookupResult> results(n);
+          results.resize(n);
           engine.infer_batch({images.data() + begin, n}, o, results);
           for (std::size_t k = 0; k < n; ++k) {
             const LookupResult one = engine.infer(images[begin + k], o);
