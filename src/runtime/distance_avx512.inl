@@ -8,9 +8,9 @@
 // One 512-bit register holds up to eight consecutive words of one key (keys are 5-6 words in
 // practice), so the query and weights stay in registers for the whole block. Eight keys'
 // per-lane sums are folded into one register of eight distances with shuffles, which is
-// cheaper than eight horizontal reductions. What does not fill eight keys (single pairs,
-// a node's few children in a tree descent, the last n % 8 keys of a block) goes to the
-// scalar POPCNT kernels, which beat a horizontal reduction per key.
+// cheaper than eight horizontal reductions. Fewer than eight keys (a node's few children in a
+// tree descent, the last n % 8 keys of a block) take one fold too, with the missing keys'
+// lanes left empty; single pairs go to the scalar POPCNT kernel.
 
 namespace mbi::detail::MBI_AVX512_NAMESPACE {
 namespace {
@@ -92,6 +92,27 @@ MBI_AVX512_TARGET inline __m256i eight_distances(const std::uint64_t* keys, std:
   return _mm512_cvtepi64_epi32(fold8(sums));
 }
 
+// The same for the first n < 8 keys at `keys`: the other lanes' keys are never read (their
+// sums stay zero), so a node's few children cost one fold instead of n scalar distances.
+template <int C>
+MBI_AVX512_TARGET inline __m256i few_distances(const std::uint64_t* keys, std::size_t n, std::size_t words,
+                                               const Prepared<C>& p) {
+  __m512i sums[8];
+  for (std::size_t i = 0; i < 8; ++i) sums[i] = i < n ? partial_sums<C>(keys + i * words, p) : _mm512_setzero_si512();
+  return _mm512_cvtepi64_epi32(fold8(sums));
+}
+
+// The smallest of the first n <= 8 lanes of d and the lowest lane holding it.
+MBI_AVX512_TARGET inline BlockNearest lowest_minimum(__m256i d, std::size_t n) {
+  const auto lanes = static_cast<__mmask8>((1U << n) - 1);
+  d = _mm256_mask_mov_epi32(_mm256_set1_epi32(-1), lanes, d);
+  __m256i m = _mm256_min_epu32(d, _mm256_shuffle_epi32(d, _MM_SHUFFLE(1, 0, 3, 2)));
+  m = _mm256_min_epu32(m, _mm256_shuffle_epi32(m, _MM_SHUFFLE(2, 3, 0, 1)));
+  m = _mm256_min_epu32(m, _mm256_permute2x128_si256(m, m, 1));
+  const auto lane = static_cast<std::uint32_t>(__builtin_ctz(_mm256_mask_cmpeq_epu32_mask(lanes, d, m)));
+  return {lane, static_cast<std::uint32_t>(_mm_cvtsi128_si32(_mm256_castsi256_si128(m)))};
+}
+
 template <int C>
 MBI_AVX512_TARGET void many_impl(const std::uint64_t* query, const std::uint64_t* keys, std::size_t n,
                                  const std::uint32_t* weights, std::size_t words, std::uint32_t* out) {
@@ -99,14 +120,18 @@ MBI_AVX512_TARGET void many_impl(const std::uint64_t* query, const std::uint64_t
   std::size_t k = 0;
   for (; k + 8 <= n; k += 8)
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + k), eight_distances<C>(keys + k * words, words, p));
-  if (k < n) popcnt_kernels()->many(query, keys + k * words, n - k, weights, words, out + k);
+  if (k < n) {
+    const auto mask = static_cast<__mmask8>((1U << (n - k)) - 1);
+    _mm256_mask_storeu_epi32(out + k, mask, few_distances<C>(keys + k * words, n - k, words, p));
+  }
 }
 
 template <int C>
 MBI_AVX512_TARGET BlockNearest argmin_impl(const std::uint64_t* query, const std::uint64_t* keys, std::size_t n,
                                            const std::uint32_t* weights, std::size_t words) {
-  if (n < 8) return popcnt_kernels()->argmin(query, keys, n, weights, words);
+  if (n == 0) return {kNoIndex, 0xFFFFFFFFU};
   const Prepared<C> p = prepare<C>(query, weights, words);
+  if (n < 8) return lowest_minimum(few_distances<C>(keys, n, words, p), n);  // a node's few children
   // Each lane keeps the best of the keys it saw (strict <, so its earliest on ties); the
   // lanes are merged by (distance, index) at the end.
   const __m256i step = _mm256_set1_epi32(8);
@@ -130,7 +155,7 @@ MBI_AVX512_TARGET BlockNearest argmin_impl(const std::uint64_t* query, const std
     if (distances[lane] < best.distance || (distances[lane] == best.distance && indices[lane] < best.index))
       best = {indices[lane], distances[lane]};
   if (k < n) {  // the last n % 8 keys; they come after every key above, so ties keep `best`
-    const BlockNearest tail = popcnt_kernels()->argmin(query, keys + k * words, n - k, weights, words);
+    const BlockNearest tail = lowest_minimum(few_distances<C>(keys + k * words, n - k, words, p), n - k);
     if (tail.distance < best.distance) best = {static_cast<std::uint32_t>(k + tail.index), tail.distance};
   }
   return best;
