@@ -148,6 +148,18 @@ for budget in 400 800; do
     --threads 1 --json --no-progress
 done
 
+# One tree across glimpse steps for the CPU table (branching 16, leaves of 256): chosen over
+# the per-step tree on the validation split (one leaf, budgets 400 and 800), then timed.
+run $B index --table $C/mnist-cpu-scales30.tbl --out $C/mnist-cpu-global-b16l256.tbl --global-tree --branching 16 \
+  --leaf-size 256 --json
+for table in $C/mnist-cpu-scales30.tbl $C/mnist-cpu-global-b16l256.tbl; do
+  for budget in 0 400 800; do
+    run $B eval --mode mbi --table $table --split val --max-comparisons $budget --threads 2 --json --no-progress
+  done
+done
+run $B experiment speed --model $Q --table $C/mnist-cpu-global-b16l256.tbl --threads 1 --budgets 0,200,400 --no-train \
+  --out results/speed-cpu-global --json
+
 # Hardware (issue 5)
 run $B hw variability --out results/hw --json                                                  # Fig. 6(b)
 run $B hw energy --table $R/mnist-bo.tbl --out results/hw --json                               # Fig. 6(c), Table I
