@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mbi/glimpse.hpp"
+#include "mbi/key_layout.hpp"
 #include "mbi/quantize.hpp"
 
 namespace mbi::bench {
@@ -45,61 +46,51 @@ void IntegralImageBench(benchmark::State& state) {
 }
 BENCHMARK(IntegralImageBench)->Name("Query/integral_image");
 
-void ReferenceGlimpses(benchmark::State& state) {
-  const auto imgs = images(256);
+// Times form(integral, x, y) for five glimpses of one image per iteration, cycling over 256
+// integrated images.
+template <class Form>
+void time_glimpses(benchmark::State& state, Form&& form) {
   std::vector<IntegralImage> integrals;
-  for (const auto& img : imgs) integrals.emplace_back(img, kSide, kSide, kMean, kStd);
-  std::vector<float> values(static_cast<std::size_t>(kGeometry.size()));
-  std::vector<std::uint8_t> levels(values.size());
+  for (const auto& img : images(256)) integrals.emplace_back(img, kSide, kSide, kMean, kStd);
   std::size_t i = 0;
   for (auto _ : state) {
     const IntegralImage& integral = integrals[i % integrals.size()];
-    for (int t = 0; t < kGlimpses; ++t) {
-      extract_glimpse(integral, kGeometry, centre(t, static_cast<int>(i)), centre(t, 5), values);
-      for (std::size_t k = 0; k < values.size(); ++k) levels[k] = quantize_level(values[k], kLo, kHi, kLevels);
-      benchmark::DoNotOptimize(levels.data());
-    }
+    for (int t = 0; t < kGlimpses; ++t) form(integral, centre(t, static_cast<int>(i)), centre(t, 5));
     ++i;
   }
+}
+
+void ReferenceGlimpses(benchmark::State& state) {
+  std::vector<float> values(static_cast<std::size_t>(kGeometry.size()));
+  std::vector<std::uint8_t> levels(values.size());
+  time_glimpses(state, [&](const IntegralImage& integral, int x, int y) {
+    extract_glimpse(integral, kGeometry, x, y, values);
+    for (std::size_t k = 0; k < values.size(); ++k) levels[k] = quantize_level(values[k], kLo, kHi, kLevels);
+    benchmark::DoNotOptimize(levels.data());
+  });
 }
 BENCHMARK(ReferenceGlimpses)->Name("Query/5_glimpses_reference");
 
 void QuantizerGlimpses(benchmark::State& state) {
-  const auto imgs = images(256);
-  std::vector<IntegralImage> integrals;
-  for (const auto& img : imgs) integrals.emplace_back(img, kSide, kSide, kMean, kStd);
   const GlimpseQuantizer quantizer(kGeometry, kMean, kStd, kLo, kHi, kLevels);
   std::vector<std::uint8_t> levels(static_cast<std::size_t>(kGeometry.size()));
-  std::size_t i = 0;
-  for (auto _ : state) {
-    const IntegralImage& integral = integrals[i % integrals.size()];
-    for (int t = 0; t < kGlimpses; ++t) {
-      quantizer.levels(integral, centre(t, static_cast<int>(i)), centre(t, 5), levels.data());
-      benchmark::DoNotOptimize(levels.data());
-    }
-    ++i;
-  }
+  time_glimpses(state, [&](const IntegralImage& integral, int x, int y) {
+    quantizer.levels(integral, x, y, levels.data());
+    benchmark::DoNotOptimize(levels.data());
+  });
 }
 BENCHMARK(QuantizerGlimpses)->Name("Query/5_glimpses_quantizer");
 
 // The same levels written straight into packed keys (thermometer code), as lookups form them.
 void EncodedGlimpses(benchmark::State& state) {
-  const auto imgs = images(256);
-  std::vector<IntegralImage> integrals;
-  for (const auto& img : imgs) integrals.emplace_back(img, kSide, kSide, kMean, kStd);
   const GlimpseQuantizer quantizer(kGeometry, kMean, kStd, kLo, kHi, kLevels);
   const KeyLayout layout({{"glimpse0", 16, kLevels}, {"glimpse1", 16, kLevels}, {"glimpse2", 16, kLevels}});
   const std::size_t segments[] = {0, 1, 2};
   std::vector<std::uint64_t> key(layout.words());
-  std::size_t i = 0;
-  for (auto _ : state) {
-    const IntegralImage& integral = integrals[i % integrals.size()];
-    for (int t = 0; t < kGlimpses; ++t) {
-      quantizer.encode(integral, centre(t, static_cast<int>(i)), centre(t, 5), layout, segments, key.data());
-      benchmark::DoNotOptimize(key.data());
-    }
-    ++i;
-  }
+  time_glimpses(state, [&](const IntegralImage& integral, int x, int y) {
+    quantizer.encode(integral, x, y, layout, segments, key.data());
+    benchmark::DoNotOptimize(key.data());
+  });
 }
 BENCHMARK(EncodedGlimpses)->Name("Query/5_glimpses_encoded");
 
