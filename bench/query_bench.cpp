@@ -35,16 +35,27 @@ std::vector<std::vector<std::uint8_t>> images(std::size_t n) {
 // Glimpse centres of one image's five steps, spread over the image and its borders.
 int centre(int step, int salt) { return (3 + 7 * step + salt) % (kSide + 1); }
 
+// The benchmark's argument: 0 times the portable loops, 1 the AVX-512 path (skipped where the
+// CPU has none).
+bool pick_path(benchmark::State& state, GlimpsePath& path) {
+  path = state.range(0) == 0 ? GlimpsePath::portable : GlimpsePath::avx512;
+  if (glimpse_path_supported(path)) return true;
+  state.SkipWithError("no AVX-512 on this CPU");
+  return false;
+}
+
 void IntegralImageBench(benchmark::State& state) {
+  GlimpsePath path{};
+  if (!pick_path(state, path)) return;
   const auto imgs = images(256);
   IntegralImage integral;
   std::size_t i = 0;
   for (auto _ : state) {
-    integral.assign(imgs[i++ % imgs.size()], kSide, kSide, kMean, kStd);
+    integral.assign(imgs[i++ % imgs.size()], kSide, kSide, kMean, kStd, path);
     benchmark::DoNotOptimize(integral);
   }
 }
-BENCHMARK(IntegralImageBench)->Name("Query/integral_image");
+BENCHMARK(IntegralImageBench)->Name("Query/integral_image")->ArgName("avx512")->Arg(0)->Arg(1);
 
 // Times form(integral, x, y) for five glimpses of one image per iteration, cycling over 256
 // integrated images.
@@ -83,16 +94,18 @@ BENCHMARK(QuantizerGlimpses)->Name("Query/5_glimpses_quantizer");
 
 // The same levels written straight into packed keys (thermometer code), as lookups form them.
 void EncodedGlimpses(benchmark::State& state) {
+  GlimpsePath path{};
+  if (!pick_path(state, path)) return;
   const GlimpseQuantizer quantizer(kGeometry, kMean, kStd, kLo, kHi, kLevels);
   const KeyLayout layout({{"glimpse0", 16, kLevels}, {"glimpse1", 16, kLevels}, {"glimpse2", 16, kLevels}});
   const std::size_t segments[] = {0, 1, 2};
   std::vector<std::uint64_t> key(layout.words());
   time_glimpses(state, [&](const IntegralImage& integral, int x, int y) {
-    quantizer.encode(integral, x, y, layout, segments, key.data());
+    quantizer.encode(integral, x, y, layout, segments, key.data(), path);
     benchmark::DoNotOptimize(key.data());
   });
 }
-BENCHMARK(EncodedGlimpses)->Name("Query/5_glimpses_encoded");
+BENCHMARK(EncodedGlimpses)->Name("Query/5_glimpses_encoded")->ArgName("avx512")->Arg(0)->Arg(1);
 
 }  // namespace
 }  // namespace mbi::bench

@@ -16,6 +16,13 @@
 
 namespace mbi {
 
+// Which code integrates images and encodes glimpses: the portable loops, or AVX-512 (with
+// BMI2) where the CPU has it. Both give the same sums and keys bit for bit; the tests run
+// both. best_glimpse_path() is what is used unless a caller names a path.
+enum class GlimpsePath : std::uint8_t { portable, avx512 };
+bool glimpse_path_supported(GlimpsePath path);
+GlimpsePath best_glimpse_path();  // the CPU is asked once
+
 struct GlimpseGeometry {
   int rows = 28;
   int cols = 28;
@@ -41,8 +48,10 @@ class IntegralImage {
   IntegralImage(std::span<const std::uint8_t> pixels, int rows, int cols, float mean, float std) {
     assign(pixels, rows, cols, mean, std);
   }
-  // Throws mbi::Error for an image of more than kMaxPixels pixels.
-  void assign(std::span<const std::uint8_t> pixels, int rows, int cols, float mean, float std);
+  // Throws mbi::Error for an image of more than kMaxPixels pixels, or for a path this CPU
+  // does not have.
+  void assign(std::span<const std::uint8_t> pixels, int rows, int cols, float mean, float std,
+              GlimpsePath path = best_glimpse_path());
   // Largest image whose every box sum fits in 32 bits (255 per pixel).
   static constexpr std::uint64_t kMaxPixels = 0xFFFFFFFFULL / 255;
   // Sum of normalised pixels in rows [r0, r1) x cols [c0, c1), clipped to the image.
@@ -113,8 +122,10 @@ class GlimpseQuantizer {
   // geometry.patch^2 values of `levels` levels each. Equal, word for word, to levels()
   // followed by KeyLayout::encode_segment; other segments' words are left alone. A cell's
   // code needs no level: bit j is set when its sum reaches the j-th threshold.
+  // The AVX-512 path covers 4 x 4 patches of 2-bit levels (the published RAM), each in one
+  // word; other glimpses take the portable loops whatever `path` says.
   void encode(const IntegralImage& image, int px, int py, const KeyLayout& layout, const std::size_t* segments,
-              std::uint64_t* key) const;
+              std::uint64_t* key, GlimpsePath path = best_glimpse_path()) const;
 
   // The level of a cell of patch `patch` whose `inside` pixels in the image sum to `raw`.
   std::uint8_t level_of_sum(int patch, std::uint64_t raw, int inside) const;

@@ -2,12 +2,44 @@
 
 #include <algorithm>
 
+#include "glimpse_simd.hpp"
 #include "mbi/error.hpp"
 #include "mbi/quantize.hpp"
 
 namespace mbi {
 
-void IntegralImage::assign(std::span<const std::uint8_t> image, int rows, int cols, float mean, float std) {
+bool glimpse_path_supported(GlimpsePath path) {
+  switch (path) {
+    case GlimpsePath::portable: return true;
+    case GlimpsePath::avx512:
+#if defined(__x86_64__) && defined(__GNUC__)
+      __builtin_cpu_init();
+      // __builtin_cpu_supports also checks that the OS saves the vector registers (XGETBV).
+      return detail::glimpse_avx512_compiled() && __builtin_cpu_supports("avx512f") &&
+             __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("bmi2");
+#else
+      return false;
+#endif
+  }
+  return false;
+}
+
+GlimpsePath best_glimpse_path() {
+  static const GlimpsePath best =
+      glimpse_path_supported(GlimpsePath::avx512) ? GlimpsePath::avx512 : GlimpsePath::portable;
+  return best;
+}
+
+namespace {
+// Cheap enough per image: best_glimpse_path() is AVX-512 exactly when the CPU has it.
+void require(GlimpsePath path) {
+  if (path != GlimpsePath::portable && best_glimpse_path() != path) throw Error("glimpse: this CPU has no AVX-512 glimpse path");
+}
+}  // namespace
+
+void IntegralImage::assign(std::span<const std::uint8_t> image, int rows, int cols, float mean, float std,
+                           GlimpsePath path) {
   if (rows < 0 || cols < 0 || static_cast<std::uint64_t>(rows) * static_cast<std::uint64_t>(cols) > kMaxPixels)
     throw Error("integral image: " + std::to_string(rows) + " x " + std::to_string(cols) +
                 " pixels, more than the " + std::to_string(kMaxPixels) + " whose box sums fit in 32 bits");
@@ -19,6 +51,11 @@ void IntegralImage::assign(std::span<const std::uint8_t> image, int rows, int co
   // Every entry is written below, so a table of the same size is reused as it is: lookups
   // integrate an image per query batch slot, and clearing it first was a visible cost.
   sums_.resize(static_cast<std::size_t>(rows + 1) * stride);
+  if (path == GlimpsePath::avx512) {
+    require(path);
+    detail::integrate_avx512(image.data(), rows, cols, sums_.data());
+    return;
+  }
   std::fill_n(sums_.begin(), stride, 0U);
   for (int r = 0; r < rows; ++r) {
     const std::uint8_t* pixel = image.data() + static_cast<std::size_t>(r) * cols;
@@ -189,7 +226,7 @@ void GlimpseQuantizer::levels(const IntegralImage& image, int px, int py, std::u
 }
 
 void GlimpseQuantizer::encode(const IntegralImage& image, int px, int py, const KeyLayout& layout,
-                              const std::size_t* segments, std::uint64_t* key) const {
+                              const std::size_t* segments, std::uint64_t* key, GlimpsePath path) const {
   const auto steps = static_cast<std::size_t>(levels_ - 1);
   const auto per_patch = static_cast<std::uint32_t>(geometry_.patch * geometry_.patch);
   constexpr int kMaxPatches = 64;
@@ -203,6 +240,16 @@ void GlimpseQuantizer::encode(const IntegralImage& image, int px, int py, const 
       throw Error("glimpse quantizer: key segment " + spec.name + " does not hold this glimpse's patch");
     words[k] = key + layout.first_word(s);
     one_word = one_word && layout.segment_words(s) == 1;
+  }
+  if (one_word && geometry_.patch == 4 && path == GlimpsePath::avx512) {
+    require(path);
+    int pool = 1;
+    for (int k = 0; k < geometry_.patches; ++k, pool *= geometry_.scale) {
+      const int side = 4 * pool;
+      *words[k] = detail::encode_patch4_avx512(image.sums_row(0), image.rows(), image.cols(), py - side / 2,
+                                               px - side / 2, pool, thresholds_[static_cast<std::size_t>(k)].data());
+    }
+    return;
   }
   if (one_word) {
     WordSink sink{words};

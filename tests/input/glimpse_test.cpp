@@ -192,12 +192,32 @@ TEST(GlimpseQuantizer, EqualsTheReferencePathOnImagesAtEveryLocation) {
   EXPECT_THROW(GlimpseQuantizer({}, 0.0F, 1.0F, 1.0F, 1.0F, 4), std::exception);   // hi = lo
 }
 
+// The paths this CPU has: the portable loops always, AVX-512 where present.
+std::vector<GlimpsePath> glimpse_paths() {
+  std::vector<GlimpsePath> paths = {GlimpsePath::portable};
+  if (glimpse_path_supported(GlimpsePath::avx512)) paths.push_back(GlimpsePath::avx512);
+  return paths;
+}
+
+// 4 x 4 patches of 2-bit levels, which the AVX-512 path encodes, on images of other sizes:
+// patches wider than the image, pools whose columns span more than 32 table entries (the
+// gather branch), images narrower than a patch.
+const QuantizerCase kPatch4Cases[] = {
+    {{20, 36, 4, 3, 4}, 0.5F, 0.25F, -2.0F, 2.0F, 4},
+    {{40, 90, 4, 3, 3}, 0.2860F, 0.3530F, -0.5F, 1.5F, 4},
+    {{3, 5, 4, 2, 2}, 0.1F, 0.4F, -0.2F, 2.0F, 4},
+    {{17, 1, 4, 4, 2}, 0.1307F, 0.3081F, 0.0F, 1.0F, 4},
+};
+
 // encode() writes the levels straight into a key; it must give, word for word, what levels()
 // and KeyLayout::encode_segment give, on every path (3 bits per value in one word, and bit by
-// bit for other widths and codes spanning words), and leave the other segments alone.
+// bit for other widths and codes spanning words; portable and AVX-512), and leave the other
+// segments alone.
 TEST(GlimpseQuantizer, EncodeEqualsLevelsThenEncodeSegment) {
   std::mt19937 rng(9);
-  for (const QuantizerCase& q : kQuantizerCases) {
+  std::vector<QuantizerCase> cases(std::begin(kQuantizerCases), std::end(kQuantizerCases));
+  cases.insert(cases.end(), std::begin(kPatch4Cases), std::end(kPatch4Cases));
+  for (const QuantizerCase& q : cases) {
     const GlimpseGeometry& g = q.geometry;
     const GlimpseQuantizer quantizer(g, q.mean, q.std, q.lo, q.hi, q.levels);
     const auto per_patch = static_cast<std::uint32_t>(g.patch * g.patch);
@@ -222,8 +242,12 @@ TEST(GlimpseQuantizer, EncodeEqualsLevelsThenEncodeSegment) {
         quantizer.levels(integral, px, py, levels.data());
         for (std::size_t k = 0; k < segments.size(); ++k)
           layout.encode_segment(segments[k], levels.data() + k * per_patch, want.data());
-        quantizer.encode(integral, px, py, layout, segments.data(), got.data());
-        ASSERT_EQ(got, want) << "at " << px << "," << py << ", " << q.levels << " levels";
+        for (const GlimpsePath path : glimpse_paths()) {
+          std::vector<std::uint64_t> encoded = got;
+          quantizer.encode(integral, px, py, layout, segments.data(), encoded.data(), path);
+          ASSERT_EQ(encoded, want) << "at " << px << "," << py << ", " << q.levels << " levels, "
+                                   << g.rows << " x " << g.cols << ", path " << static_cast<int>(path);
+        }
       }
     // A layout whose segments do not hold this glimpse's patches is refused.
     for (const std::uint32_t extra_values : {1U, 0U}) {
@@ -237,6 +261,37 @@ TEST(GlimpseQuantizer, EncodeEqualsLevelsThenEncodeSegment) {
       std::vector<std::uint64_t> key(wrong.words());
       EXPECT_THROW(quantizer.encode(integral, 0, 0, wrong, wrong_segments.data(), key.data()), Error);
     }
+  }
+}
+
+// Every entry of the table against sums counted pixel by pixel, on every path, for widths
+// around the AVX-512 path's 16 columns, with the table reused between images (no stale entry
+// may survive a smaller or larger image).
+TEST(IntegralImage, EveryPathGivesExactSums) {
+  std::mt19937 rng(11);
+  for (const GlimpsePath path : glimpse_paths()) {
+    IntegralImage integral;
+    for (const auto& [rows, cols] : {std::pair{28, 28}, std::pair{1, 1}, std::pair{3, 15}, std::pair{5, 16},
+                                     std::pair{4, 17}, std::pair{2, 33}, std::pair{31, 48}, std::pair{0, 7},
+                                     std::pair{7, 0}, std::pair{28, 28}}) {
+      std::vector<std::uint8_t> img(static_cast<std::size_t>(rows) * cols);
+      for (auto& p : img) p = static_cast<std::uint8_t>(rng() % 2 == 0 ? 255 : rng() % 256);
+      integral.assign(img, rows, cols, 0.0F, 1.0F, path);
+      ASSERT_EQ(integral.rows(), rows);
+      ASSERT_EQ(integral.cols(), cols);
+      for (int r = 0; r <= rows; ++r)
+        for (int c = 0; c <= cols; ++c) {
+          std::uint32_t want = 0;
+          for (int y = 0; y < r; ++y)
+            for (int x = 0; x < c; ++x) want += img[static_cast<std::size_t>(y) * cols + x];
+          ASSERT_EQ(integral.sums_row(r)[c], want) << rows << " x " << cols << " at " << r << "," << c
+                                                   << ", path " << static_cast<int>(path);
+        }
+    }
+  }
+  if (!glimpse_path_supported(GlimpsePath::avx512)) {
+    IntegralImage integral;
+    EXPECT_THROW(integral.assign({}, 0, 0, 0.0F, 1.0F, GlimpsePath::avx512), Error);
   }
 }
 

@@ -1,0 +1,147 @@
+// AVX-512 bodies of IntegralImage::assign and GlimpseQuantizer::encode (glimpse_simd.hpp).
+// Forming the five queries of a lookup was half of its time on a cached table, in scalar
+// loops with a carried dependency (the integral image's running row sum) or a dozen
+// instructions per cell (the glimpse codes). Here a row of 16 sums is one in-register scan,
+// and a whole 4 x 4 patch is a few gathers, three compares and three bit deposits.
+#include "glimpse_simd.hpp"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstddef>
+
+// GCC 12.1-12.2 warn inside their own AVX-512 intrinsics (GCC bug 105593); see
+// distance_avx512.cpp.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+#define MBI_GLIMPSE_TARGET __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,bmi2")))
+
+namespace mbi::detail {
+
+bool glimpse_avx512_compiled() { return true; }
+
+MBI_GLIMPSE_TARGET void integrate_avx512(const std::uint8_t* pixels, int rows, int cols, std::uint32_t* sums) {
+  const std::size_t stride = static_cast<std::size_t>(cols) + 1;
+  std::fill_n(sums, stride, 0U);
+  for (int r = 1; r <= rows; ++r) sums[static_cast<std::size_t>(r) * stride] = 0;
+  const __m512i zero = _mm512_setzero_si512();
+  // Sixteen columns at a time, down the rows: the row above stays in a register (reloading
+  // what was just stored with a masked store stalls), and rows do not wait on each other's
+  // scans, only on one add.
+  for (int c = 0; c < cols; c += 16) {
+    const int n = std::min(16, cols - c);
+    const auto mask = static_cast<__mmask16>(n == 16 ? 0xFFFFU : (1U << n) - 1U);
+    __m512i above = zero;  // entries (r, c + 1 .. c + 16)
+    for (int r = 0; r < rows; ++r) {
+      const std::uint8_t* pixel = pixels + static_cast<std::size_t>(r) * static_cast<std::size_t>(cols) + c;
+      std::uint32_t* row = sums + static_cast<std::size_t>(r + 1) * stride;
+      // Row r's pixels in columns [c, c + lane]: a prefix sum over the 16 lanes, adding the
+      // vector shifted up by 1, 2, 4 and 8 lanes (lanes past the row's end load zero).
+      __m512i v = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(mask, pixel));
+      v = _mm512_add_epi32(v, _mm512_alignr_epi32(v, zero, 15));
+      v = _mm512_add_epi32(v, _mm512_alignr_epi32(v, zero, 14));
+      v = _mm512_add_epi32(v, _mm512_alignr_epi32(v, zero, 12));
+      v = _mm512_add_epi32(v, _mm512_alignr_epi32(v, zero, 8));
+      // Row r's pixels in columns [0, c), from the entries the previous chunk wrote.
+      const std::uint32_t before = row[c] - row[static_cast<std::ptrdiff_t>(c) - static_cast<std::ptrdiff_t>(stride)];
+      above = _mm512_add_epi32(above, _mm512_add_epi32(v, _mm512_set1_epi32(static_cast<int>(before))));
+      _mm512_mask_storeu_epi32(row + 1 + c, mask, above);
+    }
+  }
+}
+
+MBI_GLIMPSE_TARGET std::uint64_t encode_patch4_avx512(const std::uint32_t* sums, int rows, int cols, int top,
+                                                      int left, int pool, const std::uint32_t* thresholds) {
+  const __m512i zero = _mm512_setzero_si512();
+  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  // The patch's 5 row and 5 column edges, clipped to the image as in the portable loop: a
+  // cell outside the image has no pixels and sums to zero. In lanes 0..4, and as scalars.
+  const __m512i step = _mm512_mullo_epi32(lane, _mm512_set1_epi32(pool));
+  const __m512i row_edges = _mm512_min_epi32(
+      _mm512_max_epi32(_mm512_add_epi32(_mm512_set1_epi32(top), step), zero), _mm512_set1_epi32(rows));
+  const __m512i col_edges = _mm512_min_epi32(
+      _mm512_max_epi32(_mm512_add_epi32(_mm512_set1_epi32(left), step), zero), _mm512_set1_epi32(cols));
+  const std::size_t stride = static_cast<std::size_t>(cols) + 1;
+  const int first_col = std::clamp(left, 0, cols);
+  const int span = std::clamp(left + 4 * pool, 0, cols) - first_col + 1;  // table entries the columns cover
+
+  // corners[i] lanes 0..4: the table at row edge i and the five column edges.
+  __m512i corners[5];
+  if (span <= 32) {
+    // Two masked loads per row edge and a permute: a gather was most of this function.
+    const __m512i at = _mm512_sub_epi32(col_edges, _mm512_set1_epi32(first_col));
+    const auto low_mask = static_cast<__mmask16>(span >= 16 ? 0xFFFFU : (1U << span) - 1U);
+    const auto high_mask = static_cast<__mmask16>(span > 16 ? (1U << (span - 16)) - 1U : 0U);
+    for (int i = 0; i < 5; ++i) {
+      const std::uint32_t* entry = sums + static_cast<std::size_t>(std::clamp(top + i * pool, 0, rows)) * stride + first_col;
+      corners[i] = _mm512_permutex2var_epi32(_mm512_maskz_loadu_epi32(low_mask, entry), at,
+                                             _mm512_maskz_loadu_epi32(high_mask, entry + 16));
+    }
+  } else {
+    const __m512i row_at = _mm512_mullo_epi32(row_edges, _mm512_set1_epi32(static_cast<int>(stride)));
+    for (int i = 0; i < 5; ++i) {
+      const __m512i at = _mm512_add_epi32(_mm512_permutexvar_epi32(_mm512_set1_epi32(i), row_at), col_edges);
+      corners[i] = _mm512_mask_i32gather_epi32(zero, 0x1F, at, sums, 4);
+    }
+  }
+  // Cell (r, c) sums corners (r + 1, c + 1) - (r + 1, c) - (r, c + 1) + (r, c), modulo 2^32
+  // and exact as in the portable loop. across[i] lane c: corners (i, c + 1) - (i, c).
+  __m512i across[5];
+  for (int i = 0; i < 5; ++i) across[i] = _mm512_sub_epi32(_mm512_alignr_epi32(corners[i], corners[i], 1), corners[i]);
+  // Row r of cells (lanes 0..3 of across[r + 1] - across[r]) goes to lanes 4 r .. 4 r + 3.
+  __m512i raw = _mm512_sub_epi32(across[1], across[0]);
+  raw = _mm512_inserti32x4(raw, _mm512_castsi512_si128(_mm512_sub_epi32(across[2], across[1])), 1);
+  raw = _mm512_inserti32x4(raw, _mm512_castsi512_si128(_mm512_sub_epi32(across[3], across[2])), 2);
+  raw = _mm512_inserti32x4(raw, _mm512_castsi512_si128(_mm512_sub_epi32(across[4], across[3])), 3);
+
+  // Pixels inside the image per cell: (row edge r + 1 - row edge r) x (column edge c + 1 - c).
+  const __m512i heights = _mm512_sub_epi32(_mm512_alignr_epi32(row_edges, row_edges, 1), row_edges);
+  const __m512i widths = _mm512_sub_epi32(_mm512_alignr_epi32(col_edges, col_edges, 1), col_edges);
+  const __m512i area = _mm512_mullo_epi32(_mm512_permutexvar_epi32(_mm512_srli_epi32(lane, 2), heights),
+                                          _mm512_broadcast_i32x4(_mm512_castsi512_si128(widths)));
+  const __m512i first_area = _mm512_permutexvar_epi32(zero, area);
+  __m512i t0, t1, t2;
+  if (_mm512_cmpneq_epi32_mask(area, first_area) == 0) {
+    // Every cell has as many pixels (a patch inside the image): one set of thresholds.
+    const std::uint32_t* t = thresholds + 3 * static_cast<std::size_t>(_mm_cvtsi128_si32(_mm512_castsi512_si128(area)));
+    t0 = _mm512_set1_epi32(static_cast<int>(t[0]));
+    t1 = _mm512_set1_epi32(static_cast<int>(t[1]));
+    t2 = _mm512_set1_epi32(static_cast<int>(t[2]));
+  } else {
+    const __m512i at = _mm512_add_epi32(area, _mm512_add_epi32(area, area));  // 3 thresholds per count
+    t0 = _mm512_i32gather_epi32(at, thresholds, 4);
+    t1 = _mm512_i32gather_epi32(at, thresholds + 1, 4);
+    t2 = _mm512_i32gather_epi32(at, thresholds + 2, 4);
+  }
+  // Bit j of cell c's code at 3 c + j.
+  return _pdep_u64(_mm512_cmpge_epu32_mask(raw, t0), 0x249249249249ULL) |
+         _pdep_u64(_mm512_cmpge_epu32_mask(raw, t1), 0x492492492492ULL) |
+         _pdep_u64(_mm512_cmpge_epu32_mask(raw, t2), 0x924924924924ULL);
+}
+
+}  // namespace mbi::detail
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+#else  // not x86-64 GCC/Clang: never chosen (glimpse_avx512_compiled() is false)
+
+#include <stdexcept>
+
+namespace mbi::detail {
+bool glimpse_avx512_compiled() { return false; }
+void integrate_avx512(const std::uint8_t*, int, int, std::uint32_t*) {
+  throw std::logic_error("AVX-512 glimpse path not compiled");
+}
+std::uint64_t encode_patch4_avx512(const std::uint32_t*, int, int, int, int, int, const std::uint32_t*) {
+  throw std::logic_error("AVX-512 glimpse path not compiled");
+}
+}  // namespace mbi::detail
+
+#endif

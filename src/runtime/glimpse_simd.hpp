@@ -1,0 +1,24 @@
+#pragma once
+// Private to the runtime: the AVX-512 bodies of IntegralImage::assign and
+// GlimpseQuantizer::encode (glimpse_avx512.cpp). Each gives, bit for bit, what the portable
+// loops in glimpse.cpp give; the tests run both.
+#include <cstdint>
+
+namespace mbi::detail {
+
+// Whether this build has the AVX-512 glimpse code (x86-64, GCC or Clang).
+bool glimpse_avx512_compiled();
+
+// Writes the (rows + 1) x (cols + 1) summed-area table of an 8-bit image to `sums`: row 0 and
+// column 0 zero, entry (r, c) the sum of rows [0, r) x cols [0, c).
+void integrate_avx512(const std::uint8_t* pixels, int rows, int cols, std::uint32_t* sums);
+
+// The thermometer codes (3 bits per cell, bit j set when the cell's sum reaches its j-th
+// threshold) of one 4 x 4 patch: 48 bits, cell r * 4 + c at bits 3 (r * 4 + c) .. + 2.
+// The patch's cells are pool x pool boxes from (top, left), clipped to the image whose
+// summed-area table is `sums` (stride cols + 1); `thresholds` holds 3 per pixel count
+// 0 .. pool^2, as GlimpseQuantizer keeps them.
+std::uint64_t encode_patch4_avx512(const std::uint32_t* sums, int rows, int cols, int top, int left, int pool,
+                                   const std::uint32_t* thresholds);
+
+}  // namespace mbi::detail
