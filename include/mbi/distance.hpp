@@ -50,6 +50,13 @@ void weighted_distances(const std::uint64_t* query, const std::uint64_t* keys, s
 BlockNearest weighted_argmin(const std::uint64_t* query, const std::uint64_t* keys, std::size_t n,
                              const std::uint32_t* weights, std::size_t words);
 
+// Independent argmins in one call: out[i] = weighted_argmin(queries[i], blocks[i], counts[i],
+// weights, words) for i < pairs. A batched tree descent asks one per query per level: one
+// call per level instead of per node saves the dispatch and lets the CPU overlap the pairs.
+void weighted_argmin_pairs(const std::uint64_t* const* queries, const std::uint64_t* const* blocks,
+                           const std::uint32_t* counts, std::size_t pairs, const std::uint32_t* weights,
+                           std::size_t words, BlockNearest* out);
+
 // --- Path selection -------------------------------------------------------------------------
 
 std::string_view distance_path_name(DistancePath path);
@@ -70,6 +77,9 @@ struct DistanceKernels {
                std::uint32_t*);
   BlockNearest (*argmin)(const std::uint64_t*, const std::uint64_t*, std::size_t, const std::uint32_t*,
                          std::size_t);
+  // nullptr: the dispatcher loops over argmin.
+  void (*argmin_pairs)(const std::uint64_t* const*, const std::uint64_t* const*, const std::uint32_t*, std::size_t,
+                       const std::uint32_t*, std::size_t, BlockNearest*) = nullptr;
 };
 // nullptr when the path is not compiled in (e.g. the x86 paths on other architectures).
 const DistanceKernels* scalar_kernels();

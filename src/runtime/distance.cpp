@@ -79,6 +79,14 @@ BlockNearest weighted_argmin(const std::uint64_t* query, const std::uint64_t* ke
   return kernels().argmin(query, keys, n, weights, words);
 }
 
+void weighted_argmin_pairs(const std::uint64_t* const* queries, const std::uint64_t* const* blocks,
+                           const std::uint32_t* counts, std::size_t pairs, const std::uint32_t* weights,
+                           std::size_t words, BlockNearest* out) {
+  const detail::DistanceKernels& k = kernels();
+  if (k.argmin_pairs != nullptr) return k.argmin_pairs(queries, blocks, counts, pairs, weights, words, out);
+  for (std::size_t i = 0; i < pairs; ++i) out[i] = k.argmin(queries[i], blocks[i], counts[i], weights, words);
+}
+
 std::string_view distance_path_name(DistancePath path) {
   switch (path) {
     case DistancePath::scalar: return "scalar";

@@ -83,6 +83,20 @@ MBI_AVX512_TARGET inline __m512i fold8(const __m512i* s) {
                           _mm512_shuffle_i64x2(quad[0], quad[1], _MM_SHUFFLE(3, 1, 3, 1)));
 }
 
+// Lanes 0..3 of the result = the sums of the eight lanes of s[0..3]: fold8's steps for half
+// as many registers (a branching-4 tree's nodes have four children).
+MBI_AVX512_TARGET inline __m256i fold4(const __m512i* s) {
+  const __m512i pair01 = _mm512_add_epi64(_mm512_unpacklo_epi64(s[0], s[1]), _mm512_unpackhi_epi64(s[0], s[1]));
+  const __m512i pair23 = _mm512_add_epi64(_mm512_unpacklo_epi64(s[2], s[3]), _mm512_unpackhi_epi64(s[2], s[3]));
+  // Blocks: {keys 0,1 half a}, {0,1 half b}, {2,3 half a}, {2,3 half b}.
+  const __m512i quad = _mm512_add_epi64(_mm512_shuffle_i64x2(pair01, pair23, _MM_SHUFFLE(1, 0, 1, 0)),
+                                        _mm512_shuffle_i64x2(pair01, pair23, _MM_SHUFFLE(3, 2, 3, 2)));
+  const __m512i total = _mm512_add_epi64(_mm512_shuffle_i64x2(quad, quad, _MM_SHUFFLE(2, 0, 2, 0)),
+                                         _mm512_shuffle_i64x2(quad, quad, _MM_SHUFFLE(3, 1, 3, 1)));
+  // VPMOVQD of the low four lanes; the upper four (copies) are dropped by the callers' masks.
+  return _mm512_cvtepi64_epi32(total);
+}
+
 template <int C>
 MBI_AVX512_TARGET inline __m256i eight_distances(const std::uint64_t* keys, std::size_t words,
                                                  const Prepared<C>& p) {
@@ -98,6 +112,10 @@ template <int C>
 MBI_AVX512_TARGET inline __m256i few_distances(const std::uint64_t* keys, std::size_t n, std::size_t words,
                                                const Prepared<C>& p) {
   __m512i sums[8];
+  if (n <= 4) {
+    for (std::size_t i = 0; i < 4; ++i) sums[i] = i < n ? partial_sums<C>(keys + i * words, p) : _mm512_setzero_si512();
+    return fold4(sums);
+  }
   for (std::size_t i = 0; i < 8; ++i) sums[i] = i < n ? partial_sums<C>(keys + i * words, p) : _mm512_setzero_si512();
   return _mm512_cvtepi64_epi32(fold8(sums));
 }
@@ -127,7 +145,7 @@ MBI_AVX512_TARGET void many_impl(const std::uint64_t* query, const std::uint64_t
 }
 
 template <int C>
-MBI_AVX512_TARGET BlockNearest argmin_impl(const std::uint64_t* query, const std::uint64_t* keys, std::size_t n,
+MBI_AVX512_TARGET inline BlockNearest argmin_impl(const std::uint64_t* query, const std::uint64_t* keys, std::size_t n,
                                            const std::uint32_t* weights, std::size_t words) {
   if (n == 0) return {kNoIndex, 0xFFFFFFFFU};
   const Prepared<C> p = prepare<C>(query, weights, words);
@@ -161,6 +179,13 @@ MBI_AVX512_TARGET BlockNearest argmin_impl(const std::uint64_t* query, const std
   return best;
 }
 
+template <int C>
+MBI_AVX512_TARGET void argmin_pairs_impl(const std::uint64_t* const* queries, const std::uint64_t* const* blocks,
+                                         const std::uint32_t* counts, std::size_t pairs,
+                                         const std::uint32_t* weights, std::size_t words, BlockNearest* out) {
+  for (std::size_t i = 0; i < pairs; ++i) out[i] = argmin_impl<C>(queries[i], blocks[i], counts[i], weights, words);
+}
+
 std::uint32_t one(const std::uint64_t* a, const std::uint64_t* b, const std::uint32_t* w, std::size_t words) {
   return popcnt_kernels()->one(a, b, w, words);
 }
@@ -184,10 +209,20 @@ BlockNearest argmin(const std::uint64_t* q, const std::uint64_t* keys, std::size
   }
 }
 
+void argmin_pairs(const std::uint64_t* const* q, const std::uint64_t* const* blocks, const std::uint32_t* counts,
+                  std::size_t pairs, const std::uint32_t* w, std::size_t words, BlockNearest* out) {
+  switch ((words + 7) / 8) {
+    case 1: return argmin_pairs_impl<1>(q, blocks, counts, pairs, w, words, out);
+    case 2: return argmin_pairs_impl<2>(q, blocks, counts, pairs, w, words, out);
+    default:
+      for (std::size_t i = 0; i < pairs; ++i) out[i] = popcnt_kernels()->argmin(q[i], blocks[i], counts[i], w, words);
+  }
+}
+
 }  // namespace
 
 const DistanceKernels* kernels() {
-  static constexpr DistanceKernels set{one, many, argmin};
+  static constexpr DistanceKernels set{one, many, argmin, argmin_pairs};
   return &set;
 }
 

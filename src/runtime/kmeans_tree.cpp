@@ -240,6 +240,59 @@ void KMeansTree::search_batch(std::span<const std::uint64_t> queries, std::span<
       prefetch(keys.data() + std::size_t{n.begin} * words, std::size_t{n.end - n.begin} * words * 8);
   };
 
+  if (!more) {
+    // One leaf per query, the common lookup: every round takes each query one node down,
+    // all of them in one weighted_argmin_pairs call (a call per node was a visible share of
+    // a descent), and asks for the nodes of the next round at once. Same answers as the
+    // turns below, which this skips.
+    thread_local std::vector<std::uint32_t> query_of, node_of, depth_of, counts;
+    thread_local std::vector<const std::uint64_t*> query_words, blocks;
+    thread_local std::vector<BlockNearest> nearest;
+    query_of.resize(count);
+    node_of.assign(count, options.start_node);
+    depth_of.assign(count, 0);
+    counts.resize(count);
+    query_words.resize(count);
+    blocks.resize(count);
+    nearest.resize(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      query_of[i] = static_cast<std::uint32_t>(i);
+      query_words[i] = queries.data() + i * words;
+    }
+    std::size_t descending = count;
+    while (descending > 0) {
+      for (std::size_t a = 0; a < descending; ++a) {
+        const KMeansTreeNode& n = nodes_[node_of[a]];
+        query_words[a] = queries.data() + std::size_t{query_of[a]} * words;
+        if (n.child_count > 0) {
+          blocks[a] = centroids_.data() + std::size_t{n.first_child} * words;
+          counts[a] = n.child_count;
+        } else {
+          blocks[a] = keys.data() + std::size_t{n.begin} * words;
+          counts[a] = n.end - n.begin;
+        }
+      }
+      weighted_argmin_pairs(query_words.data(), blocks.data(), counts.data(), descending, w, words, nearest.data());
+      std::size_t still = 0;
+      for (std::size_t a = 0; a < descending; ++a) {
+        SearchResult& best = results[query_of[a]];
+        const KMeansTreeNode& n = nodes_[node_of[a]];
+        best.comparisons += counts[a];
+        if (n.child_count == 0) {
+          keep_closer(best, n.begin + nearest[a].index, nearest[a].distance, depth_of[a]);
+          continue;
+        }
+        query_of[still] = query_of[a];
+        node_of[still] = n.first_child + nearest[a].index;
+        depth_of[still] = depth_of[a] + 1;
+        prefetch_node(node_of[still]);
+        ++still;
+      }
+      descending = still;
+    }
+    return;
+  }
+
   // Kept per thread and reused, heaps included: a search runs for a few microseconds, and
   // allocating its heap each time was a visible share of that.
   thread_local std::vector<Cursor> cursors;

@@ -69,6 +69,38 @@ TEST_P(DistancePathTest, RandomKeysMatchReference) {
   }
 }
 
+// Pairs of (query, block) of every size, as a batched tree descent asks them: each answer is
+// the reference argmin of its own pair, ties to the lowest index included.
+TEST_P(DistancePathTest, ArgminPairsEqualsEachPairsArgmin) {
+  std::mt19937_64 rng(4321);
+  for (std::size_t words : {1, 5, 6, 8, 9, 17}) {
+    std::vector<std::uint32_t> weights(words);
+    for (auto& w : weights) w = static_cast<std::uint32_t>(rng() % 7);  // small: many ties
+    const std::vector<std::uint32_t> counts = {0, 1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 33, 4, 4};
+    std::vector<std::vector<std::uint64_t>> queries, blocks;
+    std::vector<const std::uint64_t*> query_at, block_at;
+    for (const std::uint32_t n : counts) {
+      queries.push_back(test::random_words(words, rng));
+      blocks.push_back(test::random_words(n * words, rng));
+      // Sparse words, so that distances tie often.
+      for (auto& word : blocks.back()) word &= rng() & rng() & rng();
+    }
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      query_at.push_back(queries[i].data());
+      block_at.push_back(blocks[i].data());
+    }
+    std::vector<BlockNearest> got(counts.size() + 1, BlockNearest{123, 456});
+    weighted_argmin_pairs(query_at.data(), block_at.data(), counts.data(), counts.size(), weights.data(), words,
+                          got.data());
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      const BlockNearest want = reference_argmin(queries[i].data(), blocks[i].data(), counts[i], weights.data(), words);
+      ASSERT_EQ(got[i].index, want.index) << "pair " << i << ", " << counts[i] << " keys, " << words << " words";
+      ASSERT_EQ(got[i].distance, want.distance) << "pair " << i;
+    }
+    ASSERT_EQ(got.back().index, 123U) << "wrote past the last pair";
+  }
+}
+
 TEST_P(DistancePathTest, EdgeCaseKeysMatchReference) {
   std::mt19937_64 rng(99);
   for (std::size_t words = 1; words <= 9; ++words) {

@@ -8,6 +8,7 @@
 #include <numeric>
 #include <set>
 
+#include "mbi/distance.hpp"
 #include "mbi/error.hpp"
 #include "test_util.hpp"
 
@@ -104,6 +105,60 @@ TEST(KMeansTree, SearchReportsTrueDistancesAndCounts) {
     EXPECT_LE(r.comparisons, r.depth * 4 + 32);
     EXPECT_GE(r.depth, 1U);
     EXPECT_LE(r.depth, d.built.tree.max_depth());
+  }
+}
+
+// A one-leaf search is the greedy descent: at every node the nearest child centroid (the
+// lowest on ties), then the nearest key of the leaf. Checked against that descent written
+// plainly with the reference distance, and against the general search (a budget of one
+// comparison also stops at the first leaf, by another code path), on every distance path.
+TEST(KMeansTree, OneLeafSearchIsTheReferenceGreedyDescent) {
+  for (const KMeansTreeParams params : {KMeansTreeParams{}, KMeansTreeParams{.branching = 3, .max_leaf_size = 5}}) {
+    const Data d(3000, 31, params);
+    const auto& nodes = d.built.tree.nodes();
+    const auto centroids = d.built.tree.centroids();
+    std::mt19937_64 rng(32);
+    std::vector<std::uint64_t> queries;
+    for (std::size_t q = 0; q < 64; ++q) {
+      const auto query = test::perturbed(d.layout, d.tree_key(rng() % 3000), 8, rng);
+      queries.insert(queries.end(), query.begin(), query.end());
+    }
+    for (const DistancePath path : available_distance_paths()) {
+      set_distance_path(path);
+      std::vector<SearchResult> batch(queries.size() / d.words), general(batch.size());
+      d.built.tree.search_batch(queries, d.tree_keys, d.weights, {}, batch);
+      TreeSearchOptions one_comparison;
+      one_comparison.max_comparisons = 1;
+      d.built.tree.search_batch(queries, d.tree_keys, d.weights, one_comparison, general);
+      for (std::size_t q = 0; q < batch.size(); ++q) {
+        const std::uint64_t* query = queries.data() + q * d.words;
+        std::uint32_t node = 0, depth = 0, comparisons = 0;
+        while (nodes[node].child_count > 0) {
+          std::uint32_t chosen = 0, nearest = 0xFFFFFFFFU;
+          for (std::uint32_t k = 0; k < nodes[node].child_count; ++k) {
+            const std::uint32_t dist = test::reference_distance(
+                query, centroids.data() + std::size_t{nodes[node].first_child + k} * d.words, d.weights.data(), d.words);
+            if (dist < nearest) chosen = k, nearest = dist;
+          }
+          comparisons += nodes[node].child_count;
+          node = nodes[node].first_child + chosen;
+          ++depth;
+        }
+        std::uint32_t row = kNoIndex, nearest = 0xFFFFFFFFU;
+        for (std::uint32_t r = nodes[node].begin; r < nodes[node].end; ++r) {
+          const std::uint32_t dist = test::reference_distance(query, d.tree_key(r).data(), d.weights.data(), d.words);
+          if (row == kNoIndex || dist < nearest) row = r, nearest = dist;
+        }
+        comparisons += nodes[node].end - nodes[node].begin;
+        for (const SearchResult& got : {batch[q], general[q]}) {
+          ASSERT_EQ(got.index, row) << "query " << q << " on " << distance_path_name(path);
+          ASSERT_EQ(got.distance, nearest);
+          ASSERT_EQ(got.comparisons, comparisons);
+          ASSERT_EQ(got.depth, depth);
+        }
+      }
+    }
+    reset_distance_path();
   }
 }
 
