@@ -127,6 +127,18 @@ class GlimpseQuantizer {
   void encode(const IntegralImage& image, int px, int py, const KeyLayout& layout, const std::size_t* segments,
               std::uint64_t* key, GlimpsePath path = best_glimpse_path()) const;
 
+  // Where encode() writes each patch's codes in the keys of one layout. Made (and checked)
+  // once: a lookup encodes a query per step, always into the same layout.
+  struct KeyTarget {
+    std::vector<std::size_t> first_word;  // per patch: its segment's first word in the key
+    std::vector<std::size_t> words;       // per patch: its segment's words
+    bool one_word = false;                // 3 bits per cell and every patch in one word
+  };
+  // Throws mbi::Error when a segment does not hold this glimpse's patch (values or levels).
+  KeyTarget key_target(const KeyLayout& layout, const std::size_t* segments) const;
+  void encode(const IntegralImage& image, int px, int py, const KeyTarget& target, std::uint64_t* key,
+              GlimpsePath path = best_glimpse_path()) const;
+
   // The level of a cell of patch `patch` whose `inside` pixels in the image sum to `raw`.
   std::uint8_t level_of_sum(int patch, std::uint64_t raw, int inside) const;
 

@@ -92,6 +92,7 @@ class LookupEngine {
   KeyLayout key_layout_;
   KeyLayout value_layout_;
   std::vector<std::size_t> glimpse_segments_;  // key segments holding the glimpse, in order
+  GlimpseQuantizer::KeyTarget glimpse_target_;  // where in a query those segments lie
   std::size_t hidden_segment_ = 0;
   std::size_t loc_x_segment_ = 0;
   std::size_t loc_y_segment_ = 0;

@@ -225,39 +225,52 @@ void GlimpseQuantizer::levels(const IntegralImage& image, int px, int py, std::u
     for_each_cell<0>(image, geometry_, steps, thresholds_, px, py, sink);
 }
 
-void GlimpseQuantizer::encode(const IntegralImage& image, int px, int py, const KeyLayout& layout,
-                              const std::size_t* segments, std::uint64_t* key, GlimpsePath path) const {
-  const auto steps = static_cast<std::size_t>(levels_ - 1);
+GlimpseQuantizer::KeyTarget GlimpseQuantizer::key_target(const KeyLayout& layout, const std::size_t* segments) const {
   const auto per_patch = static_cast<std::uint32_t>(geometry_.patch * geometry_.patch);
-  constexpr int kMaxPatches = 64;
-  if (geometry_.patches > kMaxPatches) throw Error("glimpse quantizer: more than 64 patches");
-  std::uint64_t* words[kMaxPatches];
-  bool one_word = steps == 3;
+  KeyTarget target;
+  target.one_word = levels_ == 4;
   for (int k = 0; k < geometry_.patches; ++k) {
     const std::size_t s = segments[k];
     const SegmentSpec& spec = layout.segments().at(s);
     if (spec.values != per_patch || spec.levels != static_cast<std::uint32_t>(levels_))
       throw Error("glimpse quantizer: key segment " + spec.name + " does not hold this glimpse's patch");
-    words[k] = key + layout.first_word(s);
-    one_word = one_word && layout.segment_words(s) == 1;
+    target.first_word.push_back(layout.first_word(s));
+    target.words.push_back(layout.segment_words(s));
+    target.one_word = target.one_word && target.words.back() == 1;
   }
-  if (one_word && geometry_.patch == 4 && path == GlimpsePath::avx512) {
+  return target;
+}
+
+void GlimpseQuantizer::encode(const IntegralImage& image, int px, int py, const KeyLayout& layout,
+                              const std::size_t* segments, std::uint64_t* key, GlimpsePath path) const {
+  encode(image, px, py, key_target(layout, segments), key, path);
+}
+
+void GlimpseQuantizer::encode(const IntegralImage& image, int px, int py, const KeyTarget& target,
+                              std::uint64_t* key, GlimpsePath path) const {
+  constexpr int kMaxPatches = 64;
+  if (geometry_.patches > kMaxPatches) throw Error("glimpse quantizer: more than 64 patches");
+  if (target.first_word.size() != static_cast<std::size_t>(geometry_.patches) ||
+      target.words.size() != target.first_word.size())
+    throw Error("glimpse quantizer: key target made for another glimpse");
+  const std::uint32_t* thresholds[kMaxPatches];
+  for (int k = 0; k < geometry_.patches; ++k) thresholds[k] = thresholds_[static_cast<std::size_t>(k)].data();
+  if (target.one_word && geometry_.patch == 4 && path == GlimpsePath::avx512) {
     require(path);
-    int pool = 1;
-    for (int k = 0; k < geometry_.patches; ++k, pool *= geometry_.scale) {
-      const int side = 4 * pool;
-      *words[k] = detail::encode_patch4_avx512(image.sums_row(0), image.rows(), image.cols(), py - side / 2,
-                                               px - side / 2, pool, thresholds_[static_cast<std::size_t>(k)].data());
-    }
+    detail::encode_patches4_avx512(image.sums_row(0), image.rows(), image.cols(), px, py, geometry_.patches,
+                                   geometry_.scale, thresholds, target.first_word.data(), key);
     return;
   }
-  if (one_word) {
+  std::uint64_t* words[kMaxPatches];
+  for (int k = 0; k < geometry_.patches; ++k) words[k] = key + target.first_word[static_cast<std::size_t>(k)];
+  const auto steps = static_cast<std::size_t>(levels_ - 1);
+  if (target.one_word) {
     WordSink sink{words};
     for_each_cell<3>(image, geometry_, steps, thresholds_, px, py, sink);
     return;
   }
   for (int k = 0; k < geometry_.patches; ++k)
-    std::fill_n(words[k], layout.segment_words(segments[k]), std::uint64_t{0});
+    std::fill_n(words[k], target.words[static_cast<std::size_t>(k)], std::uint64_t{0});
   CodeSink sink{words};
   for_each_cell<0>(image, geometry_, steps, thresholds_, px, py, sink);
 }

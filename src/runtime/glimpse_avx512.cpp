@@ -55,8 +55,11 @@ MBI_GLIMPSE_TARGET void integrate_avx512(const std::uint8_t* pixels, int rows, i
   }
 }
 
-MBI_GLIMPSE_TARGET std::uint64_t encode_patch4_avx512(const std::uint32_t* sums, int rows, int cols, int top,
-                                                      int left, int pool, const std::uint32_t* thresholds) {
+namespace {
+
+// One patch's 48 bits of codes (encode_patches4_avx512).
+MBI_GLIMPSE_TARGET inline std::uint64_t patch4_codes(const std::uint32_t* sums, int rows, int cols, int top, int left,
+                                                     int pool, const std::uint32_t* thresholds) {
   const __m512i zero = _mm512_setzero_si512();
   const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   // The patch's 5 row and 5 column edges, clipped to the image as in the portable loop: a
@@ -124,6 +127,18 @@ MBI_GLIMPSE_TARGET std::uint64_t encode_patch4_avx512(const std::uint32_t* sums,
          _pdep_u64(_mm512_cmpge_epu32_mask(raw, t2), 0x924924924924ULL);
 }
 
+}  // namespace
+
+MBI_GLIMPSE_TARGET void encode_patches4_avx512(const std::uint32_t* sums, int rows, int cols, int px, int py,
+                                               int patches, int scale, const std::uint32_t* const* thresholds,
+                                               const std::size_t* first_word, std::uint64_t* key) {
+  int pool = 1;
+  for (int k = 0; k < patches; ++k, pool *= scale) {
+    const int side = 4 * pool;
+    key[first_word[k]] = patch4_codes(sums, rows, cols, py - side / 2, px - side / 2, pool, thresholds[k]);
+  }
+}
+
 }  // namespace mbi::detail
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -139,7 +154,8 @@ bool glimpse_avx512_compiled() { return false; }
 void integrate_avx512(const std::uint8_t*, int, int, std::uint32_t*) {
   throw std::logic_error("AVX-512 glimpse path not compiled");
 }
-std::uint64_t encode_patch4_avx512(const std::uint32_t*, int, int, int, int, int, const std::uint32_t*) {
+void encode_patches4_avx512(const std::uint32_t*, int, int, int, int, int, int, const std::uint32_t* const*,
+                            const std::size_t*, std::uint64_t*) {
   throw std::logic_error("AVX-512 glimpse path not compiled");
 }
 }  // namespace mbi::detail

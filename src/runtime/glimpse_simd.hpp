@@ -2,6 +2,7 @@
 // Private to the runtime: the AVX-512 bodies of IntegralImage::assign and
 // GlimpseQuantizer::encode (glimpse_avx512.cpp). Each gives, bit for bit, what the portable
 // loops in glimpse.cpp give; the tests run both.
+#include <cstddef>
 #include <cstdint>
 
 namespace mbi::detail {
@@ -14,11 +15,13 @@ bool glimpse_avx512_compiled();
 void integrate_avx512(const std::uint8_t* pixels, int rows, int cols, std::uint32_t* sums);
 
 // The thermometer codes (3 bits per cell, bit j set when the cell's sum reaches its j-th
-// threshold) of one 4 x 4 patch: 48 bits, cell r * 4 + c at bits 3 (r * 4 + c) .. + 2.
-// The patch's cells are pool x pool boxes from (top, left), clipped to the image whose
-// summed-area table is `sums` (stride cols + 1); `thresholds` holds 3 per pixel count
-// 0 .. pool^2, as GlimpseQuantizer keeps them.
-std::uint64_t encode_patch4_avx512(const std::uint32_t* sums, int rows, int cols, int top, int left, int pool,
-                                   const std::uint32_t* thresholds);
+// threshold) of the glimpse centred at (px, py) made of `patches` 4 x 4 patches, patch k's
+// cells being pool x pool boxes (pool = scale^k) clipped to the image whose summed-area table
+// is `sums` (stride cols + 1). Patch k's 48 bits (cell r * 4 + c at bits 3 (r * 4 + c) .. + 2)
+// are written to key[first_word[k]]; thresholds[k] holds 3 per pixel count 0 .. pool^2, as
+// GlimpseQuantizer keeps them.
+void encode_patches4_avx512(const std::uint32_t* sums, int rows, int cols, int px, int py, int patches, int scale,
+                            const std::uint32_t* const* thresholds, const std::size_t* first_word,
+                            std::uint64_t* key);
 
 }  // namespace mbi::detail

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <type_traits>
@@ -45,9 +46,13 @@ void write_u32(std::string& out, std::size_t at, std::uint32_t v) { std::memcpy(
 constexpr std::size_t kPrefetchMaxLines = 256;
 
 void prefetch(const void* p, std::size_t bytes) {
-  const auto* c = static_cast<const char*>(p);
-  const std::size_t lines = std::min(kPrefetchMaxLines, (bytes + 63) / 64);
-  for (std::size_t i = 0; i < lines; ++i) __builtin_prefetch(c + 64 * i, 0, 2);
+  if (bytes == 0) return;
+  // Every line the bytes touch: keys are not line-aligned, so a node's last line may start
+  // past p + 64 * ((bytes + 63) / 64).
+  const auto start = reinterpret_cast<std::uintptr_t>(p);
+  const std::uintptr_t first = start & ~std::uintptr_t{63};
+  const std::size_t lines = std::min<std::size_t>(kPrefetchMaxLines, (start + bytes - 1 - first) / 64 + 1);
+  for (std::size_t i = 0; i < lines; ++i) __builtin_prefetch(reinterpret_cast<const char*>(first + 64 * i), 0, 2);
 }
 
 // A branch the best-first search skipped, ordered nearest first (then lowest node).

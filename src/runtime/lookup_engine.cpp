@@ -30,6 +30,7 @@ LookupEngine::LookupEngine(const MappedTable& table, const RamConfig& config)
   if (!(table.key_layout() == key_layout_) || !(table.value_layout() == value_layout_))
     throw Error(table.path().string() + ": key layout does not match the teacher configuration it names");
   for (int k = 0; k < config.patches; ++k) glimpse_segments_.push_back(key_layout_.segment_index("glimpse" + std::to_string(k)));
+  glimpse_target_ = quantizer_.key_target(key_layout_, glimpse_segments_.data());
   hidden_segment_ = key_layout_.segment_index("hidden");
   loc_x_segment_ = key_layout_.segment_index("loc_x");
   loc_y_segment_ = key_layout_.segment_index("loc_y");
@@ -45,7 +46,7 @@ LookupEngine::LookupEngine(const MappedTable& table, const RamConfig& config)
 
 void LookupEngine::make_query(std::size_t slot, int loc_x, int loc_y, const std::uint64_t* hidden,
                               std::uint64_t* key, std::vector<std::uint8_t>* values) {
-  quantizer_.encode(images_[slot], loc_x, loc_y, key_layout_, glimpse_segments_.data(), key);
+  quantizer_.encode(images_[slot], loc_x, loc_y, glimpse_target_, key);
   copy_words(hidden, value_layout_.words(), key + key_layout_.first_word(hidden_segment_));
   const std::uint8_t x = static_cast<std::uint8_t>(loc_x);
   const std::uint8_t y = static_cast<std::uint8_t>(loc_y);

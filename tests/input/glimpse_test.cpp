@@ -261,6 +261,10 @@ TEST(GlimpseQuantizer, EncodeEqualsLevelsThenEncodeSegment) {
       std::vector<std::uint64_t> key(wrong.words());
       EXPECT_THROW(quantizer.encode(integral, 0, 0, wrong, wrong_segments.data(), key.data()), Error);
     }
+    // So is a key target made for a glimpse of another number of patches.
+    GlimpseQuantizer::KeyTarget other = quantizer.key_target(layout, segments.data());
+    other.first_word.pop_back();
+    EXPECT_THROW(quantizer.encode(integral, 0, 0, other, got.data()), Error);
   }
 }
 
