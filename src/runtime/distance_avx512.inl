@@ -144,11 +144,13 @@ MBI_AVX512_TARGET void many_impl(const std::uint64_t* query, const std::uint64_t
   }
 }
 
+// The nearest of n keys to the query prepared in p. Always inlined: argmin_pairs_impl runs it
+// once per tree node, where a call was a visible share.
 template <int C>
-MBI_AVX512_TARGET inline BlockNearest argmin_impl(const std::uint64_t* query, const std::uint64_t* keys, std::size_t n,
-                                           const std::uint32_t* weights, std::size_t words) {
+MBI_AVX512_TARGET inline __attribute__((always_inline)) BlockNearest argmin_prepared(const std::uint64_t* keys,
+                                                                                     std::size_t n, std::size_t words,
+                                                                                     const Prepared<C>& p) {
   if (n == 0) return {kNoIndex, 0xFFFFFFFFU};
-  const Prepared<C> p = prepare<C>(query, weights, words);
   if (n < 8) return lowest_minimum(few_distances<C>(keys, n, words, p), n);  // a node's few children
   // Each lane keeps the best of the keys it saw (strict <, so its earliest on ties); the
   // lanes are merged by (distance, index) at the end.
@@ -180,10 +182,23 @@ MBI_AVX512_TARGET inline BlockNearest argmin_impl(const std::uint64_t* query, co
 }
 
 template <int C>
+MBI_AVX512_TARGET BlockNearest argmin_impl(const std::uint64_t* query, const std::uint64_t* keys, std::size_t n,
+                                           const std::uint32_t* weights, std::size_t words) {
+  return argmin_prepared<C>(keys, n, words, prepare<C>(query, weights, words));
+}
+
+// The weights are prepared once for all pairs; only each pair's query is loaded.
+template <int C>
 MBI_AVX512_TARGET void argmin_pairs_impl(const std::uint64_t* const* queries, const std::uint64_t* const* blocks,
                                          const std::uint32_t* counts, std::size_t pairs,
                                          const std::uint32_t* weights, std::size_t words, BlockNearest* out) {
-  for (std::size_t i = 0; i < pairs; ++i) out[i] = argmin_impl<C>(queries[i], blocks[i], counts[i], weights, words);
+  if (pairs == 0) return;
+  Prepared<C> p = prepare<C>(queries[0], weights, words);
+  for (std::size_t i = 0; i < pairs; ++i) {
+    for (int c = 0; c < C; ++c)
+      p.query[c] = _mm512_maskz_loadu_epi64(c == C - 1 ? p.tail_mask : static_cast<__mmask8>(0xFF), queries[i] + 8 * c);
+    out[i] = argmin_prepared<C>(blocks[i], counts[i], words, p);
+  }
 }
 
 std::uint32_t one(const std::uint64_t* a, const std::uint64_t* b, const std::uint32_t* w, std::size_t words) {

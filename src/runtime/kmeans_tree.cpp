@@ -254,29 +254,32 @@ void KMeansTree::search_batch(std::span<const std::uint64_t> queries, std::span<
     thread_local std::vector<const std::uint64_t*> query_words, blocks;
     thread_local std::vector<BlockNearest> nearest;
     query_of.resize(count);
-    node_of.assign(count, options.start_node);
+    node_of.resize(count);
     depth_of.assign(count, 0);
     counts.resize(count);
     query_words.resize(count);
     blocks.resize(count);
     nearest.resize(count);
+    // Points slot a at `node`: the block its next turn compares against, asked for now.
+    const auto visit = [&](std::size_t a, std::uint32_t node) {
+      const KMeansTreeNode& n = nodes_[node];
+      node_of[a] = node;
+      if (n.child_count > 0) {
+        blocks[a] = centroids_.data() + std::size_t{n.first_child} * words;
+        counts[a] = n.child_count;
+      } else {
+        blocks[a] = keys.data() + std::size_t{n.begin} * words;
+        counts[a] = n.end - n.begin;
+      }
+      prefetch(blocks[a], std::size_t{counts[a]} * words * 8);
+    };
     for (std::size_t i = 0; i < count; ++i) {
       query_of[i] = static_cast<std::uint32_t>(i);
       query_words[i] = queries.data() + i * words;
+      visit(i, options.start_node);
     }
     std::size_t descending = count;
     while (descending > 0) {
-      for (std::size_t a = 0; a < descending; ++a) {
-        const KMeansTreeNode& n = nodes_[node_of[a]];
-        query_words[a] = queries.data() + std::size_t{query_of[a]} * words;
-        if (n.child_count > 0) {
-          blocks[a] = centroids_.data() + std::size_t{n.first_child} * words;
-          counts[a] = n.child_count;
-        } else {
-          blocks[a] = keys.data() + std::size_t{n.begin} * words;
-          counts[a] = n.end - n.begin;
-        }
-      }
       weighted_argmin_pairs(query_words.data(), blocks.data(), counts.data(), descending, w, words, nearest.data());
       std::size_t still = 0;
       for (std::size_t a = 0; a < descending; ++a) {
@@ -288,9 +291,9 @@ void KMeansTree::search_batch(std::span<const std::uint64_t> queries, std::span<
           continue;
         }
         query_of[still] = query_of[a];
-        node_of[still] = n.first_child + nearest[a].index;
+        query_words[still] = query_words[a];
         depth_of[still] = depth_of[a] + 1;
-        prefetch_node(node_of[still]);
+        visit(still, n.first_child + nearest[a].index);
         ++still;
       }
       descending = still;
