@@ -58,7 +58,7 @@ MBI_GLIMPSE_TARGET void integrate_avx512(const std::uint8_t* pixels, int rows, i
 namespace {
 
 // One patch's 48 bits of codes (encode_patches4_avx512).
-MBI_GLIMPSE_TARGET inline std::uint64_t patch4_codes(const std::uint32_t* sums, int rows, int cols, int top, int left,
+MBI_GLIMPSE_TARGET inline __attribute__((always_inline)) std::uint64_t patch4_codes(const std::uint32_t* sums, int rows, int cols, int top, int left,
                                                      int pool, const std::uint32_t* thresholds) {
   const __m512i zero = _mm512_setzero_si512();
   const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
