@@ -120,13 +120,18 @@ MBI_AVX512_TARGET inline __m256i few_distances(const std::uint64_t* keys, std::s
   return _mm512_cvtepi64_epi32(fold8(sums));
 }
 
+// Every lane = the smallest of the eight (unsigned) lanes of d.
+MBI_AVX512_TARGET inline __m256i broadcast_minimum(__m256i d) {
+  __m256i m = _mm256_min_epu32(d, _mm256_shuffle_epi32(d, _MM_SHUFFLE(1, 0, 3, 2)));
+  m = _mm256_min_epu32(m, _mm256_shuffle_epi32(m, _MM_SHUFFLE(2, 3, 0, 1)));
+  return _mm256_min_epu32(m, _mm256_permute2x128_si256(m, m, 1));
+}
+
 // The smallest of the first n <= 8 lanes of d and the lowest lane holding it.
 MBI_AVX512_TARGET inline BlockNearest lowest_minimum(__m256i d, std::size_t n) {
   const auto lanes = static_cast<__mmask8>((1U << n) - 1);
   d = _mm256_mask_mov_epi32(_mm256_set1_epi32(-1), lanes, d);
-  __m256i m = _mm256_min_epu32(d, _mm256_shuffle_epi32(d, _MM_SHUFFLE(1, 0, 3, 2)));
-  m = _mm256_min_epu32(m, _mm256_shuffle_epi32(m, _MM_SHUFFLE(2, 3, 0, 1)));
-  m = _mm256_min_epu32(m, _mm256_permute2x128_si256(m, m, 1));
+  const __m256i m = broadcast_minimum(d);
   const auto lane = static_cast<std::uint32_t>(__builtin_ctz(_mm256_mask_cmpeq_epu32_mask(lanes, d, m)));
   return {lane, static_cast<std::uint32_t>(_mm_cvtsi128_si32(_mm256_castsi256_si128(m)))};
 }
@@ -152,8 +157,10 @@ MBI_AVX512_TARGET inline __attribute__((always_inline)) BlockNearest argmin_prep
                                                                                      const Prepared<C>& p) {
   if (n == 0) return {kNoIndex, 0xFFFFFFFFU};
   if (n < 8) return lowest_minimum(few_distances<C>(keys, n, words, p), n);  // a node's few children
+  if (n == 8) return lowest_minimum(eight_distances<C>(keys, words, p), 8);
   // Each lane keeps the best of the keys it saw (strict <, so its earliest on ties); the
-  // lanes are merged by (distance, index) at the end.
+  // lanes are merged by (distance, index) at the end, in registers: storing them and merging
+  // with scalar compares mispredicted on every leaf.
   const __m256i step = _mm256_set1_epi32(8);
   __m256i lane_index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   __m256i best_index = lane_index;
@@ -166,19 +173,20 @@ MBI_AVX512_TARGET inline __attribute__((always_inline)) BlockNearest argmin_prep
     best_distance = _mm256_mask_mov_epi32(best_distance, less, d);
     best_index = _mm256_mask_mov_epi32(best_index, less, lane_index);
   }
-  alignas(32) std::uint32_t distances[8];
-  alignas(32) std::uint32_t indices[8];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(distances), best_distance);
-  _mm256_store_si256(reinterpret_cast<__m256i*>(indices), best_index);
-  BlockNearest best{indices[0], distances[0]};
-  for (int lane = 1; lane < 8; ++lane)
-    if (distances[lane] < best.distance || (distances[lane] == best.distance && indices[lane] < best.index))
-      best = {indices[lane], distances[lane]};
-  if (k < n) {  // the last n % 8 keys; they come after every key above, so ties keep `best`
-    const BlockNearest tail = lowest_minimum(few_distances<C>(keys + k * words, n - k, words, p), n - k);
-    if (tail.distance < best.distance) best = {static_cast<std::uint32_t>(k + tail.index), tail.distance};
+  if (k < n) {  // the last n % 8 keys, in the lanes they would have had
+    lane_index = _mm256_add_epi32(lane_index, step);
+    const __m256i d = few_distances<C>(keys + k * words, n - k, words, p);
+    const __mmask8 less = _mm256_mask_cmplt_epu32_mask(static_cast<__mmask8>((1U << (n - k)) - 1), d, best_distance);
+    best_distance = _mm256_mask_mov_epi32(best_distance, less, d);
+    best_index = _mm256_mask_mov_epi32(best_index, less, lane_index);
   }
-  return best;
+  // The smallest distance, then the lowest index among the lanes holding it: a lane's index
+  // is its earliest key at its own best, so this is the earliest key at the minimum.
+  const __m256i minimum = broadcast_minimum(best_distance);
+  const __mmask8 at_minimum = _mm256_cmpeq_epu32_mask(best_distance, minimum);
+  const __m256i index = broadcast_minimum(_mm256_mask_mov_epi32(_mm256_set1_epi32(-1), at_minimum, best_index));
+  return {static_cast<std::uint32_t>(_mm_cvtsi128_si32(_mm256_castsi256_si128(index))),
+          static_cast<std::uint32_t>(_mm_cvtsi128_si32(_mm256_castsi256_si128(minimum)))};
 }
 
 template <int C>
