@@ -150,6 +150,9 @@ class GlimpseQuantizer {
   // Per patch: for inside = 0 .. pool^2, levels - 1 thresholds, the j-th being the smallest
   // raw sum whose level exceeds j (255 x inside + 1 when none does).
   std::vector<std::vector<std::uint32_t>> thresholds_;
+  // Per patch, for 2-bit levels: a count's three thresholds in one entry (the AVX-512 path's
+  // gathers); empty for a patch whose thresholds do not pack.
+  std::vector<std::vector<std::uint64_t>> packed_thresholds_;
 };
 
 }  // namespace mbi

@@ -121,6 +121,7 @@ GlimpseQuantizer::GlimpseQuantizer(const GlimpseGeometry& geometry, float mean, 
         t.push_back(below);
       }
     }
+    packed_thresholds_.push_back(levels == 4 ? detail::pack_thresholds(t) : std::vector<std::uint64_t>{});
   }
 }
 
@@ -257,8 +258,13 @@ void GlimpseQuantizer::encode(const IntegralImage& image, int px, int py, const 
   for (int k = 0; k < geometry_.patches; ++k) thresholds[k] = thresholds_[static_cast<std::size_t>(k)].data();
   if (target.one_word && geometry_.patch == 4 && path == GlimpsePath::avx512) {
     require(path);
+    const std::uint64_t* packed[kMaxPatches];
+    for (int k = 0; k < geometry_.patches; ++k) {
+      const auto& p = packed_thresholds_[static_cast<std::size_t>(k)];
+      packed[k] = p.empty() ? nullptr : p.data();
+    }
     detail::encode_patches4_avx512(image.sums_row(0), image.rows(), image.cols(), px, py, geometry_.patches,
-                                   geometry_.scale, thresholds, target.first_word.data(), key);
+                                   geometry_.scale, thresholds, packed, target.first_word.data(), key);
     return;
   }
   std::uint64_t* words[kMaxPatches];

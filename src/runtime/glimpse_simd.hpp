@@ -4,6 +4,7 @@
 // loops in glimpse.cpp give; the tests run both.
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace mbi::detail {
 
@@ -19,9 +20,29 @@ void integrate_avx512(const std::uint8_t* pixels, int rows, int cols, std::uint3
 // cells being pool x pool boxes (pool = scale^k) clipped to the image whose summed-area table
 // is `sums` (stride cols + 1). Patch k's 48 bits (cell r * 4 + c at bits 3 (r * 4 + c) .. + 2)
 // are written to key[first_word[k]]; thresholds[k] holds 3 per pixel count 0 .. pool^2, as
-// GlimpseQuantizer keeps them.
+// GlimpseQuantizer keeps them, and packed[k] (or nullptr) the same three in one entry per
+// count, threshold j at bits kPackedBits j (pack_thresholds).
 void encode_patches4_avx512(const std::uint32_t* sums, int rows, int cols, int px, int py, int patches, int scale,
-                            const std::uint32_t* const* thresholds, const std::size_t* first_word,
-                            std::uint64_t* key);
+                            const std::uint32_t* const* thresholds, const std::uint64_t* const* packed,
+                            const std::size_t* first_word, std::uint64_t* key);
+
+// Bits per threshold in a packed entry: thresholds are at most 255 x pixels + 1, so a patch
+// whose cells hold up to 8,224 pixels (pool 90) packs.
+constexpr int kPackedBits = 21;
+
+// Patch thresholds (3 per pixel count, as above) packed one entry per count; empty when one
+// does not fit in kPackedBits bits.
+inline std::vector<std::uint64_t> pack_thresholds(const std::vector<std::uint32_t>& thresholds) {
+  std::vector<std::uint64_t> packed;
+  for (std::size_t i = 0; i + 3 <= thresholds.size(); i += 3) {
+    std::uint64_t entry = 0;
+    for (std::size_t j = 0; j < 3; ++j) {
+      if (thresholds[i + j] >= (std::uint32_t{1} << kPackedBits)) return {};
+      entry |= std::uint64_t{thresholds[i + j]} << (kPackedBits * j);
+    }
+    packed.push_back(entry);
+  }
+  return packed;
+}
 
 }  // namespace mbi::detail

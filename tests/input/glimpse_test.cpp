@@ -201,12 +201,13 @@ std::vector<GlimpsePath> glimpse_paths() {
 
 // 4 x 4 patches of 2-bit levels, which the AVX-512 path encodes, on images of other sizes:
 // patches wider than the image, pools whose columns span more than 32 table entries (the
-// gather branch), images narrower than a patch.
+// gather branch), images narrower than a patch, cells too large for packed thresholds.
 const QuantizerCase kPatch4Cases[] = {
     {{20, 36, 4, 3, 4}, 0.5F, 0.25F, -2.0F, 2.0F, 4},
     {{40, 90, 4, 3, 3}, 0.2860F, 0.3530F, -0.5F, 1.5F, 4},
     {{3, 5, 4, 2, 2}, 0.1F, 0.4F, -0.2F, 2.0F, 4},
     {{17, 1, 4, 4, 2}, 0.1307F, 0.3081F, 0.0F, 1.0F, 4},
+    {{12, 20, 4, 2, 128}, 0.1307F, 0.3081F, -0.5F, 2.0F, 4},  // cells of 128^2 pixels: thresholds too wide to pack
 };
 
 // encode() writes the levels straight into a key; it must give, word for word, what levels()
