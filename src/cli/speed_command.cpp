@@ -61,45 +61,52 @@ void run(const SpeedArgs& a) {
                         {"lookup_batch", kLookupBatch}};
 
   // Every path is timed `repeats` times and its fastest run kept: on a shared machine the
-  // slow runs measure the neighbours, and both sides of a ratio get the same treatment.
-  const auto fastest = [&](const auto& body) {
-    double best = 0;
-    for (int r = 0; r < a.repeats; ++r) {
-      const auto t0 = Clock::now();
-      body();
-      const double s = seconds_since(t0);
-      best = r == 0 ? s : std::min(best, s);
-    }
-    return best;
+  // slow runs measure the neighbours. The paths take turns, one run each per round, so that a
+  // busy spell slows the teacher and the lookups alike: timing all of one path's runs before
+  // the next's let a spell land on one side of a ratio only.
+  const auto seconds_of = [](const auto& body) {
+    const auto t0 = Clock::now();
+    body();
+    return seconds_since(t0);
   };
+  const auto keep_fastest = [](double& best, double s) { best = best == 0 ? s : std::min(best, s); };
   // Teacher forward passes (warm up once so that one-off allocations are not timed).
   train::predict(teacher.model, first(test, 64), 64);
-  const double teacher_b1 =
-      static_cast<double>(small.count()) / fastest([&] { train::predict(teacher.model, small, 1); });
-  const double teacher_b256 =
-      static_cast<double>(test.count()) / fastest([&] { train::predict(teacher.model, test, 256); });
+  std::optional<MappedTable> table;
+  TableInfo info;
+  if (!a.table.empty()) {
+    table.emplace(a.table);
+    info = read_table_info(*table);
+    check_same_teacher(info, *table, teacher.checksum, a.model);
+    run_lookups(*table, info.config, small, LookupOptions{}, a.threads, false);  // warm up (page in the mapping)
+  }
+  double teacher_b1_seconds = 0, teacher_b256_seconds = 0;
+  std::vector<double> lookup_seconds(a.budgets.size(), 0.0);
+  std::vector<LookupRun> lookup_runs(a.budgets.size());  // the first run of each budget
+  for (int round = 0; round < a.repeats; ++round) {
+    keep_fastest(teacher_b1_seconds, seconds_of([&] { train::predict(teacher.model, small, 1); }));
+    keep_fastest(teacher_b256_seconds, seconds_of([&] { train::predict(teacher.model, test, 256); }));
+    if (!table) continue;
+    for (std::size_t k = 0; k < a.budgets.size(); ++k) {
+      LookupOptions o;
+      o.max_comparisons = a.budgets[k];
+      LookupRun run = run_lookups(*table, info.config, test, o, a.threads, false);
+      keep_fastest(lookup_seconds[k], run.seconds);
+      if (round == 0) lookup_runs[k] = std::move(run);
+    }
+  }
+  const double teacher_b1 = static_cast<double>(small.count()) / teacher_b1_seconds;
+  const double teacher_b256 = static_cast<double>(test.count()) / teacher_b256_seconds;
   out["teacher_batch1_images_per_second"] = teacher_b1;
   out["teacher_batch256_images_per_second"] = teacher_b256;
 
-  if (!a.table.empty()) {
-    const MappedTable table(a.table);
-    const TableInfo info = read_table_info(table);
-    check_same_teacher(info, table, teacher.checksum, a.model);
-    LookupOptions warm;
-    run_lookups(table, info.config, small, warm, a.threads, false);  // warm up (page in the mapping)
+  if (table) {
     nlohmann::json per_budget = nlohmann::json::array();
-    std::optional<LookupRun> one_leaf;  // the default search (one leaf per step), timed once
-    for (const std::uint32_t budget : a.budgets) {
-      LookupOptions o;
-      o.max_comparisons = budget;
-      LookupRun r;
-      double seconds = 0;
-      for (int k = 0; k < a.repeats; ++k) {
-        LookupRun run = run_lookups(table, info.config, test, o, a.threads, false);
-        if (k == 0 || run.seconds < seconds) seconds = run.seconds;
-        if (k == 0) r = std::move(run);
-      }
-      r.seconds = seconds;
+    std::optional<LookupRun> one_leaf;  // the default search (one leaf per step)
+    for (std::size_t k = 0; k < a.budgets.size(); ++k) {
+      const std::uint32_t budget = a.budgets[k];
+      LookupRun& r = lookup_runs[k];
+      r.seconds = lookup_seconds[k];
       if (budget == 0) one_leaf = r;
       const double ips = static_cast<double>(test.count()) / r.seconds;
       per_budget.push_back({{"max_comparisons", budget},
@@ -110,12 +117,12 @@ void run(const SpeedArgs& a) {
                             {"vs_teacher_batch256", ips / teacher_b256}});
     }
     out["lookup_tree_by_budget"] = per_budget;
-    if (!one_leaf) one_leaf = run_lookups(table, info.config, test, LookupOptions{}, a.threads, false);
+    if (!one_leaf) one_leaf = run_lookups(*table, info.config, test, LookupOptions{}, a.threads, false);
     const LookupRun& tree_run = *one_leaf;
     LookupOptions exhaustive;
     exhaustive.exhaustive = true;
     const data::ImageSet few = first(test, a.exhaustive_images);
-    const LookupRun ex_run = run_lookups(table, info.config, few, exhaustive, a.threads, false);
+    const LookupRun ex_run = run_lookups(*table, info.config, few, exhaustive, a.threads, false);
     const double tree_ips = static_cast<double>(test.count()) / tree_run.seconds;
     const double ex_ips = static_cast<double>(few.count()) / ex_run.seconds;
     out["lookup_tree_images_per_second"] = tree_ips;
@@ -126,9 +133,9 @@ void run(const SpeedArgs& a) {
     out["tree_vs_teacher_batch256"] = tree_ips / teacher_b256;
     out["tree_vs_exhaustive"] = tree_ips / ex_ips;
     out["table"] = a.table.string();
-    out["trees"] = table.tree_count();
+    out["trees"] = table->tree_count();
     out["table_bytes"] = std::filesystem::file_size(a.table);
-    out["resident_bytes"] = table.resident_bytes();
+    out["resident_bytes"] = table->resident_bytes();
   }
 
   if (a.train_epoch) {
