@@ -160,6 +160,22 @@ done
 run $B experiment speed --model $Q --table $C/mnist-cpu-global-b16l256.tbl --threads 1 --budgets 0,200,400 --no-train \
   --out results/speed-cpu-global --json
 
+# Fast one-leaf lookups on the 6 MB table's rows: one tree across glimpse steps, leaves of 32,
+# branching 8, 16 or 32, and one weight per glimpse scale tuned on the validation split for the
+# one-leaf search (budget 40); then each is timed beside the teacher.
+S=results/fast
+mkdir -p $S
+for branching in 8 16 32; do
+  run $B index --table $R/mnist-small.tbl --out $S/mnist-small-b${branching}l32g.tbl --global-tree \
+    --branching $branching --leaf-size 32 --json
+  run $B tune --table $S/mnist-small-b${branching}l32g.tbl --out $S/mnist-small-fast-b$branching.tbl --space scales \
+    --budget 40 --max-comparisons 0 --threads 2 --json --no-progress
+  run $B experiment speed --model $Q --table $S/mnist-small-fast-b$branching.tbl --threads 1 --budgets 0,200,400 \
+    --no-train --repeats 5 --out results/speed-fast-b$branching --json
+done
+run $B experiment speed --model $Q --table $R/mnist-small.tbl --threads 1 --budgets 0,400 --no-train --repeats 5 \
+  --out results/speed-small-s6 --json
+
 # Hardware (issue 5)
 run $B hw variability --out results/hw --json                                                  # Fig. 6(b)
 run $B hw energy --table $R/mnist-bo.tbl --out results/hw --json                               # Fig. 6(c), Table I
