@@ -128,7 +128,8 @@ class GlimpseQuantizer {
               std::uint64_t* key, GlimpsePath path = best_glimpse_path()) const;
 
   // Where encode() writes each patch's codes in the keys of one layout. Made (and checked)
-  // once: a lookup encodes a query per step, always into the same layout.
+  // once: a lookup encodes a query per step, always into the same layout, and the overload
+  // above makes one per call (twice the time of the glimpse itself).
   struct KeyTarget {
     std::vector<std::size_t> first_word;  // per patch: its segment's first word in the key
     std::vector<std::size_t> words;       // per patch: its segment's words
