@@ -127,6 +127,10 @@ class KMeansTree {
   static KMeansTree parse(std::span<const std::byte> bytes, const std::string& source);
   SearchResult search_bounded(const std::uint64_t* query, std::span<const std::uint64_t> keys,
                               const std::uint32_t* word_weights, const TreeSearchOptions& options) const;
+  // search_batch with one leaf per query and no budget (results already reset).
+  void search_one_leaf_batch(std::span<const std::uint64_t> queries, std::span<const std::uint64_t> keys,
+                             const std::uint32_t* word_weights, std::uint32_t start_node,
+                             std::span<SearchResult> results) const;
   static std::string serialize(std::span<const KMeansTreeNode> nodes, std::span<const std::uint64_t> centroids,
                                std::uint32_t words, std::uint32_t rows);
 

@@ -246,58 +246,7 @@ void KMeansTree::search_batch(std::span<const std::uint64_t> queries, std::span<
   };
 
   if (!more) {
-    // One leaf per query, the common lookup: every round takes each query one node down,
-    // all of them in one weighted_argmin_pairs call (a call per node was a visible share of
-    // a descent), and asks for the nodes of the next round at once. Same answers as the
-    // turns below, which this skips.
-    thread_local std::vector<std::uint32_t> query_of, node_of, depth_of, counts;
-    thread_local std::vector<const std::uint64_t*> query_words, blocks;
-    thread_local std::vector<BlockNearest> nearest;
-    query_of.resize(count);
-    node_of.resize(count);
-    depth_of.assign(count, 0);
-    counts.resize(count);
-    query_words.resize(count);
-    blocks.resize(count);
-    nearest.resize(count);
-    // Points slot a at `node`: the block its next turn compares against, asked for now.
-    const auto visit = [&](std::size_t a, std::uint32_t node) {
-      const KMeansTreeNode& n = nodes_[node];
-      node_of[a] = node;
-      if (n.child_count > 0) {
-        blocks[a] = centroids_.data() + std::size_t{n.first_child} * words;
-        counts[a] = n.child_count;
-      } else {
-        blocks[a] = keys.data() + std::size_t{n.begin} * words;
-        counts[a] = n.end - n.begin;
-      }
-      prefetch(blocks[a], std::size_t{counts[a]} * words * 8);
-    };
-    for (std::size_t i = 0; i < count; ++i) {
-      query_of[i] = static_cast<std::uint32_t>(i);
-      query_words[i] = queries.data() + i * words;
-      visit(i, options.start_node);
-    }
-    std::size_t descending = count;
-    while (descending > 0) {
-      weighted_argmin_pairs(query_words.data(), blocks.data(), counts.data(), descending, w, words, nearest.data());
-      std::size_t still = 0;
-      for (std::size_t a = 0; a < descending; ++a) {
-        SearchResult& best = results[query_of[a]];
-        const KMeansTreeNode& n = nodes_[node_of[a]];
-        best.comparisons += counts[a];
-        if (n.child_count == 0) {
-          keep_closer(best, n.begin + nearest[a].index, nearest[a].distance, depth_of[a]);
-          continue;
-        }
-        query_of[still] = query_of[a];
-        query_words[still] = query_words[a];
-        depth_of[still] = depth_of[a] + 1;
-        visit(still, n.first_child + nearest[a].index);
-        ++still;
-      }
-      descending = still;
-    }
+    search_one_leaf_batch(queries, keys, w, options.start_node, results);
     return;
   }
 
@@ -369,6 +318,65 @@ void KMeansTree::search_batch(std::span<const std::uint64_t> queries, std::span<
         --active;
       }
     }
+  }
+}
+
+void KMeansTree::search_one_leaf_batch(std::span<const std::uint64_t> queries, std::span<const std::uint64_t> keys,
+                                       const std::uint32_t* w, std::uint32_t start_node,
+                                       std::span<SearchResult> results) const {
+  const std::size_t words = words_;
+  const std::size_t count = results.size();
+  // One leaf per query, the common lookup: every round takes each query one node down,
+  // all of them in one weighted_argmin_pairs call (a call per node was a visible share of
+  // a descent), and asks for the nodes of the next round at once. Same answers as
+  // search_batch's turns with a budget of one comparison (tested).
+  thread_local std::vector<std::uint32_t> query_of, node_of, depth_of, counts;
+  thread_local std::vector<const std::uint64_t*> query_words, blocks;
+  thread_local std::vector<BlockNearest> nearest;
+  query_of.resize(count);
+  node_of.resize(count);
+  depth_of.assign(count, 0);
+  counts.resize(count);
+  query_words.resize(count);
+  blocks.resize(count);
+  nearest.resize(count);
+  // Points slot a at `node`: the block its next turn compares against, asked for now.
+  const auto visit = [&](std::size_t a, std::uint32_t node) {
+    const KMeansTreeNode& n = nodes_[node];
+    node_of[a] = node;
+    if (n.child_count > 0) {
+      blocks[a] = centroids_.data() + std::size_t{n.first_child} * words;
+      counts[a] = n.child_count;
+    } else {
+      blocks[a] = keys.data() + std::size_t{n.begin} * words;
+      counts[a] = n.end - n.begin;
+    }
+    prefetch(blocks[a], std::size_t{counts[a]} * words * 8);
+  };
+  for (std::size_t i = 0; i < count; ++i) {
+    query_of[i] = static_cast<std::uint32_t>(i);
+    query_words[i] = queries.data() + i * words;
+    visit(i, start_node);
+  }
+  std::size_t descending = count;
+  while (descending > 0) {
+    weighted_argmin_pairs(query_words.data(), blocks.data(), counts.data(), descending, w, words, nearest.data());
+    std::size_t still = 0;
+    for (std::size_t a = 0; a < descending; ++a) {
+      SearchResult& best = results[query_of[a]];
+      const KMeansTreeNode& n = nodes_[node_of[a]];
+      best.comparisons += counts[a];
+      if (n.child_count == 0) {
+        keep_closer(best, n.begin + nearest[a].index, nearest[a].distance, depth_of[a]);
+        continue;
+      }
+      query_of[still] = query_of[a];
+      query_words[still] = query_words[a];
+      depth_of[still] = depth_of[a] + 1;
+      visit(still, n.first_child + nearest[a].index);
+      ++still;
+    }
+    descending = still;
   }
 }
 
