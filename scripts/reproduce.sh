@@ -64,7 +64,7 @@ run $B eval --mode mbi --table $C/mnist-cpu-scales30.tbl --search exhaustive --s
 for budget in 0 200 400 800 1600 3200; do
   run $B eval --mode mbi --table $C/mnist-cpu-scales30.tbl --split test --max-comparisons $budget --threads 1 --json --no-progress
 done
-run $B experiment speed --model $Q --table $C/mnist-cpu-scales30.tbl --threads 1 --budgets 0,200,400,800 --no-train \
+run $B experiment speed --model $Q --table $C/mnist-cpu-scales30.tbl --threads 1 --budgets 0,200,400,800 --no-train --repeats 5 \
   --out results/speed-cpu --json
 run $B experiment mixed --table $C/mnist-cpu-scales30.tbl --model $Q --out results/fig5-cpu --threads 1 --json
 run $B experiment tree --table $C/mnist-cpu-scales30.tbl --split val --limit 2000 --probes 1,1,1,1 \
@@ -106,11 +106,11 @@ for trees in 2 4 2g1 4g2; do
 done
 run $B tune --table $F/mnist-cpu-forest2.tbl --out $F/mnist-cpu-forest2-tuned.tbl --space scales --budget 30 \
   --threads 1 --json --no-progress
-run $B experiment speed --model $Q --table $F/mnist-cpu-forest2.tbl --threads 1 --budgets 200,400,800 --no-train \
+run $B experiment speed --model $Q --table $F/mnist-cpu-forest2.tbl --threads 1 --budgets 200,400,800 --no-train --repeats 5 \
   --out results/speed-forest --json
-run $B experiment speed --model $Q --table $F/mnist-cpu-forest2g1.tbl --threads 1 --budgets 200,400,800 --no-train \
+run $B experiment speed --model $Q --table $F/mnist-cpu-forest2g1.tbl --threads 1 --budgets 200,400,800 --no-train --repeats 5 \
   --out results/speed-forest2g1 --json
-run $B experiment speed --model $Q --table $R/mnist-small.tbl --threads 1 --budgets 0,400 --no-train \
+run $B experiment speed --model $Q --table $R/mnist-small.tbl --threads 1 --budgets 0,400 --no-train --repeats 5 \
   --out results/speed-small --json
 
 # Bounded search (--epsilon): every match within a factor 1 + epsilon of the nearest key,
@@ -157,7 +157,7 @@ for table in $C/mnist-cpu-scales30.tbl $C/mnist-cpu-global-b16l256.tbl; do
     run $B eval --mode mbi --table $table --split val --max-comparisons $budget --threads 2 --json --no-progress
   done
 done
-run $B experiment speed --model $Q --table $C/mnist-cpu-global-b16l256.tbl --threads 1 --budgets 0,200,400 --no-train \
+run $B experiment speed --model $Q --table $C/mnist-cpu-global-b16l256.tbl --threads 1 --budgets 0,200,400 --no-train --repeats 5 \
   --out results/speed-cpu-global --json
 
 # Fast one-leaf lookups on the 6 MB table's rows: one tree across glimpse steps, leaves of 32,
@@ -173,8 +173,6 @@ for branching in 8 16 32; do
   run $B experiment speed --model $Q --table $S/mnist-small-fast-b$branching.tbl --threads 1 --budgets 0,200,400 \
     --no-train --repeats 5 --out results/speed-fast-b$branching --json
 done
-run $B experiment speed --model $Q --table $R/mnist-small.tbl --threads 1 --budgets 0,400 --no-train --repeats 5 \
-  --out results/speed-small-s6 --json
 
 # Hardware (issue 5)
 run $B hw variability --out results/hw --json                                                  # Fig. 6(b)
