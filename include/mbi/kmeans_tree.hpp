@@ -127,6 +127,13 @@ class KMeansTree {
   static KMeansTree parse(std::span<const std::byte> bytes, const std::string& source);
   SearchResult search_bounded(const std::uint64_t* query, std::span<const std::uint64_t> keys,
                               const std::uint32_t* word_weights, const TreeSearchOptions& options) const;
+  // What a search's turn at `node` compares the query against: its children's centroids, or
+  // a leaf's keys (`keys` in tree order).
+  struct Block {
+    const std::uint64_t* words;
+    std::uint32_t count;  // keys (or centroids) of words() words each
+  };
+  Block block_of(std::uint32_t node, std::span<const std::uint64_t> keys) const;
   // search_batch with one leaf per query and no budget (results already reset).
   void search_one_leaf_batch(std::span<const std::uint64_t> queries, std::span<const std::uint64_t> keys,
                              const std::uint32_t* word_weights, std::uint32_t start_node,

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <string>
 
+#include "avx512_support.hpp"
 #include "mbi/distance.hpp"
 #include "mbi/error.hpp"
 
@@ -14,11 +15,7 @@ constexpr DistancePath kAllPaths[] = {DistancePath::scalar, DistancePath::popcnt
 
 bool cpu_supports(DistancePath path) {
 #if defined(__x86_64__) && defined(__GNUC__)
-  __builtin_cpu_init();  // needed when this runs before libgcc's own constructor
-  // __builtin_cpu_supports also checks that the OS saves the vector registers (XGETBV).
-  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
-                      __builtin_cpu_supports("popcnt");
+  const bool avx512 = detail::cpu_has_avx512() && __builtin_cpu_supports("popcnt");
   switch (path) {
     case DistancePath::scalar: return true;
     case DistancePath::popcnt: return __builtin_cpu_supports("popcnt");

@@ -4,14 +4,9 @@
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
-// GCC 12.1-12.2 warn inside their own AVX-512 intrinsics, which start from a deliberately
-// undefined register (GCC bug 105593, fixed in 12.3). The warnings land where the
-// intrinsics are inlined, so they are silenced for the kernel bodies below.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+#include "avx512_support.hpp"
+
+MBI_AVX512_CODE_BEGIN
 
 #define MBI_AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,popcnt")))
 #define MBI_AVX512_NAMESPACE avx512_table
@@ -30,9 +25,7 @@
 #undef MBI_AVX512_NAMESPACE
 #undef MBI_AVX512_NATIVE_POPCOUNT
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+MBI_AVX512_CODE_END
 
 namespace mbi::detail {
 const DistanceKernels* avx512_kernels() { return avx512_table::kernels(); }

@@ -38,6 +38,13 @@ struct Prepared {
   __mmask8 tail_mask;  // lanes of the last chunk that belong to the key
 };
 
+// Puts `query` into p, keeping p's weights: a batch of pairs shares them.
+template <int C>
+MBI_AVX512_TARGET inline void load_query(Prepared<C>& p, const std::uint64_t* query) {
+  for (int c = 0; c < C; ++c)
+    p.query[c] = _mm512_maskz_loadu_epi64(c == C - 1 ? p.tail_mask : static_cast<__mmask8>(0xFF), query + 8 * c);
+}
+
 template <int C>
 MBI_AVX512_TARGET inline Prepared<C> prepare(const std::uint64_t* query, const std::uint32_t* weights,
                                              std::size_t words) {
@@ -46,9 +53,9 @@ MBI_AVX512_TARGET inline Prepared<C> prepare(const std::uint64_t* query, const s
   p.tail_mask = static_cast<__mmask8>(tail >= 8 ? 0xFF : (1U << tail) - 1);
   for (int c = 0; c < C; ++c) {
     const __mmask8 m = c == C - 1 ? p.tail_mask : static_cast<__mmask8>(0xFF);
-    p.query[c] = _mm512_maskz_loadu_epi64(m, query + 8 * c);
     p.weights[c] = _mm512_cvtepu32_epi64(_mm256_maskz_loadu_epi32(m, weights + 8 * c));
   }
+  load_query<C>(p, query);
   return p;
 }
 
@@ -203,8 +210,7 @@ MBI_AVX512_TARGET void argmin_pairs_impl(const std::uint64_t* const* queries, co
   if (pairs == 0) return;
   Prepared<C> p = prepare<C>(queries[0], weights, words);
   for (std::size_t i = 0; i < pairs; ++i) {
-    for (int c = 0; c < C; ++c)
-      p.query[c] = _mm512_maskz_loadu_epi64(c == C - 1 ? p.tail_mask : static_cast<__mmask8>(0xFF), queries[i] + 8 * c);
+    load_query<C>(p, queries[i]);
     out[i] = argmin_prepared<C>(blocks[i], counts[i], words, p);
   }
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "avx512_support.hpp"
 #include "glimpse_simd.hpp"
 #include "mbi/error.hpp"
 #include "mbi/quantize.hpp"
@@ -13,11 +14,7 @@ bool glimpse_path_supported(GlimpsePath path) {
     case GlimpsePath::portable: return true;
     case GlimpsePath::avx512:
 #if defined(__x86_64__) && defined(__GNUC__)
-      __builtin_cpu_init();
-      // __builtin_cpu_supports also checks that the OS saves the vector registers (XGETBV).
-      return detail::glimpse_avx512_compiled() && __builtin_cpu_supports("avx512f") &&
-             __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
-             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("bmi2");
+      return detail::glimpse_avx512_compiled() && detail::cpu_has_avx512() && __builtin_cpu_supports("bmi2");
 #else
       return false;
 #endif

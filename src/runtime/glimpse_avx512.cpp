@@ -11,13 +11,9 @@
 #include <algorithm>
 #include <cstddef>
 
-// GCC 12.1-12.2 warn inside their own AVX-512 intrinsics (GCC bug 105593); see
-// distance_avx512.cpp.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+#include "avx512_support.hpp"
+
+MBI_AVX512_CODE_BEGIN
 
 #define MBI_GLIMPSE_TARGET __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,bmi2")))
 
@@ -160,9 +156,7 @@ MBI_GLIMPSE_TARGET void encode_patches4_avx512(const std::uint32_t* sums, int ro
 
 }  // namespace mbi::detail
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+MBI_AVX512_CODE_END
 
 #else  // not x86-64 GCC/Clang: never chosen (glimpse_avx512_compiled() is false)
 

@@ -238,11 +238,8 @@ void KMeansTree::search_batch(std::span<const std::uint64_t> queries, std::span<
   const bool more = budget > 0 || options.probes > 1;
   // Reads the keys or child centroids the next turn at `node` will compare against.
   const auto prefetch_node = [&](std::uint32_t node) {
-    const KMeansTreeNode& n = nodes_[node];
-    if (n.child_count > 0)
-      prefetch(centroids_.data() + std::size_t{n.first_child} * words, std::size_t{n.child_count} * words * 8);
-    else
-      prefetch(keys.data() + std::size_t{n.begin} * words, std::size_t{n.end - n.begin} * words * 8);
+    const Block b = block_of(node, keys);
+    prefetch(b.words, std::size_t{b.count} * words * 8);
   };
 
   if (!more) {
@@ -321,6 +318,12 @@ void KMeansTree::search_batch(std::span<const std::uint64_t> queries, std::span<
   }
 }
 
+KMeansTree::Block KMeansTree::block_of(std::uint32_t node, std::span<const std::uint64_t> keys) const {
+  const KMeansTreeNode& n = nodes_[node];
+  if (n.child_count > 0) return {centroids_.data() + std::size_t{n.first_child} * words_, n.child_count};
+  return {keys.data() + std::size_t{n.begin} * words_, n.end - n.begin};
+}
+
 void KMeansTree::search_one_leaf_batch(std::span<const std::uint64_t> queries, std::span<const std::uint64_t> keys,
                                        const std::uint32_t* w, std::uint32_t start_node,
                                        std::span<SearchResult> results) const {
@@ -342,16 +345,11 @@ void KMeansTree::search_one_leaf_batch(std::span<const std::uint64_t> queries, s
   nearest.resize(count);
   // Points slot a at `node`: the block its next turn compares against, asked for now.
   const auto visit = [&](std::size_t a, std::uint32_t node) {
-    const KMeansTreeNode& n = nodes_[node];
+    const Block b = block_of(node, keys);
     node_of[a] = node;
-    if (n.child_count > 0) {
-      blocks[a] = centroids_.data() + std::size_t{n.first_child} * words;
-      counts[a] = n.child_count;
-    } else {
-      blocks[a] = keys.data() + std::size_t{n.begin} * words;
-      counts[a] = n.end - n.begin;
-    }
-    prefetch(blocks[a], std::size_t{counts[a]} * words * 8);
+    blocks[a] = b.words;
+    counts[a] = b.count;
+    prefetch(b.words, std::size_t{b.count} * words * 8);
   };
   for (std::size_t i = 0; i < count; ++i) {
     query_of[i] = static_cast<std::uint32_t>(i);
