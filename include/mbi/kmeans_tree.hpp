@@ -36,6 +36,14 @@ struct KMeansTreeParams {
   std::uint64_t seed = 1;             // same seed and keys -> the same tree, bit for bit
 };
 
+// Per-row data that the caller reads once a search has found its row (a lookup's value:
+// next hidden state, next location, prediction), given as `bytes_per_row` bytes per row in
+// tree order from `base`.
+struct RowData {
+  const void* base = nullptr;
+  std::uint32_t bytes_per_row = 0;
+};
+
 // How far a search goes beyond its first leaf.
 struct TreeSearchOptions {
   // Leaves to scan: the first by greedy descent, the rest best-first over skipped branches.
@@ -63,6 +71,11 @@ struct TreeSearchOptions {
   // answer and this bound. The first leaf is always scanned: the answer is this tree's own
   // best key found, which may be farther than the bound.
   std::uint32_t bound = 0xFFFFFFFFU;
+  // Asked for (prefetched) by search_batch as soon as a query's row is settled, while the
+  // other queries are still searching (not by a bounded search): a row's value lies anywhere
+  // in the table, and reading it only after the whole batch's search left its cache misses
+  // to wait in a line.
+  std::span<const RowData> row_data;
 };
 
 // Largest epsilon a bounded search takes (a factor 101: past it, prefer a budget).
@@ -137,7 +150,7 @@ class KMeansTree {
   // search_batch with one leaf per query and no budget (results already reset).
   void search_one_leaf_batch(std::span<const std::uint64_t> queries, std::span<const std::uint64_t> keys,
                              const std::uint32_t* word_weights, std::uint32_t start_node,
-                             std::span<SearchResult> results) const;
+                             std::span<const RowData> row_data, std::span<SearchResult> results) const;
   static std::string serialize(std::span<const KMeansTreeNode> nodes, std::span<const std::uint64_t> centroids,
                                std::uint32_t words, std::uint32_t rows);
 

@@ -72,13 +72,18 @@ class LookupEngine {
   // Infers several images together: step t of every image before step t + 1, so that the
   // tree searches of one step run interleaved (MappedTable::nearest_batch_at_step) and their
   // memory reads overlap. results[i] equals infer(images[i], options), field for field.
-  // Batches of a few dozen images hide most of the latency of a table larger than the cache.
+  // Any batch size: it is worked through in chunks of 32 images, enough to hide most of the
+  // latency of a table larger than the cache.
   void infer_batch(std::span<const std::uint8_t* const> images, const LookupOptions& options,
                    std::span<LookupResult> results);
 
   const RamConfig& config() const { return config_; }
 
  private:
+  // infer_batch for one chunk.
+  void infer_chunk(std::span<const std::uint8_t* const> images, const LookupOptions& options,
+                   std::span<LookupResult> results);
+
   // Writes the query key of the glimpse at (loc_x, loc_y) of image slot `slot` with the
   // packed hidden state `hidden` (value layout) into `key`; with `values`, also the plain
   // values a NearestFunction takes.

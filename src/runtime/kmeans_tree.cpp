@@ -243,7 +243,7 @@ void KMeansTree::search_batch(std::span<const std::uint64_t> queries, std::span<
   };
 
   if (!more) {
-    search_one_leaf_batch(queries, keys, w, options.start_node, results);
+    search_one_leaf_batch(queries, keys, w, options.start_node, options.row_data, results);
     return;
   }
 
@@ -313,6 +313,8 @@ void KMeansTree::search_batch(std::span<const std::uint64_t> queries, std::span<
       } else {
         c.done = true;
         --active;
+        for (const RowData& d : options.row_data)
+          __builtin_prefetch(static_cast<const char*>(d.base) + std::size_t{best.index} * d.bytes_per_row);
       }
     }
   }
@@ -326,7 +328,7 @@ KMeansTree::Block KMeansTree::block_of(std::uint32_t node, std::span<const std::
 
 void KMeansTree::search_one_leaf_batch(std::span<const std::uint64_t> queries, std::span<const std::uint64_t> keys,
                                        const std::uint32_t* w, std::uint32_t start_node,
-                                       std::span<SearchResult> results) const {
+                                       std::span<const RowData> row_data, std::span<SearchResult> results) const {
   const std::size_t words = words_;
   const std::size_t count = results.size();
   // One leaf per query, the common lookup: every round takes each query one node down,
@@ -350,6 +352,9 @@ void KMeansTree::search_one_leaf_batch(std::span<const std::uint64_t> queries, s
     blocks[a] = b.words;
     counts[a] = b.count;
     prefetch(b.words, std::size_t{b.count} * words * 8);
+    // And the children's records, which the next round reads to find its block.
+    const KMeansTreeNode& n = nodes_[node];
+    if (n.child_count > 0) prefetch(nodes_.data() + n.first_child, std::size_t{n.child_count} * sizeof(KMeansTreeNode));
   };
   for (std::size_t i = 0; i < count; ++i) {
     query_of[i] = static_cast<std::uint32_t>(i);
@@ -366,6 +371,8 @@ void KMeansTree::search_one_leaf_batch(std::span<const std::uint64_t> queries, s
       best.comparisons += counts[a];
       if (n.child_count == 0) {
         keep_closer(best, n.begin + nearest[a].index, nearest[a].distance, depth_of[a]);
+        for (const RowData& d : row_data)
+          __builtin_prefetch(static_cast<const char*>(d.base) + std::size_t{best.index} * d.bytes_per_row);
         continue;
       }
       query_of[still] = query_of[a];

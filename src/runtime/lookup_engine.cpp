@@ -71,6 +71,18 @@ void LookupEngine::infer_batch(std::span<const std::uint8_t* const> images, cons
   if (images.size() != results.size())
     throw Error("lookup batch: " + std::to_string(images.size()) + " images but " + std::to_string(results.size()) +
                 " results");
+  // A chunk's scratch (its integral images, and the tree nodes its searches have asked for
+  // but not yet read) stays in the first two cache levels; at 256 images it did not, and a
+  // large batch gains nothing more: 32 queries in flight already overlap the table's misses.
+  constexpr std::size_t kChunk = 32;
+  for (std::size_t b = 0; b < images.size(); b += kChunk) {
+    const std::size_t e = std::min(images.size(), b + kChunk);
+    infer_chunk(images.subspan(b, e - b), options, results.subspan(b, e - b));
+  }
+}
+
+void LookupEngine::infer_chunk(std::span<const std::uint8_t* const> images, const LookupOptions& options,
+                               std::span<LookupResult> results) {
   const std::size_t n = images.size();
   const std::size_t words = key_layout_.words();
   const std::size_t hidden_words = value_layout_.words();
@@ -101,6 +113,10 @@ void LookupEngine::infer_batch(std::span<const std::uint8_t* const> images, cons
   search.probes = options.probes;
   search.max_comparisons = options.max_comparisons;
   search.epsilon = options.epsilon;
+  const RowData row_data[3] = {{table_.next_hidden().data(), static_cast<std::uint32_t>(8 * hidden_words)},
+                               {table_.next_location().data(), 2},
+                               {table_.prediction().data(), 1}};
+  search.row_data = row_data;
   const auto table_rows = static_cast<std::uint32_t>(table_.rows());
 
   for (int t = 0; t < config_.glimpses && active > 0; ++t) {
@@ -118,7 +134,8 @@ void LookupEngine::infer_batch(std::span<const std::uint8_t* const> images, cons
       table_.nearest_batch_at_step({queries_.data(), active * words}, t, search, {found_.data(), active});
 
     // The matched rows' values lie anywhere in the table: ask for all of them before reading
-    // any, so that on a table larger than the cache their misses overlap.
+    // any, so that on a table larger than the cache their misses overlap (a one-leaf tree
+    // search has asked already, through search.row_data, as it settled each row).
     for (std::size_t a = 0; a < active; ++a) {
       const std::size_t row = found_[a].index;
       if (row >= table_rows) continue;

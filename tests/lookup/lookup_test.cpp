@@ -156,7 +156,9 @@ TEST_F(LookupTest, BatchInferenceEqualsInferringImagesOneByOne) {
     // One results vector for every batch, as callers keep theirs: what a batch leaves in it
     // must not leak into the next.
     std::vector<LookupResult> results;
-    for (const LookupOptions& o : {exhaustive, budget, probes, stopping}) {
+    const LookupOptions one_leaf;
+    // Batches of 100 also cross the engine's chunks of 32 images.
+    for (const LookupOptions& o : {exhaustive, one_leaf, budget, probes, stopping}) {
       for (const std::size_t batch : {std::size_t{1}, std::size_t{7}, images.size()}) {
         for (std::size_t begin = 0; begin < images.size(); begin += batch) {
           const std::size_t n = std::min(batch, images.size() - begin);
