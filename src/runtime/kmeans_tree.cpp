@@ -335,26 +335,38 @@ void KMeansTree::search_one_leaf_batch(std::span<const std::uint64_t> queries, s
   // all of them in one weighted_argmin_pairs call (a call per node was a visible share of
   // a descent), and asks for the nodes of the next round at once. Same answers as
   // search_batch's turns with a budget of one comparison (tested).
-  thread_local std::vector<std::uint32_t> query_of, node_of, depth_of, counts;
-  thread_local std::vector<const std::uint64_t*> query_words, blocks;
-  thread_local std::vector<BlockNearest> nearest;
-  query_of.resize(count);
-  node_of.resize(count);
-  depth_of.assign(count, 0);
-  counts.resize(count);
-  query_words.resize(count);
-  blocks.resize(count);
-  nearest.resize(count);
-  // Points slot a at `node`: the block its next turn compares against, asked for now.
+  thread_local std::vector<std::uint32_t> query_of_v, node_of_v, counts_v;
+  thread_local std::vector<const std::uint64_t*> query_words_v, blocks_v;
+  thread_local std::vector<BlockNearest> nearest_v;
+  query_of_v.resize(count);
+  node_of_v.resize(count);
+  counts_v.resize(count);
+  query_words_v.resize(count);
+  blocks_v.resize(count);
+  nearest_v.resize(count);
+  // Plain pointers from here: the vectors are thread_local, and through them every store
+  // made the compiler reload their data pointers, a visible share of a round.
+  std::uint32_t* const query_of = query_of_v.data();
+  std::uint32_t* const node_of = node_of_v.data();
+  std::uint32_t* const counts = counts_v.data();
+  const std::uint64_t** const query_words = query_words_v.data();
+  const std::uint64_t** const blocks = blocks_v.data();
+  BlockNearest* const nearest = nearest_v.data();
+  const KMeansTreeNode* const nodes = nodes_.data();
+  const std::uint64_t* const centroids = centroids_.data();
+  SearchResult* const found = results.data();
+  // Points slot a at `node`: the block its next turn compares against, asked for now, and
+  // the children's records, which the next round reads to find its block.
   const auto visit = [&](std::size_t a, std::uint32_t node) {
-    const Block b = block_of(node, keys);
+    const KMeansTreeNode n = nodes[node];
+    const bool inner = n.child_count > 0;
+    const std::uint64_t* block = inner ? centroids + std::size_t{n.first_child} * words : keys.data() + std::size_t{n.begin} * words;
+    const std::uint32_t size = inner ? n.child_count : n.end - n.begin;
     node_of[a] = node;
-    blocks[a] = b.words;
-    counts[a] = b.count;
-    prefetch(b.words, std::size_t{b.count} * words * 8);
-    // And the children's records, which the next round reads to find its block.
-    const KMeansTreeNode& n = nodes_[node];
-    if (n.child_count > 0) prefetch(nodes_.data() + n.first_child, std::size_t{n.child_count} * sizeof(KMeansTreeNode));
+    blocks[a] = block;
+    counts[a] = size;
+    prefetch(block, std::size_t{size} * words * 8);
+    if (inner) prefetch(nodes + n.first_child, std::size_t{n.child_count} * sizeof(KMeansTreeNode));
   };
   for (std::size_t i = 0; i < count; ++i) {
     query_of[i] = static_cast<std::uint32_t>(i);
@@ -362,22 +374,22 @@ void KMeansTree::search_one_leaf_batch(std::span<const std::uint64_t> queries, s
     visit(i, start_node);
   }
   std::size_t descending = count;
-  while (descending > 0) {
-    weighted_argmin_pairs(query_words.data(), blocks.data(), counts.data(), descending, w, words, nearest.data());
+  // Every query goes one level down per round, so the round is the depth.
+  for (std::uint32_t depth = 0; descending > 0; ++depth) {
+    weighted_argmin_pairs(query_words, blocks, counts, descending, w, words, nearest);
     std::size_t still = 0;
     for (std::size_t a = 0; a < descending; ++a) {
-      SearchResult& best = results[query_of[a]];
-      const KMeansTreeNode& n = nodes_[node_of[a]];
+      SearchResult& best = found[query_of[a]];
+      const KMeansTreeNode& n = nodes[node_of[a]];
       best.comparisons += counts[a];
       if (n.child_count == 0) {
-        keep_closer(best, n.begin + nearest[a].index, nearest[a].distance, depth_of[a]);
+        keep_closer(best, n.begin + nearest[a].index, nearest[a].distance, depth);
         for (const RowData& d : row_data)
           __builtin_prefetch(static_cast<const char*>(d.base) + std::size_t{best.index} * d.bytes_per_row);
         continue;
       }
       query_of[still] = query_of[a];
       query_words[still] = query_words[a];
-      depth_of[still] = depth_of[a] + 1;
       visit(still, n.first_child + nearest[a].index);
       ++still;
     }
