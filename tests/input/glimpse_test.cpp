@@ -278,7 +278,7 @@ TEST(IntegralImage, EveryPathGivesExactSums) {
     IntegralImage integral;
     for (const auto& [rows, cols] : {std::pair{28, 28}, std::pair{1, 1}, std::pair{3, 15}, std::pair{5, 16},
                                      std::pair{4, 17}, std::pair{2, 33}, std::pair{31, 48}, std::pair{0, 7},
-                                     std::pair{7, 0}, std::pair{28, 28}}) {
+                                     std::pair{7, 0}, std::pair{28, 28}, std::pair{6, 31}, std::pair{9, 32}}) {
       std::vector<std::uint8_t> img(static_cast<std::size_t>(rows) * cols);
       for (auto& p : img) p = static_cast<std::uint8_t>(rng() % 2 == 0 ? 255 : rng() % 256);
       integral.assign(img, rows, cols, 0.0F, 1.0F, path);
