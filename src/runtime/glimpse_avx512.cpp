@@ -83,58 +83,70 @@ namespace {
 MBI_GLIMPSE_TARGET inline __attribute__((always_inline)) std::uint64_t patch4_codes(
     const std::uint32_t* sums, int rows, int cols, int top, int left, int pool, const std::uint32_t* thresholds,
     const std::uint64_t* packed) {
-  const __m512i zero = _mm512_setzero_si512();
-  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  // Vectors of the five edges (and the four cells between them) live in 256-bit registers:
+  // this CPU family runs 512-bit operations at half the rate, and only 16-cell vectors need them.
+  const __m256i zero8 = _mm256_setzero_si256();
+  const __m256i lane8 = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   // The patch's 5 row and 5 column edges, clipped to the image as in the portable loop: a
   // cell outside the image has no pixels and sums to zero. In lanes 0..4, and as scalars.
-  const __m512i step = _mm512_mullo_epi32(lane, _mm512_set1_epi32(pool));
-  const __m512i row_edges = _mm512_min_epi32(
-      _mm512_max_epi32(_mm512_add_epi32(_mm512_set1_epi32(top), step), zero), _mm512_set1_epi32(rows));
-  const __m512i col_edges = _mm512_min_epi32(
-      _mm512_max_epi32(_mm512_add_epi32(_mm512_set1_epi32(left), step), zero), _mm512_set1_epi32(cols));
+  const __m256i step = _mm256_mullo_epi32(lane8, _mm256_set1_epi32(pool));
+  const __m256i row_edges = _mm256_min_epi32(
+      _mm256_max_epi32(_mm256_add_epi32(_mm256_set1_epi32(top), step), zero8), _mm256_set1_epi32(rows));
+  const __m256i col_edges = _mm256_min_epi32(
+      _mm256_max_epi32(_mm256_add_epi32(_mm256_set1_epi32(left), step), zero8), _mm256_set1_epi32(cols));
   const std::size_t stride = static_cast<std::size_t>(cols) + 1;
   const int first_col = std::clamp(left, 0, cols);
   const int span = std::clamp(left + 4 * pool, 0, cols) - first_col + 1;  // table entries the columns cover
 
   // corners[i] lanes 0..4: the table at row edge i and the five column edges.
-  __m512i corners[5];
+  __m256i corners[5];
   if (span <= 32) {
     // Two masked loads per row edge and a permute: a gather was most of this function.
-    const __m512i at = _mm512_sub_epi32(col_edges, _mm512_set1_epi32(first_col));
+    const __m512i at = _mm512_castsi256_si512(_mm256_sub_epi32(col_edges, _mm256_set1_epi32(first_col)));
     const auto low_mask = static_cast<__mmask16>(span >= 16 ? 0xFFFFU : (1U << span) - 1U);
     const auto high_mask = static_cast<__mmask16>(span > 16 ? (1U << (span - 16)) - 1U : 0U);
     for (int i = 0; i < 5; ++i) {
       const std::uint32_t* entry = sums + static_cast<std::size_t>(std::clamp(top + i * pool, 0, rows)) * stride + first_col;
-      corners[i] = _mm512_permutex2var_epi32(_mm512_maskz_loadu_epi32(low_mask, entry), at,
-                                             _mm512_maskz_loadu_epi32(high_mask, entry + 16));
+      corners[i] = _mm512_castsi512_si256(_mm512_permutex2var_epi32(_mm512_maskz_loadu_epi32(low_mask, entry), at,
+                                                                    _mm512_maskz_loadu_epi32(high_mask, entry + 16)));
     }
   } else {
-    const __m512i row_at = _mm512_mullo_epi32(row_edges, _mm512_set1_epi32(static_cast<int>(stride)));
+    const __m256i row_at = _mm256_mullo_epi32(row_edges, _mm256_set1_epi32(static_cast<int>(stride)));
     for (int i = 0; i < 5; ++i) {
-      const __m512i at = _mm512_add_epi32(_mm512_permutexvar_epi32(_mm512_set1_epi32(i), row_at), col_edges);
-      corners[i] = _mm512_mask_i32gather_epi32(zero, 0x1F, at, sums, 4);
+      const __m256i at = _mm256_add_epi32(_mm256_permutexvar_epi32(_mm256_set1_epi32(i), row_at), col_edges);
+      corners[i] = _mm256_mmask_i32gather_epi32(zero8, 0x1F, at, reinterpret_cast<const int*>(sums), 4);
     }
   }
   // Cell (r, c) sums corners (r + 1, c + 1) - (r + 1, c) - (r, c + 1) + (r, c), modulo 2^32
   // and exact as in the portable loop. across[i] lane c: corners (i, c + 1) - (i, c).
-  __m512i across[5];
-  for (int i = 0; i < 5; ++i) across[i] = _mm512_sub_epi32(_mm512_alignr_epi32(corners[i], corners[i], 1), corners[i]);
-  // Row r of cells (lanes 0..3 of across[r + 1] - across[r]) goes to lanes 4 r .. 4 r + 3.
-  __m512i raw = _mm512_sub_epi32(across[1], across[0]);
-  raw = _mm512_inserti32x4(raw, _mm512_castsi512_si128(_mm512_sub_epi32(across[2], across[1])), 1);
-  raw = _mm512_inserti32x4(raw, _mm512_castsi512_si128(_mm512_sub_epi32(across[3], across[2])), 2);
-  raw = _mm512_inserti32x4(raw, _mm512_castsi512_si128(_mm512_sub_epi32(across[4], across[3])), 3);
+  __m128i across[5];
+  for (int i = 0; i < 5; ++i)
+    across[i] = _mm256_castsi256_si128(_mm256_sub_epi32(_mm256_alignr_epi32(corners[i], corners[i], 1), corners[i]));
+  // Row r of cells (across[r + 1] - across[r]) goes to lanes 4 r .. 4 r + 3.
+  __m512i raw = _mm512_castsi128_si512(_mm_sub_epi32(across[1], across[0]));
+  raw = _mm512_inserti32x4(raw, _mm_sub_epi32(across[2], across[1]), 1);
+  raw = _mm512_inserti32x4(raw, _mm_sub_epi32(across[3], across[2]), 2);
+  raw = _mm512_inserti32x4(raw, _mm_sub_epi32(across[4], across[3]), 3);
 
-  // Pixels inside the image per cell: (row edge r + 1 - row edge r) x (column edge c + 1 - c).
-  const __m512i heights = _mm512_sub_epi32(_mm512_alignr_epi32(row_edges, row_edges, 1), row_edges);
-  const __m512i widths = _mm512_sub_epi32(_mm512_alignr_epi32(col_edges, col_edges, 1), col_edges);
-  const __m512i area = _mm512_mullo_epi32(_mm512_permutexvar_epi32(_mm512_srli_epi32(lane, 2), heights),
-                                          _mm512_broadcast_i32x4(_mm512_castsi512_si128(widths)));
-  const __m512i first_area = _mm512_permutexvar_epi32(zero, area);
+  // Inside the image every cell has pool^2 pixels. Otherwise count them per cell:
+  // (row edge r + 1 - row edge r) x (column edge c + 1 - c).
+  __m512i area = _mm512_setzero_si512();
+  std::size_t first_area = static_cast<std::size_t>(pool) * static_cast<std::size_t>(pool);
+  bool uniform = top >= 0 && left >= 0 && top + 4 * pool <= rows && left + 4 * pool <= cols;
+  if (!uniform) {
+    const __m256i heights = _mm256_sub_epi32(_mm256_alignr_epi32(row_edges, row_edges, 1), row_edges);
+    const __m256i widths = _mm256_sub_epi32(_mm256_alignr_epi32(col_edges, col_edges, 1), col_edges);
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    area = _mm512_mullo_epi32(_mm512_permutexvar_epi32(_mm512_srli_epi32(lane, 2), _mm512_castsi256_si512(heights)),
+                              _mm512_broadcast_i32x4(_mm256_castsi256_si128(widths)));
+    first_area = static_cast<std::uint32_t>(_mm_cvtsi128_si32(_mm512_castsi512_si128(area)));
+    uniform = _mm512_cmpneq_epi32_mask(area, _mm512_set1_epi32(static_cast<int>(first_area))) == 0;
+  }
   __m512i t0, t1, t2;
-  if (_mm512_cmpneq_epi32_mask(area, first_area) == 0) {
-    // Every cell has as many pixels (a patch inside the image): one set of thresholds.
-    const std::uint32_t* t = thresholds + 3 * static_cast<std::size_t>(_mm_cvtsi128_si32(_mm512_castsi512_si128(area)));
+  if (uniform) {
+    // Every cell has as many pixels (a patch inside the image, or one clipped alike): one
+    // set of thresholds.
+    const std::uint32_t* t = thresholds + 3 * first_area;
     t0 = _mm512_set1_epi32(static_cast<int>(t[0]));
     t1 = _mm512_set1_epi32(static_cast<int>(t[1]));
     t2 = _mm512_set1_epi32(static_cast<int>(t[2]));
