@@ -30,6 +30,18 @@ MBI_AVX512_TARGET inline __m512i popcount_words(__m512i v) {
 #endif
 }
 
+MBI_AVX512_TARGET inline __m256i popcount_words(__m256i v) {
+#if MBI_AVX512_NATIVE_POPCOUNT
+  return _mm256_popcnt_epi64(v);
+#else
+  const __m256i table = _mm256_broadcastsi128_si256(_mm_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4));
+  const __m256i nibble = _mm256_set1_epi8(0x0F);
+  const __m256i low = _mm256_shuffle_epi8(table, _mm256_and_si256(v, nibble));
+  const __m256i high = _mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble));
+  return _mm256_sad_epu8(_mm256_add_epi8(low, high), _mm256_setzero_si256());
+#endif
+}
+
 // Query and weights in C chunks of eight words; lanes past the key's end are zero.
 template <int C>
 struct Prepared {
@@ -38,39 +50,69 @@ struct Prepared {
   __mmask8 tail_mask;  // lanes of the last chunk that belong to the key
 };
 
+// Keys of up to eight words (the RAM's are 5-6) as two 256-bit halves, words 0-3 and 4-7:
+// Zen 4 runs 512-bit operations at half rate, so a half costs as much as a whole key in one
+// 512-bit register did, and the sums of eight keys fold in half the shuffles (fold8 below).
+template <>
+struct Prepared<1> {
+  __m256i query[2];
+  __m256i weights[2];
+  __mmask8 masks[2];  // lanes of each half that belong to the key
+};
+
 // Puts `query` into p, keeping p's weights: a batch of pairs shares them.
 template <int C>
 MBI_AVX512_TARGET inline void load_query(Prepared<C>& p, const std::uint64_t* query) {
-  for (int c = 0; c < C; ++c)
-    p.query[c] = _mm512_maskz_loadu_epi64(c == C - 1 ? p.tail_mask : static_cast<__mmask8>(0xFF), query + 8 * c);
+  if constexpr (C == 1) {
+    for (int h = 0; h < 2; ++h) p.query[h] = _mm256_maskz_loadu_epi64(p.masks[h], query + 4 * h);
+  } else {
+    for (int c = 0; c < C; ++c)
+      p.query[c] = _mm512_maskz_loadu_epi64(c == C - 1 ? p.tail_mask : static_cast<__mmask8>(0xFF), query + 8 * c);
+  }
 }
 
 template <int C>
 MBI_AVX512_TARGET inline Prepared<C> prepare(const std::uint64_t* query, const std::uint32_t* weights,
                                              std::size_t words) {
   Prepared<C> p;
-  const std::size_t tail = words - 8 * (C - 1);
-  p.tail_mask = static_cast<__mmask8>(tail >= 8 ? 0xFF : (1U << tail) - 1);
-  for (int c = 0; c < C; ++c) {
-    const __mmask8 m = c == C - 1 ? p.tail_mask : static_cast<__mmask8>(0xFF);
-    p.weights[c] = _mm512_cvtepu32_epi64(_mm256_maskz_loadu_epi32(m, weights + 8 * c));
+  if constexpr (C == 1) {
+    p.masks[0] = static_cast<__mmask8>(words >= 4 ? 0xF : (1U << words) - 1);
+    p.masks[1] = static_cast<__mmask8>(words > 4 ? (1U << (words - 4)) - 1 : 0);
+    for (int h = 0; h < 2; ++h)
+      p.weights[h] = _mm256_cvtepu32_epi64(_mm_maskz_loadu_epi32(p.masks[h], weights + 4 * h));
+  } else {
+    const std::size_t tail = words - 8 * (C - 1);
+    p.tail_mask = static_cast<__mmask8>(tail >= 8 ? 0xFF : (1U << tail) - 1);
+    for (int c = 0; c < C; ++c) {
+      const __mmask8 m = c == C - 1 ? p.tail_mask : static_cast<__mmask8>(0xFF);
+      p.weights[c] = _mm512_cvtepu32_epi64(_mm256_maskz_loadu_epi32(m, weights + 8 * c));
+    }
   }
   load_query<C>(p, query);
   return p;
 }
 
-// Per-lane weighted popcounts of one key, as eight 64-bit partial sums. The masked load of
-// the last chunk never touches memory past the key (fault suppression), so the last key of
-// an array is safe.
+// Per-lane weighted popcounts of one key, as 64-bit partial sums (eight lanes, or four for
+// the halves). The masked loads never touch memory past the key (fault suppression), so the
+// last key of an array is safe.
 template <int C>
-MBI_AVX512_TARGET inline __m512i partial_sums(const std::uint64_t* key, const Prepared<C>& p) {
-  __m512i sum = _mm512_setzero_si512();
-  for (int c = 0; c < C; ++c) {
-    const __mmask8 m = c == C - 1 ? p.tail_mask : static_cast<__mmask8>(0xFF);
-    const __m512i k = _mm512_maskz_loadu_epi64(m, key + 8 * c);
-    sum = _mm512_add_epi64(sum, _mm512_mul_epu32(popcount_words(_mm512_xor_si512(k, p.query[c])), p.weights[c]));
+MBI_AVX512_TARGET inline auto partial_sums(const std::uint64_t* key, const Prepared<C>& p) {
+  if constexpr (C == 1) {
+    __m256i sum = _mm256_setzero_si256();
+    for (int h = 0; h < 2; ++h) {
+      const __m256i k = _mm256_maskz_loadu_epi64(p.masks[h], key + 4 * h);
+      sum = _mm256_add_epi64(sum, _mm256_mul_epu32(popcount_words(_mm256_xor_si256(k, p.query[h])), p.weights[h]));
+    }
+    return sum;
+  } else {
+    __m512i sum = _mm512_setzero_si512();
+    for (int c = 0; c < C; ++c) {
+      const __mmask8 m = c == C - 1 ? p.tail_mask : static_cast<__mmask8>(0xFF);
+      const __m512i k = _mm512_maskz_loadu_epi64(m, key + 8 * c);
+      sum = _mm512_add_epi64(sum, _mm512_mul_epu32(popcount_words(_mm512_xor_si512(k, p.query[c])), p.weights[c]));
+    }
+    return sum;
   }
-  return sum;
 }
 
 // Lane i of the result = sum of the eight lanes of s[i]: pairs, then 256-bit halves, then
@@ -104,13 +146,44 @@ MBI_AVX512_TARGET inline __m256i fold4(const __m512i* s) {
   return _mm512_cvtepi64_epi32(total);
 }
 
+// The same for four-lane sums: lane i of the result = the sum of the four lanes of s[i], as
+// 32 bits (modulo 2^32, as the scalar path).
+MBI_AVX512_TARGET inline __m256i fold8(const __m256i* s) {
+  __m256i pair[4];
+  for (int i = 0; i < 4; ++i)
+    pair[i] = _mm256_add_epi64(_mm256_unpacklo_epi64(s[2 * i], s[2 * i + 1]),
+                               _mm256_unpackhi_epi64(s[2 * i], s[2 * i + 1]));
+  // pair[i]: {s[2i] lanes 0+1, s[2i+1] lanes 0+1, s[2i] lanes 2+3, s[2i+1] lanes 2+3}.
+  const __m256i low = _mm256_add_epi64(_mm256_permute2x128_si256(pair[0], pair[1], 0x20),
+                                       _mm256_permute2x128_si256(pair[0], pair[1], 0x31));  // keys 0..3
+  const __m256i high = _mm256_add_epi64(_mm256_permute2x128_si256(pair[2], pair[3], 0x20),
+                                        _mm256_permute2x128_si256(pair[2], pair[3], 0x31));  // keys 4..7
+  // The low 32 bits of each: per 128-bit lane {low 2 keys, high 2 keys}, then the lanes' middle
+  // 64-bit halves swapped.
+  const __m256i even = _mm256_castps_si256(
+      _mm256_shuffle_ps(_mm256_castsi256_ps(low), _mm256_castsi256_ps(high), _MM_SHUFFLE(2, 0, 2, 0)));
+  return _mm256_permute4x64_epi64(even, _MM_SHUFFLE(3, 1, 2, 0));
+}
+
+// Lanes 0..3 = the sums of s[0..3] (a branching-4 node's children); lanes 4..7 are not set.
+MBI_AVX512_TARGET inline __m256i fold4(const __m256i* s) {
+  const __m256i pair01 = _mm256_add_epi64(_mm256_unpacklo_epi64(s[0], s[1]), _mm256_unpackhi_epi64(s[0], s[1]));
+  const __m256i pair23 = _mm256_add_epi64(_mm256_unpacklo_epi64(s[2], s[3]), _mm256_unpackhi_epi64(s[2], s[3]));
+  const __m256i total = _mm256_add_epi64(_mm256_permute2x128_si256(pair01, pair23, 0x20),
+                                         _mm256_permute2x128_si256(pair01, pair23, 0x31));
+  return _mm256_castsi128_si256(_mm256_cvtepi64_epi32(total));
+}
+
 template <int C>
 MBI_AVX512_TARGET inline __m256i eight_distances(const std::uint64_t* keys, std::size_t words,
                                                  const Prepared<C>& p) {
-  __m512i sums[8];
+  decltype(partial_sums<C>(keys, p)) sums[8];
   for (int i = 0; i < 8; ++i) sums[i] = partial_sums<C>(keys + i * words, p);
-  // VPMOVQD keeps the low 32 bits: the uint32 (mod 2^32) distances of the scalar path.
-  return _mm512_cvtepi64_epi32(fold8(sums));
+  if constexpr (C == 1)
+    return fold8(sums);
+  else
+    // VPMOVQD keeps the low 32 bits: the uint32 (mod 2^32) distances of the scalar path.
+    return _mm512_cvtepi64_epi32(fold8(sums));
 }
 
 // The same for the first n < 8 keys at `keys`: the other lanes' keys are never read (their
@@ -118,13 +191,18 @@ MBI_AVX512_TARGET inline __m256i eight_distances(const std::uint64_t* keys, std:
 template <int C>
 MBI_AVX512_TARGET inline __m256i few_distances(const std::uint64_t* keys, std::size_t n, std::size_t words,
                                                const Prepared<C>& p) {
-  __m512i sums[8];
+  using Sums = decltype(partial_sums<C>(keys, p));
+  Sums sums[8];
+  const Sums zero{};
   if (n <= 4) {
-    for (std::size_t i = 0; i < 4; ++i) sums[i] = i < n ? partial_sums<C>(keys + i * words, p) : _mm512_setzero_si512();
+    for (std::size_t i = 0; i < 4; ++i) sums[i] = i < n ? partial_sums<C>(keys + i * words, p) : zero;
     return fold4(sums);
   }
-  for (std::size_t i = 0; i < 8; ++i) sums[i] = i < n ? partial_sums<C>(keys + i * words, p) : _mm512_setzero_si512();
-  return _mm512_cvtepi64_epi32(fold8(sums));
+  for (std::size_t i = 0; i < 8; ++i) sums[i] = i < n ? partial_sums<C>(keys + i * words, p) : zero;
+  if constexpr (C == 1)
+    return fold8(sums);
+  else
+    return _mm512_cvtepi64_epi32(fold8(sums));
 }
 
 // Every lane = the smallest of the eight (unsigned) lanes of d.
