@@ -1,7 +1,8 @@
 // What forming lookup queries costs per image, one thread: the integral image, then five
 // quantised 3 x 4 x 4 glimpses (the published RAM) by the reference path (float pooling,
 // then quantize_level) and by GlimpseQuantizer (integer sums against thresholds; the same
-// levels). Synthetic 28 x 28 images with a quarter of the pixels inked, MNIST's mean and std.
+// levels), into packed keys from 32-bit and from 16-bit summed-area tables. Synthetic 28 x 28
+// images with a quarter of the pixels inked, MNIST's mean and std.
 //   ./mbi_bench --benchmark_filter=Query
 #include <benchmark/benchmark.h>
 
@@ -107,6 +108,48 @@ void EncodedGlimpses(benchmark::State& state) {
   });
 }
 BENCHMARK(EncodedGlimpses)->Name("Query/5_glimpses_encoded")->ArgName("avx512")->Arg(0)->Arg(1);
+
+// The 16-bit table and the codes from it (CompactIntegralImage), what lookups use on an
+// AVX-512 CPU for this glimpse.
+void CompactIntegralImageBench(benchmark::State& state) {
+  if (!glimpse_path_supported(GlimpsePath::avx512)) {
+    state.SkipWithError("no AVX-512 on this CPU");
+    return;
+  }
+  const auto imgs = images(256);
+  CompactIntegralImage integral;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    integral.assign(imgs[i++ % imgs.size()], kSide, kSide);
+    benchmark::DoNotOptimize(integral);
+  }
+}
+BENCHMARK(CompactIntegralImageBench)->Name("Query/integral_image_16bit");
+
+void CompactEncodedGlimpses(benchmark::State& state) {
+  const GlimpseQuantizer quantizer(kGeometry, kMean, kStd, kLo, kHi, kLevels);
+  const KeyLayout layout({{"glimpse0", 16, kLevels}, {"glimpse1", 16, kLevels}, {"glimpse2", 16, kLevels}});
+  const std::size_t segments[] = {0, 1, 2};
+  const GlimpseQuantizer::KeyTarget target = quantizer.key_target(layout, segments);
+  if (!quantizer.compact_supported(target)) {
+    state.SkipWithError("no AVX-512 on this CPU");
+    return;
+  }
+  std::vector<CompactIntegralImage> integrals(256);
+  const auto imgs = images(integrals.size());
+  for (std::size_t k = 0; k < integrals.size(); ++k) integrals[k].assign(imgs[k], kSide, kSide);
+  std::vector<std::uint64_t> key(layout.words());
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const CompactIntegralImage& integral = integrals[i % integrals.size()];
+    for (int t = 0; t < kGlimpses; ++t) {
+      quantizer.encode(integral, centre(t, static_cast<int>(i)), centre(t, 5), target, key.data());
+      benchmark::DoNotOptimize(key.data());
+    }
+    ++i;
+  }
+}
+BENCHMARK(CompactEncodedGlimpses)->Name("Query/5_glimpses_encoded_16bit");
 
 }  // namespace
 }  // namespace mbi::bench

@@ -95,6 +95,29 @@ class IntegralImage {
   std::vector<std::uint32_t> sums_;  // (rows+1) x (cols+1) raw pixel sums
 };
 
+// The same table kept modulo 2^16, for the AVX-512 lookup path: half the bytes, and a row of up
+// to 32 sums in one register. A box sum from four entries, modulo 2^16, is exact when the box
+// holds at most kMaxBoxPixels pixels (257 x 255 < 2^16): every cell of a glimpse whose cells are
+// at most 16 x 16, as the published RAM's largest are (GlimpseQuantizer::compact_supported).
+// Raw sums only: what the glimpse codes need.
+class CompactIntegralImage {
+ public:
+  static constexpr int kMaxCols = 32;
+  static constexpr int kMaxBoxPixels = 257;
+  // Throws mbi::Error for an image of more than kMaxCols columns, or for a path this CPU does
+  // not have.
+  void assign(std::span<const std::uint8_t> pixels, int rows, int cols, GlimpsePath path = best_glimpse_path());
+  int rows() const { return rows_; }
+  int cols() const { return cols_; }
+  // Raw pixel sums modulo 2^16 of rows [0, r) x cols [0, c) for c = 0..cols(): row r.
+  const std::uint16_t* sums_row(int r) const { return sums_.data() + static_cast<std::size_t>(r) * (cols_ + 1); }
+
+ private:
+  int rows_ = 0;
+  int cols_ = 0;
+  std::vector<std::uint16_t> sums_;  // (rows+1) x (cols+1)
+};
+
 // Writes geometry.size() values to `out` for the glimpse centred at pixel (px, py).
 void extract_glimpse(const IntegralImage& image, const GlimpseGeometry& geometry, int px, int py,
                      std::span<float> out);
@@ -140,6 +163,14 @@ class GlimpseQuantizer {
   void encode(const IntegralImage& image, int px, int py, const KeyTarget& target, std::uint64_t* key,
               GlimpsePath path = best_glimpse_path()) const;
 
+  // Whether encode() from a CompactIntegralImage covers this glimpse into keys of `target`:
+  // on an AVX-512 CPU, for 4 x 4 patches of 2-bit levels each in one key word, cells of at
+  // most CompactIntegralImage::kMaxBoxPixels pixels and images of at most its kMaxCols columns.
+  bool compact_supported(const KeyTarget& target) const;
+  // encode() from the 16-bit table: the same key words, bit for bit. Throws mbi::Error where
+  // compact_supported(target) is false or the image is not the geometry's size.
+  void encode(const CompactIntegralImage& image, int px, int py, const KeyTarget& target, std::uint64_t* key) const;
+
   // The level of a cell of patch `patch` whose `inside` pixels in the image sum to `raw`.
   std::uint8_t level_of_sum(int patch, std::uint64_t raw, int inside) const;
 
@@ -154,6 +185,8 @@ class GlimpseQuantizer {
   // Per patch, for 2-bit levels: a count's three thresholds in one entry (the AVX-512 path's
   // gathers); empty for a patch whose thresholds do not pack.
   std::vector<std::vector<std::uint64_t>> packed_thresholds_;
+  // The same in 16 bits each, for the compact path; empty where they do not fit.
+  std::vector<std::vector<std::uint64_t>> packed16_thresholds_;
 };
 
 }  // namespace mbi

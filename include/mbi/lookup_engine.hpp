@@ -101,8 +101,13 @@ class LookupEngine {
   std::size_t hidden_segment_ = 0;
   std::size_t loc_x_segment_ = 0;
   std::size_t loc_y_segment_ = 0;
+  // Where the CPU and glimpse allow, queries are formed from 16-bit summed-area tables
+  // (CompactIntegralImage: half the bytes, twice the lanes), except for a NearestFunction,
+  // which also takes the glimpse's levels.
+  bool compact_ = false;
   // Scratch, per image slot of a batch or shared.
   std::vector<IntegralImage> images_;
+  std::vector<CompactIntegralImage> compact_images_;
   std::vector<std::uint64_t> hidden_;  // packed h_{t-1} per slot (value layout)
   std::vector<int> loc_;               // x, y per slot
   std::vector<std::uint32_t> active_;  // slots still going

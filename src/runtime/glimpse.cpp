@@ -67,6 +67,34 @@ void IntegralImage::assign(std::span<const std::uint8_t> image, int rows, int co
   }
 }
 
+void CompactIntegralImage::assign(std::span<const std::uint8_t> image, int rows, int cols, GlimpsePath path) {
+  if (rows < 0 || cols < 0 || cols > kMaxCols)
+    throw Error("compact integral image: " + std::to_string(rows) + " x " + std::to_string(cols) +
+                " pixels, wider than " + std::to_string(kMaxCols) + " columns");
+  rows_ = rows;
+  cols_ = cols;
+  const std::size_t stride = static_cast<std::size_t>(cols) + 1;
+  sums_.resize(static_cast<std::size_t>(rows + 1) * stride);
+  if (path == GlimpsePath::avx512) {
+    require(path);
+    detail::integrate16_avx512(image.data(), rows, cols, sums_.data());
+    return;
+  }
+  // Unsigned 16-bit arithmetic wraps: every entry is IntegralImage's modulo 2^16.
+  std::fill_n(sums_.begin(), stride, std::uint16_t{0});
+  for (int r = 0; r < rows; ++r) {
+    const std::uint8_t* pixel = image.data() + static_cast<std::size_t>(r) * cols;
+    const std::uint16_t* above = sums_.data() + static_cast<std::size_t>(r) * stride;
+    std::uint16_t* row = sums_.data() + static_cast<std::size_t>(r + 1) * stride;
+    row[0] = 0;
+    std::uint16_t row_sum = 0;
+    for (int c = 0; c < cols; ++c) {
+      row_sum = static_cast<std::uint16_t>(row_sum + pixel[c]);
+      row[c + 1] = static_cast<std::uint16_t>(above[c + 1] + row_sum);
+    }
+  }
+}
+
 void extract_glimpse(const IntegralImage& image, const GlimpseGeometry& g, int px, int py, std::span<float> out) {
   std::size_t i = 0;
   int pool = 1;  // scale^k
@@ -119,6 +147,7 @@ GlimpseQuantizer::GlimpseQuantizer(const GlimpseGeometry& geometry, float mean, 
       }
     }
     packed_thresholds_.push_back(levels == 4 ? detail::pack_thresholds(t) : std::vector<std::uint64_t>{});
+    packed16_thresholds_.push_back(levels == 4 ? detail::pack_thresholds(t, 16) : std::vector<std::uint64_t>{});
   }
 }
 
@@ -276,6 +305,36 @@ void GlimpseQuantizer::encode(const IntegralImage& image, int px, int py, const 
     std::fill_n(words[k], target.words[static_cast<std::size_t>(k)], std::uint64_t{0});
   CodeSink sink{words};
   for_each_cell<0>(image, geometry_, steps, thresholds_, px, py, sink);
+}
+
+bool GlimpseQuantizer::compact_supported(const KeyTarget& target) const {
+  if (!glimpse_path_supported(GlimpsePath::avx512) || !target.one_word || geometry_.patch != 4 ||
+      geometry_.cols > CompactIntegralImage::kMaxCols || geometry_.patches > 64 ||
+      target.first_word.size() != static_cast<std::size_t>(geometry_.patches))
+    return false;
+  int pool = 1;
+  for (int k = 0; k < geometry_.patches; ++k, pool *= geometry_.scale) {
+    if (static_cast<std::int64_t>(pool) * pool > CompactIntegralImage::kMaxBoxPixels) return false;
+    if (packed16_thresholds_[static_cast<std::size_t>(k)].empty()) return false;
+  }
+  return true;
+}
+
+void GlimpseQuantizer::encode(const CompactIntegralImage& image, int px, int py, const KeyTarget& target,
+                              std::uint64_t* key) const {
+  if (!compact_supported(target)) throw Error("glimpse quantizer: no compact path for this glimpse or key");
+  if (image.rows() != geometry_.rows || image.cols() != geometry_.cols)
+    throw Error("glimpse quantizer: a " + std::to_string(image.rows()) + " x " + std::to_string(image.cols()) +
+                " image for a " + std::to_string(geometry_.rows) + " x " + std::to_string(geometry_.cols) + " glimpse");
+  constexpr int kMaxPatches = 64;
+  const std::uint32_t* thresholds[kMaxPatches];
+  const std::uint64_t* packed[kMaxPatches];
+  for (int k = 0; k < geometry_.patches; ++k) {
+    thresholds[k] = thresholds_[static_cast<std::size_t>(k)].data();
+    packed[k] = packed16_thresholds_[static_cast<std::size_t>(k)].data();
+  }
+  detail::encode_patches4_16_avx512(image.sums_row(0), image.rows(), image.cols(), px, py, geometry_.patches,
+                                    geometry_.scale, thresholds, packed, target.first_word.data(), key);
 }
 
 std::uint8_t GlimpseQuantizer::level_of_sum(int patch, std::uint64_t raw, int inside) const {

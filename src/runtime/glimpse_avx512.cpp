@@ -77,6 +77,30 @@ MBI_GLIMPSE_TARGET void integrate_avx512(const std::uint8_t* pixels, int rows, i
   }
 }
 
+MBI_GLIMPSE_TARGET void integrate16_avx512(const std::uint8_t* pixels, int rows, int cols, std::uint16_t* sums) {
+  const std::size_t stride = static_cast<std::size_t>(cols) + 1;
+  std::fill_n(sums, stride, std::uint16_t{0});
+  const __m512i zero = _mm512_setzero_si512();
+  const auto mask = static_cast<__mmask32>(cols >= 32 ? 0xFFFFFFFFU : (1U << cols) - 1U);
+  const __m512i up1 = _mm512_set_epi16(30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12,
+                                       11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 0);
+  __m512i above = zero;  // entries (r, 1 .. 32), modulo 2^16
+  for (int r = 0; r < rows; ++r) {
+    const std::uint8_t* pixel = pixels + static_cast<std::size_t>(r) * static_cast<std::size_t>(cols);
+    std::uint16_t* row = sums + static_cast<std::size_t>(r + 1) * stride;
+    row[0] = 0;
+    // The row's prefix sum in 16-bit lanes (as integrate_avx512), added to the row above.
+    __m512i v = _mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(mask, pixel));
+    v = _mm512_add_epi16(v, _mm512_maskz_permutexvar_epi16(0xFFFFFFFEU, up1, v));
+    v = _mm512_add_epi16(v, _mm512_alignr_epi32(v, zero, 15));
+    v = _mm512_add_epi16(v, _mm512_alignr_epi64(v, zero, 7));
+    v = _mm512_add_epi16(v, _mm512_alignr_epi64(v, zero, 6));
+    v = _mm512_add_epi16(v, _mm512_alignr_epi64(v, zero, 4));
+    above = _mm512_add_epi16(above, v);
+    _mm512_mask_storeu_epi16(row + 1, mask, above);
+  }
+}
+
 namespace {
 
 // One patch's 48 bits of codes (encode_patches4_avx512).
@@ -179,7 +203,88 @@ MBI_GLIMPSE_TARGET inline __attribute__((always_inline)) std::uint64_t patch4_co
          _pdep_u64(_mm512_cmpge_epu32_mask(raw, t2), 0x924924924924ULL);
 }
 
+// The same from a 16-bit table (encode_patches4_16_avx512): the five corner rows are one
+// permute each, and the 16 cell sums fit one 256-bit register.
+MBI_GLIMPSE_TARGET inline __attribute__((always_inline)) std::uint64_t patch4_codes16(
+    const std::uint16_t* sums, int rows, int cols, int top, int left, int pool, const std::uint32_t* thresholds,
+    const std::uint64_t* packed16) {
+  const __m256i zero8 = _mm256_setzero_si256();
+  const __m256i lane8 = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i step = _mm256_mullo_epi32(lane8, _mm256_set1_epi32(pool));
+  const __m256i row_edges = _mm256_min_epi32(
+      _mm256_max_epi32(_mm256_add_epi32(_mm256_set1_epi32(top), step), zero8), _mm256_set1_epi32(rows));
+  const __m256i col_edges = _mm256_min_epi32(
+      _mm256_max_epi32(_mm256_add_epi32(_mm256_set1_epi32(left), step), zero8), _mm256_set1_epi32(cols));
+  const std::size_t stride = static_cast<std::size_t>(cols) + 1;
+  const int first_col = std::clamp(left, 0, cols);
+  const int span = std::clamp(left + 4 * pool, 0, cols) - first_col + 1;  // entries the columns cover, <= 33
+
+  // Lanes 0..4: the five column edges' entries; a row of up to 32 entries is one load.
+  const __m512i at =
+      _mm512_castsi128_si512(_mm256_cvtepi32_epi16(_mm256_sub_epi32(col_edges, _mm256_set1_epi32(first_col))));
+  const auto low_mask = static_cast<__mmask32>(span >= 32 ? 0xFFFFFFFFU : (1U << span) - 1U);
+  const auto high_mask = static_cast<__mmask32>(span > 32 ? (1U << (span - 32)) - 1U : 0U);
+  // across[i] lane c: entry (row edge i, column edge c + 1) - (i, c), modulo 2^16.
+  __m128i across[5];
+  for (int i = 0; i < 5; ++i) {
+    const std::uint16_t* entry = sums + static_cast<std::size_t>(std::clamp(top + i * pool, 0, rows)) * stride + first_col;
+    const __m128i corners = _mm512_castsi512_si128(_mm512_permutex2var_epi16(
+        _mm512_maskz_loadu_epi16(low_mask, entry), at, _mm512_maskz_loadu_epi16(high_mask, entry + 32)));
+    across[i] = _mm_sub_epi16(_mm_srli_si128(corners, 2), corners);
+  }
+  // Row r of cells (lanes 0..3 of across[r + 1] - across[r]) goes to lanes 4 r .. 4 r + 3:
+  // exact sums, every cell holding at most 257 pixels.
+  const __m128i rows01 = _mm_unpacklo_epi64(_mm_sub_epi16(across[1], across[0]), _mm_sub_epi16(across[2], across[1]));
+  const __m128i rows23 = _mm_unpacklo_epi64(_mm_sub_epi16(across[3], across[2]), _mm_sub_epi16(across[4], across[3]));
+  const __m256i raw = _mm256_inserti128_si256(_mm256_castsi128_si256(rows01), rows23, 1);
+
+  std::size_t first_area = static_cast<std::size_t>(pool) * static_cast<std::size_t>(pool);
+  bool uniform = top >= 0 && left >= 0 && top + 4 * pool <= rows && left + 4 * pool <= cols;
+  __m512i area = _mm512_setzero_si512();
+  if (!uniform) {
+    const __m256i heights = _mm256_sub_epi32(_mm256_alignr_epi32(row_edges, row_edges, 1), row_edges);
+    const __m256i widths = _mm256_sub_epi32(_mm256_alignr_epi32(col_edges, col_edges, 1), col_edges);
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    area = _mm512_mullo_epi32(_mm512_permutexvar_epi32(_mm512_srli_epi32(lane, 2), _mm512_castsi256_si512(heights)),
+                              _mm512_broadcast_i32x4(_mm256_castsi256_si128(widths)));
+    first_area = static_cast<std::uint32_t>(_mm_cvtsi128_si32(_mm512_castsi512_si128(area)));
+    uniform = _mm512_cmpneq_epi32_mask(area, _mm512_set1_epi32(static_cast<int>(first_area))) == 0;
+  }
+  if (uniform) {
+    const std::uint32_t* t = thresholds + 3 * first_area;
+    return _pdep_u64(_mm256_cmpge_epu16_mask(raw, _mm256_set1_epi16(static_cast<short>(t[0]))), 0x249249249249ULL) |
+           _pdep_u64(_mm256_cmpge_epu16_mask(raw, _mm256_set1_epi16(static_cast<short>(t[1]))), 0x492492492492ULL) |
+           _pdep_u64(_mm256_cmpge_epu16_mask(raw, _mm256_set1_epi16(static_cast<short>(t[2]))), 0x924924924924ULL);
+  }
+  // A cell's three thresholds in one 64-bit entry, 16 bits each: two gathers of eight.
+  const __m512i field = _mm512_set1_epi64(0xFFFF);
+  const __m512i low = _mm512_i32gather_epi64(_mm512_castsi512_si256(area), packed16, 8);
+  const __m512i high = _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(area, 1), packed16, 8);
+  const __m512i raw_low = _mm512_cvtepu16_epi64(_mm256_castsi256_si128(raw));
+  const __m512i raw_high = _mm512_cvtepu16_epi64(_mm256_extracti128_si256(raw, 1));
+  std::uint64_t codes = 0;
+  for (int j = 0; j < 3; ++j) {
+    const __m512i t_low = _mm512_and_si512(_mm512_srli_epi64(low, static_cast<unsigned>(16 * j)), field);
+    const __m512i t_high = _mm512_and_si512(_mm512_srli_epi64(high, static_cast<unsigned>(16 * j)), field);
+    const std::uint32_t reaches = static_cast<std::uint32_t>(_mm512_cmpge_epu64_mask(raw_low, t_low)) |
+                                  static_cast<std::uint32_t>(_mm512_cmpge_epu64_mask(raw_high, t_high)) << 8;
+    codes |= _pdep_u64(reaches, 0x249249249249ULL << j);
+  }
+  return codes;
+}
+
 }  // namespace
+
+MBI_GLIMPSE_TARGET void encode_patches4_16_avx512(const std::uint16_t* sums, int rows, int cols, int px, int py,
+                                                  int patches, int scale, const std::uint32_t* const* thresholds,
+                                                  const std::uint64_t* const* packed16, const std::size_t* first_word,
+                                                  std::uint64_t* key) {
+  int pool = 1;
+  for (int k = 0; k < patches; ++k, pool *= scale) {
+    const int side = 4 * pool;
+    key[first_word[k]] = patch4_codes16(sums, rows, cols, py - side / 2, px - side / 2, pool, thresholds[k], packed16[k]);
+  }
+}
 
 MBI_GLIMPSE_TARGET void encode_patches4_avx512(const std::uint32_t* sums, int rows, int cols, int px, int py,
                                                int patches, int scale, const std::uint32_t* const* thresholds,
@@ -207,6 +312,13 @@ void integrate_avx512(const std::uint8_t*, int, int, std::uint32_t*) {
 }
 void encode_patches4_avx512(const std::uint32_t*, int, int, int, int, int, int, const std::uint32_t* const*,
                             const std::uint64_t* const*, const std::size_t*, std::uint64_t*) {
+  throw std::logic_error("AVX-512 glimpse path not compiled");
+}
+void integrate16_avx512(const std::uint8_t*, int, int, std::uint16_t*) {
+  throw std::logic_error("AVX-512 glimpse path not compiled");
+}
+void encode_patches4_16_avx512(const std::uint16_t*, int, int, int, int, int, int, const std::uint32_t* const*,
+                               const std::uint64_t* const*, const std::size_t*, std::uint64_t*) {
   throw std::logic_error("AVX-512 glimpse path not compiled");
 }
 }  // namespace mbi::detail

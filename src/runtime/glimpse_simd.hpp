@@ -30,19 +30,29 @@ void encode_patches4_avx512(const std::uint32_t* sums, int rows, int cols, int p
 // whose cells hold up to 8,224 pixels (pool 90) packs.
 constexpr int kPackedBits = 21;
 
-// Patch thresholds (3 per pixel count, as above) packed one entry per count; empty when one
-// does not fit in kPackedBits bits.
-inline std::vector<std::uint64_t> pack_thresholds(const std::vector<std::uint32_t>& thresholds) {
+// Patch thresholds (3 per pixel count, as above) packed one entry per count, `bits` bits each;
+// empty when one does not fit.
+inline std::vector<std::uint64_t> pack_thresholds(const std::vector<std::uint32_t>& thresholds,
+                                                  int bits = kPackedBits) {
   std::vector<std::uint64_t> packed;
   for (std::size_t i = 0; i + 3 <= thresholds.size(); i += 3) {
     std::uint64_t entry = 0;
     for (std::size_t j = 0; j < 3; ++j) {
-      if (thresholds[i + j] >= (std::uint32_t{1} << kPackedBits)) return {};
-      entry |= std::uint64_t{thresholds[i + j]} << (kPackedBits * j);
+      if (thresholds[i + j] >= (std::uint64_t{1} << bits)) return {};
+      entry |= std::uint64_t{thresholds[i + j]} << (bits * j);
     }
     packed.push_back(entry);
   }
   return packed;
 }
+
+// The 16-bit counterparts (CompactIntegralImage): sums modulo 2^16 of an image of at most 32
+// columns, and the codes from them, given cells of at most 257 pixels (so every raw cell sum
+// and every threshold fits in 16 bits). packed16[k] holds patch k's thresholds 16 bits each
+// (pack_thresholds(t, 16)); thresholds[k] as for encode_patches4_avx512.
+void integrate16_avx512(const std::uint8_t* pixels, int rows, int cols, std::uint16_t* sums);
+void encode_patches4_16_avx512(const std::uint16_t* sums, int rows, int cols, int px, int py, int patches, int scale,
+                               const std::uint32_t* const* thresholds, const std::uint64_t* const* packed16,
+                               const std::size_t* first_word, std::uint64_t* key);
 
 }  // namespace mbi::detail

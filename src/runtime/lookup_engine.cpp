@@ -31,6 +31,7 @@ LookupEngine::LookupEngine(const MappedTable& table, const RamConfig& config)
     throw Error(table.path().string() + ": key layout does not match the teacher configuration it names");
   for (int k = 0; k < config.patches; ++k) glimpse_segments_.push_back(key_layout_.segment_index("glimpse" + std::to_string(k)));
   glimpse_target_ = quantizer_.key_target(key_layout_, glimpse_segments_.data());
+  compact_ = quantizer_.compact_supported(glimpse_target_);
   hidden_segment_ = key_layout_.segment_index("hidden");
   loc_x_segment_ = key_layout_.segment_index("loc_x");
   loc_y_segment_ = key_layout_.segment_index("loc_y");
@@ -46,7 +47,10 @@ LookupEngine::LookupEngine(const MappedTable& table, const RamConfig& config)
 
 void LookupEngine::make_query(std::size_t slot, int loc_x, int loc_y, const std::uint64_t* hidden,
                               std::uint64_t* key, std::vector<std::uint8_t>* values) {
-  quantizer_.encode(images_[slot], loc_x, loc_y, glimpse_target_, key);
+  if (values == nullptr && compact_)
+    quantizer_.encode(compact_images_[slot], loc_x, loc_y, glimpse_target_, key);
+  else
+    quantizer_.encode(images_[slot], loc_x, loc_y, glimpse_target_, key);
   copy_words(hidden, value_layout_.words(), key + key_layout_.first_word(hidden_segment_));
   const std::uint8_t x = static_cast<std::uint8_t>(loc_x);
   const std::uint8_t y = static_cast<std::uint8_t>(loc_y);
@@ -86,7 +90,10 @@ void LookupEngine::infer_chunk(std::span<const std::uint8_t* const> images, cons
   const std::size_t n = images.size();
   const std::size_t words = key_layout_.words();
   const std::size_t hidden_words = value_layout_.words();
-  if (images_.size() < n) images_.resize(n);
+  // make_query reads the compact tables exactly when it is given no values to fill.
+  const bool compact = compact_ && !options.nearest;
+  if (compact && compact_images_.size() < n) compact_images_.resize(n);
+  if (!compact && images_.size() < n) images_.resize(n);
   hidden_.assign(n * hidden_words, 0);
   loc_.resize(2 * n);
   active_.resize(n);
@@ -96,7 +103,10 @@ void LookupEngine::infer_chunk(std::span<const std::uint8_t* const> images, cons
   const int start_x = location_to_pixel(config_.start_x, config_.image_cols);
   const int start_y = location_to_pixel(config_.start_y, config_.image_rows);
   for (std::size_t i = 0; i < n; ++i) {
-    images_[i].assign({images[i], pixels}, config_.image_rows, config_.image_cols, config_.norm_mean, config_.norm_std);
+    if (compact)
+      compact_images_[i].assign({images[i], pixels}, config_.image_rows, config_.image_cols);
+    else
+      images_[i].assign({images[i], pixels}, config_.image_rows, config_.image_cols, config_.norm_mean, config_.norm_std);
     // Keeps the steps' storage: callers reuse their results batch after batch, and a fresh
     // vector per image was an allocation per image.
     std::vector<LookupStep> steps = std::move(results[i].steps);

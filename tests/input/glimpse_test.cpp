@@ -206,6 +206,7 @@ const QuantizerCase kPatch4Cases[] = {
     {{20, 36, 4, 3, 4}, 0.5F, 0.25F, -2.0F, 2.0F, 4},
     {{40, 90, 4, 3, 3}, 0.2860F, 0.3530F, -0.5F, 1.5F, 4},
     {{3, 5, 4, 2, 2}, 0.1F, 0.4F, -0.2F, 2.0F, 4},
+    {{32, 32, 4, 3, 4}, 0.2F, 0.3F, -1.0F, 2.0F, 4},  // the compact path's widest rows (33 entries)
     {{17, 1, 4, 4, 2}, 0.1307F, 0.3081F, 0.0F, 1.0F, 4},
     {{12, 20, 4, 2, 128}, 0.1307F, 0.3081F, -0.5F, 2.0F, 4},  // cells of 128^2 pixels: thresholds too wide to pack
 };
@@ -235,6 +236,16 @@ TEST(GlimpseQuantizer, EncodeEqualsLevelsThenEncodeSegment) {
     std::vector<std::uint8_t> img(pixels);
     for (auto& p : img) p = static_cast<std::uint8_t>(rng() % 3 == 0 ? rng() % 256 : (rng() % 2) * 255);
     const IntegralImage integral(img, g.rows, g.cols, q.mean, q.std);
+    // The 16-bit path, where this CPU and glimpse have it: cells of at most 16 x 16 pixels,
+    // 2-bit levels, images of at most 32 columns.
+    const GlimpseQuantizer::KeyTarget target = quantizer.key_target(layout, segments.data());
+    const bool compact = quantizer.compact_supported(target);
+    int largest_pool = 1;
+    for (int k = 1; k < g.patches; ++k) largest_pool *= g.scale;
+    const bool compact_fits = q.levels == 4 && g.patch == 4 && g.cols <= 32 && largest_pool <= 16;
+    EXPECT_EQ(compact, glimpse_path_supported(GlimpsePath::avx512) && compact_fits) << g.rows << " x " << g.cols;
+    CompactIntegralImage compact_integral;
+    if (compact) compact_integral.assign(img, g.rows, g.cols);
     std::vector<std::uint8_t> levels(static_cast<std::size_t>(g.size()));
     std::vector<std::uint64_t> want(layout.words()), got(layout.words());
     for (int py = -2; py <= g.rows + 2; ++py)
@@ -248,6 +259,11 @@ TEST(GlimpseQuantizer, EncodeEqualsLevelsThenEncodeSegment) {
           quantizer.encode(integral, px, py, layout, segments.data(), encoded.data(), path);
           ASSERT_EQ(encoded, want) << "at " << px << "," << py << ", " << q.levels << " levels, "
                                    << g.rows << " x " << g.cols << ", path " << static_cast<int>(path);
+        }
+        if (compact) {
+          std::vector<std::uint64_t> encoded = got;
+          quantizer.encode(compact_integral, px, py, target, encoded.data());
+          ASSERT_EQ(encoded, want) << "compact, at " << px << "," << py << ", " << g.rows << " x " << g.cols;
         }
       }
     // A layout whose segments do not hold this glimpse's patches is refused.
@@ -267,6 +283,49 @@ TEST(GlimpseQuantizer, EncodeEqualsLevelsThenEncodeSegment) {
     other.first_word.pop_back();
     EXPECT_THROW(quantizer.encode(integral, 0, 0, other, got.data()), Error);
   }
+}
+
+// The 16-bit table is the 32-bit one modulo 2^16, entry for entry, on every path, up to its
+// widest images (all 255s too, where the 32-bit sums overflow 16 bits many times), reused
+// between sizes; wider images are refused, and so is a compact encode of another size.
+TEST(CompactIntegralImage, IsTheIntegralImageModulo65536) {
+  std::mt19937 rng(12);
+  for (const GlimpsePath path : glimpse_paths()) {
+    CompactIntegralImage compact;
+    for (const auto& [rows, cols] : {std::pair{28, 28}, std::pair{1, 1}, std::pair{3, 15}, std::pair{5, 16},
+                                     std::pair{4, 17}, std::pair{40, 31}, std::pair{33, 32}, std::pair{0, 7},
+                                     std::pair{7, 0}, std::pair{28, 28}}) {
+      for (const bool white : {false, true}) {
+        std::vector<std::uint8_t> img(static_cast<std::size_t>(rows) * cols, 255);
+        if (!white)
+          for (auto& p : img) p = static_cast<std::uint8_t>(rng() % 2 == 0 ? 255 : rng() % 256);
+        IntegralImage integral;
+        integral.assign(img, rows, cols, 0.0F, 1.0F, GlimpsePath::portable);
+        compact.assign(img, rows, cols, path);
+        ASSERT_EQ(compact.rows(), rows);
+        ASSERT_EQ(compact.cols(), cols);
+        for (int r = 0; r <= rows; ++r)
+          for (int c = 0; c <= cols; ++c)
+            ASSERT_EQ(compact.sums_row(r)[c], static_cast<std::uint16_t>(integral.sums_row(r)[c]))
+                << rows << " x " << cols << " at " << r << "," << c << ", path " << static_cast<int>(path);
+      }
+    }
+    EXPECT_THROW(compact.assign(std::vector<std::uint8_t>(33), 1, 33, path), Error);
+  }
+  const GlimpseGeometry g{28, 28, 4, 3, 4};
+  const GlimpseQuantizer quantizer(g, 0.1307F, 0.3081F, -1.0F, 1.0F, 4);
+  std::vector<SegmentSpec> specs;
+  std::vector<std::size_t> segments;
+  for (int k = 0; k < g.patches; ++k) {
+    segments.push_back(specs.size());
+    specs.push_back({"glimpse" + std::to_string(k), 16, 4});
+  }
+  const KeyLayout layout(specs);
+  const GlimpseQuantizer::KeyTarget target = quantizer.key_target(layout, segments.data());
+  std::vector<std::uint64_t> key(layout.words());
+  CompactIntegralImage smaller;
+  smaller.assign(std::vector<std::uint8_t>(27 * 28), 27, 28, GlimpsePath::portable);
+  EXPECT_THROW(quantizer.encode(smaller, 14, 14, target, key.data()), Error);
 }
 
 // Every entry of the table against sums counted pixel by pixel, on every path, for widths
