@@ -187,6 +187,7 @@ class GlimpseQuantizer {
   std::vector<std::vector<std::uint64_t>> packed_thresholds_;
   // The same in 16 bits each, for the compact path; empty where they do not fit.
   std::vector<std::vector<std::uint64_t>> packed16_thresholds_;
+  bool compact_glimpse_ = false;  // compact_supported() but for the key target
 };
 
 }  // namespace mbi

@@ -149,6 +149,14 @@ GlimpseQuantizer::GlimpseQuantizer(const GlimpseGeometry& geometry, float mean, 
     packed_thresholds_.push_back(levels == 4 ? detail::pack_thresholds(t) : std::vector<std::uint64_t>{});
     packed16_thresholds_.push_back(levels == 4 ? detail::pack_thresholds(t, 16) : std::vector<std::uint64_t>{});
   }
+  // The compact path: 4 x 4 patches of 2-bit levels whose cells hold at most
+  // CompactIntegralImage::kMaxBoxPixels pixels (so every threshold packs in 16 bits), on images
+  // of at most kMaxCols columns, on an AVX-512 CPU. Decided once: encode() asks per query.
+  compact_glimpse_ = glimpse_path_supported(GlimpsePath::avx512) && levels == 4 && geometry.patch == 4 &&
+                     geometry.cols <= CompactIntegralImage::kMaxCols && geometry.patches <= 64;
+  for (int k = 0, pool = 1; k < geometry.patches && compact_glimpse_; ++k, pool *= geometry.scale)
+    compact_glimpse_ = static_cast<std::int64_t>(pool) * pool <= CompactIntegralImage::kMaxBoxPixels &&
+                       !packed16_thresholds_[static_cast<std::size_t>(k)].empty();
 }
 
 namespace {
@@ -308,16 +316,7 @@ void GlimpseQuantizer::encode(const IntegralImage& image, int px, int py, const 
 }
 
 bool GlimpseQuantizer::compact_supported(const KeyTarget& target) const {
-  if (!glimpse_path_supported(GlimpsePath::avx512) || !target.one_word || geometry_.patch != 4 ||
-      geometry_.cols > CompactIntegralImage::kMaxCols || geometry_.patches > 64 ||
-      target.first_word.size() != static_cast<std::size_t>(geometry_.patches))
-    return false;
-  int pool = 1;
-  for (int k = 0; k < geometry_.patches; ++k, pool *= geometry_.scale) {
-    if (static_cast<std::int64_t>(pool) * pool > CompactIntegralImage::kMaxBoxPixels) return false;
-    if (packed16_thresholds_[static_cast<std::size_t>(k)].empty()) return false;
-  }
-  return true;
+  return compact_glimpse_ && target.one_word && target.first_word.size() == static_cast<std::size_t>(geometry_.patches);
 }
 
 void GlimpseQuantizer::encode(const CompactIntegralImage& image, int px, int py, const KeyTarget& target,
