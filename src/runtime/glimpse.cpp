@@ -154,8 +154,8 @@ GlimpseQuantizer::GlimpseQuantizer(const GlimpseGeometry& geometry, float mean, 
   // of at most kMaxCols columns, on an AVX-512 CPU. Decided once: encode() asks per query.
   compact_glimpse_ = glimpse_path_supported(GlimpsePath::avx512) && levels == 4 && geometry.patch == 4 &&
                      geometry.cols <= CompactIntegralImage::kMaxCols && geometry.patches <= 64;
-  for (int k = 0, pool = 1; k < geometry.patches && compact_glimpse_; ++k, pool *= geometry.scale)
-    compact_glimpse_ = static_cast<std::int64_t>(pool) * pool <= CompactIntegralImage::kMaxBoxPixels &&
+  for (int k = 0, cell = 1; k < geometry.patches && compact_glimpse_; ++k, cell *= geometry.scale)
+    compact_glimpse_ = static_cast<std::int64_t>(cell) * cell <= CompactIntegralImage::kMaxBoxPixels &&
                        !packed16_thresholds_[static_cast<std::size_t>(k)].empty();
 }
 
