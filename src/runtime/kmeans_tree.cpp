@@ -205,6 +205,13 @@ struct Cursor {
 
 }  // namespace
 
+// Inline: a one-leaf search calls it once per query and tree level.
+inline KMeansTree::Block KMeansTree::block_of(std::uint32_t node, std::span<const std::uint64_t> keys) const {
+  const KMeansTreeNode& n = nodes_[node];
+  if (n.child_count > 0) return {centroids_.data() + std::size_t{n.first_child} * words_, n.child_count};
+  return {keys.data() + std::size_t{n.begin} * words_, n.end - n.begin};
+}
+
 void KMeansTree::search_batch(std::span<const std::uint64_t> queries, std::span<const std::uint64_t> keys,
                               std::span<const std::uint32_t> word_weights, const TreeSearchOptions& options,
                               std::span<SearchResult> results) const {
@@ -320,12 +327,6 @@ void KMeansTree::search_batch(std::span<const std::uint64_t> queries, std::span<
   }
 }
 
-KMeansTree::Block KMeansTree::block_of(std::uint32_t node, std::span<const std::uint64_t> keys) const {
-  const KMeansTreeNode& n = nodes_[node];
-  if (n.child_count > 0) return {centroids_.data() + std::size_t{n.first_child} * words_, n.child_count};
-  return {keys.data() + std::size_t{n.begin} * words_, n.end - n.begin};
-}
-
 void KMeansTree::search_one_leaf_batch(std::span<const std::uint64_t> queries, std::span<const std::uint64_t> keys,
                                        const std::uint32_t* w, std::uint32_t start_node,
                                        std::span<const RowData> row_data, std::span<SearchResult> results) const {
@@ -353,20 +354,17 @@ void KMeansTree::search_one_leaf_batch(std::span<const std::uint64_t> queries, s
   const std::uint64_t** const blocks = blocks_v.data();
   BlockNearest* const nearest = nearest_v.data();
   const KMeansTreeNode* const nodes = nodes_.data();
-  const std::uint64_t* const centroids = centroids_.data();
   SearchResult* const found = results.data();
   // Points slot a at `node`: the block its next turn compares against, asked for now, and
   // the children's records, which the next round reads to find its block.
   const auto visit = [&](std::size_t a, std::uint32_t node) {
-    const KMeansTreeNode n = nodes[node];
-    const bool inner = n.child_count > 0;
-    const std::uint64_t* block = inner ? centroids + std::size_t{n.first_child} * words : keys.data() + std::size_t{n.begin} * words;
-    const std::uint32_t size = inner ? n.child_count : n.end - n.begin;
+    const Block b = block_of(node, keys);
     node_of[a] = node;
-    blocks[a] = block;
-    counts[a] = size;
-    prefetch(block, std::size_t{size} * words * 8);
-    if (inner) prefetch(nodes + n.first_child, std::size_t{n.child_count} * sizeof(KMeansTreeNode));
+    blocks[a] = b.words;
+    counts[a] = b.count;
+    prefetch(b.words, std::size_t{b.count} * words * 8);
+    const KMeansTreeNode& n = nodes[node];
+    if (n.child_count > 0) prefetch(nodes + n.first_child, std::size_t{n.child_count} * sizeof(KMeansTreeNode));
   };
   for (std::size_t i = 0; i < count; ++i) {
     query_of[i] = static_cast<std::uint32_t>(i);

@@ -144,8 +144,8 @@ void LookupEngine::infer_chunk(std::span<const std::uint8_t* const> images, cons
       table_.nearest_batch_at_step({queries_.data(), active * words}, t, search, {found_.data(), active});
 
     // The matched rows' values lie anywhere in the table: ask for all of them before reading
-    // any, so that on a table larger than the cache their misses overlap (a one-leaf tree
-    // search has asked already, through search.row_data, as it settled each row).
+    // any, so that on a table larger than the cache their misses overlap (a tree search has
+    // asked already, through search.row_data, as it settled each row).
     for (std::size_t a = 0; a < active; ++a) {
       const std::size_t row = found_[a].index;
       if (row >= table_rows) continue;
