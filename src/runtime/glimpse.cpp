@@ -33,6 +33,25 @@ namespace {
 void require(GlimpsePath path) {
   if (path != GlimpsePath::portable && best_glimpse_path() != path) throw Error("glimpse: this CPU has no AVX-512 glimpse path");
 }
+// The summed-area table of an 8-bit image by the portable loop, in unsigned Sum arithmetic:
+// it wraps, so a 16-bit table is the 32-bit one modulo 2^16.
+template <class Sum>
+void integrate_portable(const std::uint8_t* pixels, int rows, int cols, Sum* sums) {
+  const std::size_t stride = static_cast<std::size_t>(cols) + 1;
+  std::fill_n(sums, stride, Sum{0});
+  for (int r = 0; r < rows; ++r) {
+    const std::uint8_t* pixel = pixels + static_cast<std::size_t>(r) * cols;
+    const Sum* above = sums + static_cast<std::size_t>(r) * stride;
+    Sum* row = sums + static_cast<std::size_t>(r + 1) * stride;
+    row[0] = 0;
+    Sum row_sum = 0;
+    for (int c = 0; c < cols; ++c) {
+      row_sum = static_cast<Sum>(row_sum + pixel[c]);
+      row[c + 1] = static_cast<Sum>(above[c + 1] + row_sum);
+    }
+  }
+}
+
 }  // namespace
 
 void IntegralImage::assign(std::span<const std::uint8_t> image, int rows, int cols, float mean, float std,
@@ -53,18 +72,7 @@ void IntegralImage::assign(std::span<const std::uint8_t> image, int rows, int co
     detail::integrate_avx512(image.data(), rows, cols, sums_.data());
     return;
   }
-  std::fill_n(sums_.begin(), stride, 0U);
-  for (int r = 0; r < rows; ++r) {
-    const std::uint8_t* pixel = image.data() + static_cast<std::size_t>(r) * cols;
-    const std::uint32_t* above = sums_.data() + static_cast<std::size_t>(r) * stride;
-    std::uint32_t* row = sums_.data() + static_cast<std::size_t>(r + 1) * stride;
-    row[0] = 0;
-    std::uint32_t row_sum = 0;
-    for (int c = 0; c < cols; ++c) {
-      row_sum += pixel[c];
-      row[c + 1] = above[c + 1] + row_sum;
-    }
-  }
+  integrate_portable(image.data(), rows, cols, sums_.data());
 }
 
 void CompactIntegralImage::assign(std::span<const std::uint8_t> image, int rows, int cols, GlimpsePath path) {
@@ -80,19 +88,7 @@ void CompactIntegralImage::assign(std::span<const std::uint8_t> image, int rows,
     detail::integrate16_avx512(image.data(), rows, cols, sums_.data());
     return;
   }
-  // Unsigned 16-bit arithmetic wraps: every entry is IntegralImage's modulo 2^16.
-  std::fill_n(sums_.begin(), stride, std::uint16_t{0});
-  for (int r = 0; r < rows; ++r) {
-    const std::uint8_t* pixel = image.data() + static_cast<std::size_t>(r) * cols;
-    const std::uint16_t* above = sums_.data() + static_cast<std::size_t>(r) * stride;
-    std::uint16_t* row = sums_.data() + static_cast<std::size_t>(r + 1) * stride;
-    row[0] = 0;
-    std::uint16_t row_sum = 0;
-    for (int c = 0; c < cols; ++c) {
-      row_sum = static_cast<std::uint16_t>(row_sum + pixel[c]);
-      row[c + 1] = static_cast<std::uint16_t>(above[c + 1] + row_sum);
-    }
-  }
+  integrate_portable(image.data(), rows, cols, sums_.data());
 }
 
 void extract_glimpse(const IntegralImage& image, const GlimpseGeometry& g, int px, int py, std::span<float> out) {
