@@ -7,7 +7,7 @@
 #include <span>
 #include <vector>
 
-#include "mbi/key_layout.hpp"
+#include "mbi/search/key_layout.hpp"
 
 namespace mbi::bench {
 

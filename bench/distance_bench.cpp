@@ -5,7 +5,7 @@
 #include <string>
 
 #include "bench_data.hpp"
-#include "mbi/distance.hpp"
+#include "mbi/search/distance.hpp"
 
 namespace mbi::bench {
 namespace {

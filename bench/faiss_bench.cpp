@@ -14,8 +14,8 @@
 #include <string>
 
 #include "bench_data.hpp"
-#include "mbi/distance.hpp"
-#include "mbi/exhaustive_search.hpp"
+#include "mbi/search/distance.hpp"
+#include "mbi/search/exhaustive.hpp"
 
 namespace mbi::bench {
 namespace {

@@ -9,9 +9,9 @@
 #include <random>
 #include <vector>
 
-#include "mbi/glimpse.hpp"
-#include "mbi/key_layout.hpp"
-#include "mbi/quantize.hpp"
+#include "mbi/lookup/glimpse.hpp"
+#include "mbi/search/key_layout.hpp"
+#include "mbi/lookup/quantize.hpp"
 
 namespace mbi::bench {
 namespace {

@@ -12,8 +12,8 @@
 #include <memory>
 
 #include "bench_data.hpp"
-#include "mbi/exhaustive_search.hpp"
-#include "mbi/kmeans_tree.hpp"
+#include "mbi/search/exhaustive.hpp"
+#include "mbi/search/kmeans_tree.hpp"
 
 namespace mbi::bench {
 namespace {

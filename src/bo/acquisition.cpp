@@ -4,7 +4,7 @@
 #include <cmath>
 #include <numbers>
 
-#include "mbi/error.hpp"
+#include "mbi/core/error.hpp"
 
 namespace mbi::bo {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "mbi/error.hpp"
+#include "mbi/core/error.hpp"
 
 namespace mbi::bo {
 namespace {

@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "mbi/bo/cholesky.hpp"
-#include "mbi/error.hpp"
+#include "mbi/core/error.hpp"
 
 namespace mbi::bo {
 namespace {

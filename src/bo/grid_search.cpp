@@ -3,8 +3,8 @@
 #include <cmath>
 #include <utility>
 
-#include "mbi/bo/random.hpp"
-#include "mbi/error.hpp"
+#include "mbi/core/random.hpp"
+#include "mbi/core/error.hpp"
 
 namespace mbi::bo {
 namespace {

@@ -4,7 +4,7 @@
 #include <string>
 #include <utility>
 
-#include "mbi/error.hpp"
+#include "mbi/core/error.hpp"
 
 namespace mbi::bo {
 namespace {

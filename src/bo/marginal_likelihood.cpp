@@ -8,7 +8,7 @@
 #include "mbi/bo/box_minimizer.hpp"
 #include "mbi/bo/cholesky.hpp"
 #include "mbi/bo/kernel.hpp"
-#include "mbi/error.hpp"
+#include "mbi/core/error.hpp"
 
 namespace mbi::bo {
 

@@ -7,8 +7,8 @@
 
 #include "mbi/bo/acquisition_search.hpp"
 #include "mbi/bo/marginal_likelihood.hpp"
-#include "mbi/bo/random.hpp"
-#include "mbi/error.hpp"
+#include "mbi/core/random.hpp"
+#include "mbi/core/error.hpp"
 
 namespace mbi::bo {
 namespace {

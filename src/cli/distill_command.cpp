@@ -1,15 +1,16 @@
 // `mbi distill`: turns a quantised teacher into a lookup table file.
 #include <spdlog/spdlog.h>
-#include <torch/torch.h>
 
 #include <chrono>
 #include <iostream>
 
 #include "commands.hpp"
-#include "mbi/error.hpp"
-#include "mbi/ram_keys.hpp"
+#include "mbi/core/error.hpp"
+#include "mbi/lookup/ram_keys.hpp"
 #include "mbi/train/distill.hpp"
+#include "mbi/io/ram_config_json.hpp"
 #include "mbi/train/model_file.hpp"
+#include "mbi/train/threads.hpp"
 #include "options.hpp"
 
 namespace mbi::cli {
@@ -31,11 +32,11 @@ struct DistillArgs {
 };
 
 void run(DistillArgs& a) {
-  set_threads(a.threads);
+  train::set_threads(a.threads);
   if (a.weights.size() != 3) throw Error("--weights: expected three values a,b,c (glimpse, hidden, location)");
   auto loaded = train::load_model(a.model);
   const RamConfig& c = loaded.model->config();
-  const data::ImageSet images = a.data.load(a.split);
+  const ImageSet images = a.data.load(a.split);
   if (images.rows != c.image_rows || images.cols != c.image_cols)
     throw Error(a.data.dir.string() + ": images are " + std::to_string(images.rows) + "x" +
                 std::to_string(images.cols) + ", teacher " + a.model.string() + " expects " +
@@ -60,7 +61,7 @@ void run(DistillArgs& a) {
   }
   nlohmann::json meta = {
       {"format", "mbi-ram-table"},
-      {"teacher", {{"file", a.model.filename().string()}, {"checksum", loaded.checksum}, {"config", config_to_json(c)}}},
+      {"teacher", {{"file", a.model.filename().string()}, {"checksum", loaded.checksum}, {"config", io::config_to_json(c)}}},
       {"distill",
        {{"split", a.split},
         {"images", stats.images},
@@ -125,16 +126,16 @@ void register_distill(CLI::App& app) {
                   "rounds of adding the teacher's values for the keys lookup inference meets on the same images")
       ->check(CLI::Range(0, 16))
       ->capture_default_str();
-  cmd->add_option("--seed", a->distill.seed, "seed for sampling, random starts and the tree")->capture_default_str();
+  add_seed(*cmd, a->distill.seed, "seed for sampling, random starts and the tree");
   cmd->add_option("--weights", a->weights, "eq. 1 weights a,b,c (glimpse, hidden, location)")
       ->delimiter(',')
       ->expected(3)
       ->capture_default_str();
   a->tree.add_to(*cmd);
   cmd->add_option("--batch", a->distill.batch, "teacher batch size")->check(CLI::Range(1, 65536))->capture_default_str();
-  cmd->add_option("--threads", a->threads, "threads (0 = all cores)")->check(CLI::Range(0, 1024))->capture_default_str();
-  cmd->add_flag("--no-progress", a->no_progress, "no progress bar");
-  cmd->add_flag("--json", a->json, "print a JSON summary");
+  add_threads(*cmd, a->threads);
+  add_no_progress(*cmd, a->no_progress);
+  add_json(*cmd, a->json, "print a JSON summary");
   cmd->callback([a] { run(*a); });
 }
 

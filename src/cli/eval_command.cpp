@@ -1,23 +1,32 @@
-// `mbi eval`: accuracy and speed of the teacher, of lookups alone, or of the mix.
+// `mbi eval`: accuracy, bytes, events, energy and speed of the teacher, of lookups alone, or
+// of the mix, through the evaluation contract (eval/report.hpp).
 #include <spdlog/spdlog.h>
-#include <torch/torch.h>
 
-#include <algorithm>
 #include <chrono>
-#include <cmath>
-#include <iostream>
+#include <optional>
 
 #include "commands.hpp"
-#include "lookup_eval.hpp"
-#include "mbi/error.hpp"
-#include "mbi/ram_keys.hpp"
+#include "config_path.hpp"
+#include "mbi/core/error.hpp"
+#include "mbi/eval/report.hpp"
+#include "mbi/experiment/sram_pricing.hpp"
+#include "mbi/hw/hw_config.hpp"
+#include "mbi/io/energy_table_json.hpp"
+#include "mbi/io/report_json.hpp"
+#include "mbi/io/table_info.hpp"
+#include "mbi/lookup/classifier.hpp"
+#include "mbi/lookup/mixed.hpp"
+#include "mbi/lookup/ram_keys.hpp"
 #include "mbi/train/model_file.hpp"
-#include "table_meta.hpp"
-#include "mbi/train/trainer.hpp"
+#include "mbi/train/teacher_classifier.hpp"
+#include "mbi/train/threads.hpp"
 #include "options.hpp"
 
 namespace mbi::cli {
 namespace {
+
+constexpr const char* kHwConfig = "configs/hw/sram16nm.json";
+constexpr const char* kDigitalEnergy = "configs/energy/digital16nm.json";
 
 struct EvalArgs {
   DataOptions data;
@@ -25,92 +34,113 @@ struct EvalArgs {
   std::filesystem::path model;
   std::filesystem::path table;
   std::string split = "test";
-  std::string search = "tree";
+  SearchFlags search;
   double threshold = -1;
-  std::uint32_t probes = 1;
-  std::uint32_t max_comparisons = kDefaultSearchBudget;
-  double epsilon = -1;  // < 0: no bounded search
+  std::filesystem::path hw_config;
+  std::filesystem::path energy_config;
   bool no_progress = false;
   int batch = 256;
   int threads = 0;
   bool json = false;
 };
 
-nlohmann::json eval_teacher(const EvalArgs& a) {
+// The energy tables the report prices its events with: the search memory's (lookups) and
+// digital compute's (the teacher). A file the user named must exist; a default that cannot be
+// found (mbi run from elsewhere than the repository) leaves the report without energy.
+struct Pricing {
+  std::optional<hw::HwConfig> hw;
+  std::string hw_source;
+  eval::EnergyTable table;
+};
+
+Pricing load_pricing(const EvalArgs& a) {
+  Pricing p;
+  const auto locate = [](const std::filesystem::path& given, const char* shipped) -> std::optional<std::filesystem::path> {
+    if (!given.empty()) return given;
+    const auto found = find_shipped_file(shipped);
+    if (!found) spdlog::warn("{} not found: the report carries no energy for the events it prices", shipped);
+    return found;
+  };
+  if (const auto path = locate(a.hw_config, kHwConfig)) {
+    p.hw = hw::load_hw_config(*path);
+    p.hw_source = path->string();
+  }
+  if (const auto path = locate(a.energy_config, kDigitalEnergy)) p.table.merge(io::load_energy_table(*path));
+  return p;
+}
+
+eval::EvaluationInput input_of(const EvalArgs& a) { return {a.data.dir.string(), a.split}; }
+
+nlohmann::json eval_teacher(const EvalArgs& a, Pricing& pricing) {
   if (a.model.empty()) throw Error("--model is required for --mode teacher");
   auto loaded = train::load_model(a.model);
-  const data::ImageSet set = a.data.load(a.split);
+  const ImageSet set = a.data.load(a.split);
   const RamConfig& c = loaded.model->config();
   if (set.rows != c.image_rows || set.cols != c.image_cols)
     throw Error(a.data.dir.string() + ": images are " + std::to_string(set.rows) + "x" + std::to_string(set.cols) +
                 " but " + a.model.string() + " was trained on " + std::to_string(c.image_rows) + "x" +
                 std::to_string(c.image_cols));
-  const auto t0 = std::chrono::steady_clock::now();
-  const double accuracy = train::evaluate_accuracy(loaded.model, set, a.batch);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  train::TeacherClassifier teacher(loaded.model, a.batch);
+  eval::Provenance from = provenance();
+  from.inputs = {{"model", a.model.string()}};
+  const eval::Report report = eval::evaluate(teacher, set, input_of(a), &pricing.table, from);
   return {{"mode", "teacher"},
           {"split", a.split},
-          {"accuracy", accuracy},
+          {"accuracy", report.accuracy()},
           {"images", set.count()},
-          {"seconds", seconds},
-          {"images_per_second", static_cast<double>(set.count()) / seconds},
+          {"seconds", report.seconds},
+          {"images_per_second", report.images_per_second()},
           {"batch", a.batch},
-          {"threads", torch::get_num_threads()},
-          {"model", a.model.string()}};
+          {"threads", train::threads()},
+          {"model", a.model.string()},
+          {"report", io::report_to_json(report)}};
 }
 
 // Lookups alone (mbi) or lookups with the teacher behind them (mixed).
-nlohmann::json eval_lookup(const EvalArgs& a) {
+nlohmann::json eval_lookup(const EvalArgs& a, Pricing& pricing) {
   if (a.table.empty()) throw Error("--table is required for --mode " + a.mode);
-  const MappedTable table(a.table);
-  const TableInfo info = read_table_info(table);
-  const data::ImageSet set = a.data.load(a.split);
-  check_image_size(info, a.table, set, a.data.dir);
+  const Table table = Table::open(a.table);
+  const io::TableInfo info = io::read_table_info(table);
+  const ImageSet set = a.data.load(a.split);
+  io::check_image_size(info, table, set, a.data.dir);
   const bool mixed = a.mode == "mixed";
   train::LoadedModel teacher;
   if (mixed) {
     if (a.model.empty()) throw Error("--model is required for --mode mixed (the fallback teacher)");
     if (a.threshold < 0) throw Error("--threshold is required for --mode mixed");
     teacher = train::load_model(a.model);
-    check_same_teacher(info, table, teacher.checksum, a.model);
+    io::check_same_teacher(info, table, teacher.checksum, a.model);
   }
-  if (a.search == "tree" && table.tree() == nullptr)
-    throw Error(a.table.string() + ": has no search tree (distilled with --no-tree); use --search exhaustive");
   const double normalizer = eq1_normalizer(info.config, {table.segment_weights().begin(), table.segment_weights().end()});
-  LookupOptions options;
-  options.exhaustive = a.search == "exhaustive";
-  options.probes = a.probes;
-  options.max_comparisons = a.max_comparisons;
-  options.epsilon = a.epsilon;
-  if (mixed) options.stop_above = static_cast<std::uint32_t>(std::min(4e9, std::floor(a.threshold * normalizer)));
+  LookupOptions options = a.search.lookup_options(table);
+  if (mixed) options.stop_above = MixedPolicy(a.threshold, normalizer).stop_above();
 
-  const LookupRun run = run_lookups(table, info.config, set, options, a.threads, !a.no_progress && !a.json);
-  std::vector<std::size_t> fallback;
-  for (std::size_t i = 0; i < set.count(); ++i)
-    if (run.completed[i] == 0) fallback.push_back(i);
-  double teacher_seconds = 0;
-  std::vector<int> prediction = run.prediction;
-  if (!fallback.empty()) {
-    const auto t0 = std::chrono::steady_clock::now();
-    const auto answered = train::predict(teacher.model, set, a.batch, &fallback);
-    for (std::size_t k = 0; k < fallback.size(); ++k) prediction[fallback[k]] = answered[k];
-    teacher_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  }
-  std::size_t correct = 0;
-  for (std::size_t i = 0; i < set.count(); ++i) correct += prediction[i] == set.labels[i] ? 1 : 0;
+  LookupClassifier lookups(table, info.config, options, a.threads, !a.no_progress && !a.json);
+  if (pricing.hw) pricing.table.merge(experiment::price_on_sram(lookups, info.config, *pricing.hw, pricing.hw_source));
+  train::TeacherClassifier fallback(teacher.model, a.batch);
+  MixedClassifier mix(lookups, fallback);
+  eval::Classifier& system = mixed ? static_cast<eval::Classifier&>(mix) : lookups;
+  eval::Provenance from = provenance();
+  from.inputs = {{"table", a.table.string()}};
+  if (mixed) from.inputs.emplace_back("model", a.model.string());
+  const eval::Report report = eval::evaluate(system, set, input_of(a), &pricing.table, from);
+
+  const LookupRun& run = lookups.last_run();
   const double n = static_cast<double>(set.count());
-  const double seconds = run.seconds + teacher_seconds;
+  const std::size_t fallback_images = mixed ? mix.fallback_images().size() : 0;
+  // Lookup time, and the teacher's for the images it answered: the engines' set-up is left out.
+  const double seconds = run.seconds + (mixed ? mix.fallback_seconds() : 0.0);
   nlohmann::json out = {{"mode", a.mode},
                         {"split", a.split},
-                        {"search", a.search},
-                        {"probes", a.probes},
-                        {"max_comparisons", a.max_comparisons},
-                        {"epsilon", a.epsilon >= 0 ? nlohmann::json(a.epsilon) : nlohmann::json()},
+                        {"search", a.search.search},
+                        {"probes", a.search.probes},
+                        {"max_comparisons", a.search.max_comparisons},
+                        {"epsilon", a.search.epsilon >= 0 ? nlohmann::json(a.search.epsilon) : nlohmann::json()},
                         {"tree_per_step", table.tree_per_step()},
                         {"trees", table.tree_count()},
                         {"every_tree_per_step", table.every_tree_per_step()},
-                        {"accuracy", 100.0 * static_cast<double>(correct) / n},
-                        {"coverage", static_cast<double>(set.count() - fallback.size()) / n},
+                        {"accuracy", report.accuracy()},
+                        {"coverage", static_cast<double>(set.count() - fallback_images) / n},
                         {"lookup_accuracy", run.accuracy(set)},
                         {"images", set.count()},
                         {"comparisons_per_image", static_cast<double>(run.comparisons) / n},
@@ -125,65 +155,45 @@ nlohmann::json eval_lookup(const EvalArgs& a) {
                         {"threads", a.threads}};
   if (mixed) {
     out["threshold"] = a.threshold;
-    out["teacher_images"] = fallback.size();
-    out["teacher_seconds"] = teacher_seconds;
+    out["teacher_images"] = fallback_images;
+    out["teacher_seconds"] = mix.fallback_seconds();
   }
+  out["report"] = io::report_to_json(report);
   return out;
 }
 
-void run(const EvalArgs& a) {
-  set_threads(a.threads);
-  const nlohmann::json result = a.mode == "teacher" ? eval_teacher(a) : eval_lookup(a);
-  if (a.json) {
-    std::cout << result.dump() << std::endl;
-  } else {
-    std::cout << result.dump(2) << std::endl;
-  }
+void run(EvalArgs& a) {
+  train::set_threads(a.threads);
+  Pricing pricing = load_pricing(a);
+  print_json(a.mode == "teacher" ? eval_teacher(a, pricing) : eval_lookup(a, pricing), a.json);
 }
 
 }  // namespace
 
 void register_eval(CLI::App& app) {
-  auto args = std::make_shared<EvalArgs>();
-  auto* cmd = app.add_subcommand("eval", "measure accuracy and speed (teacher, lookups only, or mixed)");
-  args->data.add_to(*cmd);
-  cmd->add_option("--mode", args->mode, "teacher, mbi (lookups only) or mixed")
+  auto a = std::make_shared<EvalArgs>();
+  auto* cmd = app.add_subcommand("eval", "accuracy, bytes, energy and speed of the teacher, lookups only, or mixed");
+  a->data.add_to(*cmd);
+  cmd->add_option("--mode", a->mode, "teacher, mbi (lookups only) or mixed")
       ->check(CLI::IsMember({"teacher", "mbi", "mixed"}))
       ->capture_default_str();
-  cmd->add_option("--model", args->model, "teacher model file");
-  cmd->add_option("--table", args->table, "lookup table file (modes mbi and mixed)");
-  cmd->add_option("--split", args->split, "test, val, train or train-all")
-      ->check(CLI::IsMember({"test", "val", "train", "train-all"}))
-      ->capture_default_str();
-  cmd->add_option("--search", args->search, "tree or exhaustive")
-      ->check(CLI::IsMember({"tree", "exhaustive"}))
-      ->capture_default_str();
-  cmd->add_option("--threshold", args->threshold, "mixed mode: fall back to the teacher when a step's best match "
-                                                  "is farther than this (eq. 1 units)");
-  auto* probes = cmd->add_option("--probes", args->probes, "tree leaves scanned per step")->check(CLI::Range(1, 1 << 20))->capture_default_str();
-  auto* budget = cmd->add_option("--max-comparisons", args->max_comparisons,
-                  "tree search budget per step: scan leaves best-first until this many distances are computed "
-                  "(0 = scan --probes leaves; giving --probes alone implies 0)")
-      ->check(CLI::Range(0, 1 << 30))
-      ->capture_default_str();
-  auto* epsilon = cmd->add_option("--epsilon", args->epsilon,
-                                  "bounded tree search: every step's match is within a factor 1 + E of the nearest "
-                                  "key its trees reach (bounds on every tree node prune the rest); no budget unless "
-                                  "--max-comparisons is given too")
-                       ->check(CLI::Range(0.0, kMaxSearchEpsilon));
-  cmd->add_flag("--no-progress", args->no_progress, "no progress bar");
-  cmd->add_option("--batch", args->batch, "teacher batch size")->check(CLI::Range(1, 65536))->capture_default_str();
-  cmd->add_option("--threads", args->threads, "threads (0 = all cores)")->check(CLI::Range(0, 1024))->capture_default_str();
-  cmd->add_flag("--json", args->json, "print one JSON object");
-  cmd->callback([args, probes, budget, epsilon] {
-    // An explicit --probes alone asks for that many leaves, not the default budget, and a
-    // bounded search goes as far as its bound needs unless a budget is given with it.
-    if ((probes->count() > 0 || epsilon->count() > 0) && budget->count() == 0) args->max_comparisons = 0;
-    if (epsilon->count() > 0 && probes->count() > 0)
-      throw CLI::ValidationError("--epsilon", "a bounded search does not count leaves; drop --probes");
-    if (epsilon->count() > 0 && args->search == "exhaustive")
-      throw CLI::ValidationError("--epsilon", "applies to the tree search, not --search exhaustive");
-    run(*args);
+  cmd->add_option("--model", a->model, "teacher model file");
+  cmd->add_option("--table", a->table, "lookup table file (modes mbi and mixed)");
+  add_split(*cmd, a->split);
+  a->search.add_to(*cmd, /*with_epsilon=*/true);
+  cmd->add_option("--threshold", a->threshold, "mixed mode: fall back to the teacher when a step's best match "
+                                               "is farther than this (eq. 1 units)");
+  cmd->add_option("--hw-config", a->hw_config,
+                  std::string("hardware parameters pricing the lookups (default: ") + kHwConfig + ")");
+  cmd->add_option("--energy-config", a->energy_config,
+                  std::string("per-event energies of digital compute (default: ") + kDigitalEnergy + ")");
+  add_no_progress(*cmd, a->no_progress);
+  cmd->add_option("--batch", a->batch, "teacher batch size")->check(CLI::Range(1, 65536))->capture_default_str();
+  add_threads(*cmd, a->threads);
+  add_json(*cmd, a->json);
+  cmd->callback([a] {
+    a->search.resolve();
+    run(*a);
   });
 }
 

@@ -8,7 +8,8 @@
 //   accuracy     lookup inference through the arrays, binary vs thermometer (hw_lookup_command.cpp)
 //   noise        the published distance-noise study and emerging-memory keys, with mitigations
 // Each writes CSV (and plots, when gnuplot is present) to --out and prints a summary; with
-// --json the summary is one JSON object on stdout. The experiment logic lives in mbi_hw.
+// --json the summary is one JSON object on stdout. The experiments live in mbi_hw and
+// mbi_experiment; this file parses, calls them and prints.
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -17,46 +18,37 @@
 #include <string>
 
 #include "commands.hpp"
-#include "hw_guarded.hpp"
-#include "mbi/error.hpp"
+#include "config_path.hpp"
+#include "hw_lookup_command.hpp"
+#include "mbi/core/error.hpp"
 #include "mbi/hw/experiments.hpp"
 #include "mbi/hw/hw_config.hpp"
-#include "plot.hpp"
-#ifndef MBI_HW_DEMO
-#include "hw_lookup_command.hpp"
-#endif
 
 namespace mbi::cli {
 namespace {
 
+constexpr const char* kHwConfigFile = "configs/hw/sram16nm.json";
+
 struct HwArgs {
-  std::filesystem::path config = "configs/hw/sram16nm.json";
+  std::filesystem::path config;  // empty: the shipped configs/hw/sram16nm.json
   std::filesystem::path out = "results/hw";
   bool json = false;
   std::uint64_t seed = 1;
+
+  std::filesystem::path config_file() const { return given_or_shipped(config, kHwConfigFile, "--config"); }
 };
 
 void add_common(CLI::App& cmd, HwArgs& a) {
-  cmd.add_option("--config", a.config, "hardware parameter file (JSON)")->capture_default_str();
-  cmd.add_option("--out", a.out, "directory for CSV, Markdown and plots")->capture_default_str();
-  cmd.add_flag("--json", a.json, "print one JSON summary object on stdout");
-  cmd.add_option("--seed", a.seed, "random seed (fabrication, sampling)")->capture_default_str();
+  cmd.add_option("--config", a.config, std::string("hardware parameter file (JSON; default: ") + kHwConfigFile + ")");
+  add_out(cmd, a.out, "directory for CSV, Markdown and plots");
+  add_json(cmd, a.json, "print one JSON summary object on stdout");
+  add_seed(cmd, a.seed, "random seed (fabrication, sampling)");
 }
 
-// gnuplot reads the CSV files; quote a path for its single-quoted strings.
-std::string gp_path(const std::filesystem::path& p) {
-  std::string s = p.string();
-  std::string out;
-  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return "'" + out + "'";
-}
+// Tables are written (and plotted) before the summary is printed.
+std::size_t write_tables(const HwArgs& a, const io::ResultFiles& out) { return out.write(a.out).size(); }
 
-constexpr const char* kCsv = "set datafile separator ','\nset grid\n";
-
-// Tables are written before plotting (gnuplot reads them) and the summary printed last.
-std::size_t write_tables(const HwArgs& a, const hw::ExperimentOutput& out) { return out.write(a.out).size(); }
-
-void finish(const HwArgs& a, const hw::ExperimentOutput& out, std::size_t written, const std::vector<std::string>& lines) {
+void finish(const HwArgs& a, const io::ResultFiles& out, std::size_t written, const std::vector<std::string>& lines) {
   if (a.json) {
     std::cout << out.summary.dump() << std::endl;
     return;
@@ -78,25 +70,13 @@ struct ArrayArgs {
 };
 
 void run_array(const ArrayArgs& a) {
-  const hw::HwConfig config = hw::load_hw_config(a.common.config);
+  const hw::HwConfig config = hw::load_hw_config(a.common.config_file());
   hw::ArrayExperimentOptions options;
   options.queries = a.queries;
   options.pool = a.pool;
   options.seed = a.common.seed;
-  const hw::ExperimentOutput out = hw::array_experiment(config, options);
+  const io::ResultFiles out = hw::array_experiment(config, options);
   const std::size_t written = write_tables(a.common, out);
-
-  const auto transfer = a.common.out / "array_transfer.csv";
-  const std::string f = gp_path(transfer);
-  render_plot(a.common.out / "array_transfer",
-              std::string(kCsv) +
-                  "set title 'Nominal array readout against distance (one 32-column array)'\n"
-                  "set xlabel 'distance held by the array (units)'\nset ylabel '(V_SLP+V_SLN)/2 (V)'\n"
-                  "set y2label 'ADC code'\nset y2tics\nset ytics nomirror\nset key top right\n"
-                  "plot " + f + " every ::1 using (strcol(1) eq 'thermometer' ? $2 : 1/0):5 with linespoints pt 7 ps 0.5 title 'thermometer readout', \\\n"
-                  "  " + f + " every ::1 using (strcol(1) eq 'binary' ? $2 : 1/0):5 with linespoints pt 5 ps 0.5 title 'binary (2-bit) readout', \\\n"
-                  "  " + f + " every ::1 using (strcol(1) eq 'thermometer' ? $2 : 1/0):6 axes x1y2 with steps dt 2 title 'thermometer ADC code', \\\n"
-                  "  " + f + " every ::1 using (strcol(1) eq 'binary' ? $2 : 1/0):6 axes x1y2 with steps dt 3 title 'binary ADC code'\n");
 
   const auto& s = out.summary;
   std::vector<std::string> lines;
@@ -123,37 +103,16 @@ struct VariabilityArgs {
 };
 
 void run_variability(const VariabilityArgs& a) {
-  const hw::HwConfig config = hw::load_hw_config(a.common.config);
+  const hw::HwConfig config = hw::load_hw_config(a.common.config_file());
   hw::VariabilityExperimentOptions options;
   options.trials = a.trials;
   options.sigma_vth_mv = a.sigma_mv;
   options.seed = a.common.seed;
   options.sweep = !a.no_sweep;
-  const hw::ExperimentOutput out = hw::variability_experiment(config, options);
+  const io::ResultFiles out = hw::variability_experiment(config, options);
   const std::size_t written = write_tables(a.common, out);
   const auto& s = out.summary;
   const std::string sigma = fixed(s["sigma_vth_mv"].get<double>(), 0);
-  const int top = static_cast<int>(config.array.cols);
-
-  for (const char* which : {"sum_line", "readout"}) {
-    const std::string f = gp_path(a.common.out / (std::string(which) + "_histogram.csv"));
-    const std::string axis = std::string(which) == "sum_line" ? "V_SLP (mV)" : "(V_SLP+V_SLN)/2 (mV)";
-    render_plot(a.common.out / (std::string(which) + "_histogram"),
-                std::string(kCsv) + "set title '" + axis + " per distance level, sigma_VTH = " + sigma + " mV, " +
-                    std::to_string(config.array.rows) + "x" + std::to_string(config.array.cols) + " array'\n" +
-                    "set xlabel '" + axis + "'\nset ylabel 'samples per bin'\nunset key\n" +
-                    "plot for [L=0:" + std::to_string(top) + "] " + f +
-                    " every ::1 using ($1==L ? $2 : 1/0):3 with impulses lw 2 lc L\n");
-  }
-  const std::string m = gp_path(a.common.out / "margin_vs_sigma.csv");
-  render_plot(a.common.out / "margin_vs_sigma",
-              std::string(kCsv) +
-                  "set title 'Worst gap between neighbouring distance levels'\n"
-                  "set xlabel 'sigma_VTH (mV)'\nset ylabel 'gap (mV)'\nset key bottom left\n"
-                  "plot " + m + " every ::1 using 1:5 with linespoints pt 7 title 'sum line, worst gap', \\\n"
-                  "  " + m + " every ::1 using 1:4 with linespoints pt 5 title 'sum line, min mean spacing', \\\n"
-                  "  " + m + " every ::1 using 1:11 with linespoints pt 9 title 'readout, worst gap', \\\n"
-                  "  28 with lines dt 2 title 'published dSL >= 28 mV', 0 with lines lc 'black' notitle\n");
 
   const auto& sl = s["sum_line"];
   const auto& ro = s["readout"];
@@ -176,41 +135,33 @@ struct EnergyArgs {
   std::optional<double> key_splits;
   std::optional<double> accuracy;
   std::optional<double> storage_mb;
-#ifndef MBI_HW_DEMO
   HwLookupSource lookup;  // with --table: the workload is measured by lookups through the arrays
   std::string coding = "thermometer";
-#endif
 };
 
 void run_energy(const EnergyArgs& a) {
-  const hw::HwConfig config = hw::load_hw_config(a.common.config);
+  const std::filesystem::path config_file = a.common.config_file();
+  const hw::HwConfig config = hw::load_hw_config(config_file);
   hw::EnergyExperimentOptions options;
+  options.config_source = config_file.string();
   options.comparisons_per_image = a.comparisons;
   options.arrays_per_key = a.key_splits;
   options.accuracy_pct = a.accuracy;
   options.storage_mb = a.storage_mb;
   nlohmann::json measured;
-#ifndef MBI_HW_DEMO
   if (!a.lookup.table.empty()) {
-    const MeasuredWorkload m = measure_workload(a.lookup, config, a.coding, a.common.seed);
+    const auto opened = open_lookups(a.lookup);
+    const experiment::MeasuredWorkload m =
+        experiment::measure_workload(opened->lookups(a.lookup), config, a.coding, a.common.seed);
     options.comparisons_per_image = a.comparisons.value_or(m.comparisons_per_image);
     options.arrays_per_key = a.key_splits.value_or(m.arrays_per_key);
     options.accuracy_pct = a.accuracy.value_or(m.accuracy_pct);
     options.storage_mb = a.storage_mb.value_or(m.storage_mb);
     measured = m.summary;
   }
-#endif
-  hw::ExperimentOutput out = hw::energy_experiment(config, options);
+  io::ResultFiles out = hw::energy_experiment(config, options);
   if (!measured.is_null()) out.summary["measured"] = measured;
   const std::size_t written = write_tables(a.common, out);
-
-  const std::string f = gp_path(a.common.out / "match_energy.csv");
-  render_plot(a.common.out / "match_energy",
-              std::string(kCsv) +
-                  "set title 'Energy of one 32x32 key/query match'\nset ylabel 'pJ'\nunset key\n"
-                  "set style fill solid 0.6\nset boxwidth 0.6\nset yrange [0:*]\nset offsets 0.5,0.5,0.5,0\n"
-                  "plot " + f + " every ::1::4 using 0:2:xtic(1) with boxes, \\\n"
-                  "  " + f + " every ::1::4 using 0:2:(sprintf('%.2f pJ (%.0f%%)', $2, 100*$3)) with labels offset 0,1\n");
 
   const auto& s = out.summary;
   const auto& m = s["match_pj"];
@@ -249,7 +200,7 @@ void register_hw(CLI::App& app) {
   add_common(*array_cmd, array->common);
   array_cmd->add_option("--queries", array->queries, "random queries for the error statistics")->capture_default_str();
   array_cmd->add_option("--pool", array->pool, "keys per query (one tree leaf)")->capture_default_str();
-  array_cmd->callback([array] { guarded([&] { run_array(*array); }); });
+  array_cmd->callback([array] { run_array(*array); });
 
   auto var = std::make_shared<VariabilityArgs>();
   auto* var_cmd = hw->add_subcommand("variability", "Monte Carlo sum-line margins under V_TH mismatch (Fig. 6(b))");
@@ -257,7 +208,7 @@ void register_hw(CLI::App& app) {
   var_cmd->add_option("--trials", var->trials, "fabricated arrays (default: from the config)");
   var_cmd->add_option("--sigma-mv", var->sigma_mv, "V_TH sigma in mV (default: from the config)");
   var_cmd->add_flag("--no-sweep", var->no_sweep, "skip the sweep over the config's sigma values");
-  var_cmd->callback([var] { guarded([&] { run_variability(*var); }); });
+  var_cmd->callback([var] { run_variability(*var); });
 
   auto energy = std::make_shared<EnergyArgs>();
   auto* energy_cmd = hw->add_subcommand("energy", "energy per match (Fig. 6(c)), per inference, and Table I");
@@ -267,16 +218,12 @@ void register_hw(CLI::App& app) {
   energy_cmd->add_option("--key-splits", energy->key_splits, "arrays each key is spread over (default: 5, the paper's)");
   energy_cmd->add_option("--accuracy", energy->accuracy, "MBI accuracy in % for Table I (default: 93.04)");
   energy_cmd->add_option("--storage-mb", energy->storage_mb, "MBI table size in MB for Table I (default: 6.21)");
-#ifndef MBI_HW_DEMO
   energy->lookup.add_to(*energy_cmd, false);
   energy_cmd->add_option("--coding", energy->coding, "with --table: binary or thermometer arrays")
       ->check(CLI::IsMember({"binary", "thermometer"}))
       ->capture_default_str();
-#endif
-  energy_cmd->callback([energy] { guarded([&] { run_energy(*energy); }); });
-#ifndef MBI_HW_DEMO
+  energy_cmd->callback([energy] { run_energy(*energy); });
   register_hw_lookup(*hw);
-#endif
 }
 
 }  // namespace mbi::cli

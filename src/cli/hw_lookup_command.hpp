@@ -1,21 +1,20 @@
 #pragma once
-// `mbi hw accuracy|noise` and the measured workload of `mbi hw energy --table`: lookup
-// inference over an image split with the nearest-key search running through the hardware
-// model (mbi/hw/hw_lookup.hpp). Needs the image loader and the lookup runner, hence the full
-// CLI; the LibTorch-free mbi_hw_demo leaves these out (MBI_HW_DEMO).
+// The flags of the `mbi hw` commands that run lookups through the hardware model (accuracy,
+// noise, energy --table): where the lookups come from and how candidates are chosen.
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 
-#include "mbi/hw/hw_config.hpp"
+#include "mbi/experiment/hw_studies.hpp"
+#include "mbi/io/table_info.hpp"
+#include "mbi/lookup/table.hpp"
 #include "options.hpp"
 
 namespace mbi::cli {
 
-// Where the lookups come from and how the candidates are chosen.
 struct HwLookupSource {
   DataOptions data;
   std::filesystem::path table;
@@ -30,18 +29,15 @@ struct HwLookupSource {
   void add_to(CLI::App& cmd, bool table_required);
 };
 
-// Energy inputs measured by lookup inference through the circuit model.
-struct MeasuredWorkload {
-  double comparisons_per_image = 0;  // centroids + leaf keys (+ re-checks), per image
-  double arrays_per_key = 0;
-  double accuracy_pct = 0;           // of the same run
-  double storage_mb = 0;             // table file bytes / 1e6
-  nlohmann::json summary;
+// A source opened: its table, the teacher configuration it names, and its images.
+struct OpenedLookups {
+  Table table;
+  io::TableInfo info;
+  ImageSet images;
+  experiment::HwLookups lookups(const HwLookupSource& source) const;
 };
-MeasuredWorkload measure_workload(const HwLookupSource& source, const hw::HwConfig& config,
-                                  const std::string& coding, std::uint64_t seed);
 
-// Adds `accuracy` and `noise` under `mbi hw`.
-void register_hw_lookup(CLI::App& hw);
+// Throws mbi::Error naming the table, data or flag at fault.
+std::unique_ptr<OpenedLookups> open_lookups(const HwLookupSource& source);
 
 }  // namespace mbi::cli

@@ -10,9 +10,10 @@
 #include <optional>
 
 #include "commands.hpp"
-#include "mbi/error.hpp"
+#include "mbi/core/error.hpp"
 #include "options.hpp"
-#include "table_meta.hpp"
+#include "mbi/io/table_info.hpp"
+#include "mbi/lookup/table.hpp"
 
 namespace mbi::cli {
 namespace {
@@ -31,9 +32,9 @@ void run(IndexArgs& a) {
   TableData table;
   nlohmann::json meta;
   {
-    const MappedTable input(a.table);
-    meta = read_table_info(input).meta;
-    table = copy_table(input);
+    const Table input = Table::open(a.table);
+    meta = io::read_table_info(input).meta;
+    table = input.copy();
   }  // unmapped before the file may be replaced
   const nlohmann::json old_tree = meta.value("tree", nlohmann::json{});
   a.tree.defaults_from(old_tree);
@@ -44,7 +45,7 @@ void run(IndexArgs& a) {
   table.metadata_json = meta.dump();
   write_table(a.out, table);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const MappedTable written(a.out);
+  const Table written = Table::open(a.out);
   const nlohmann::json summary = {{"table", a.out.string()},
                                   {"rows", written.rows()},
                                   {"trees", written.tree_count()},
@@ -66,10 +67,10 @@ void register_index(CLI::App& app) {
   auto a = std::make_shared<IndexArgs>();
   auto* cmd = app.add_subcommand("index", "rebuild a table's search trees (e.g. a forest), keeping rows and weights");
   cmd->add_option("--table", a->table, "table file to index")->required();
-  cmd->add_option("--out", a->out, "table to write (default: replace --table atomically)");
+  add_out(*cmd, a->out, "table to write (default: replace --table atomically)");
   a->tree.add_to(*cmd, /*defaults_from_table=*/true);
   cmd->add_option("--seed", a->seed, "seed of the trees (default: the table's tree seed, else 1)");
-  cmd->add_flag("--json", a->json, "print a JSON summary");
+  add_json(*cmd, a->json, "print a JSON summary");
   cmd->callback([a] { run(*a); });
 }
 

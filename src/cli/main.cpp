@@ -7,18 +7,26 @@
 #include <exception>
 
 #include "commands.hpp"
-#include "mbi/error.hpp"
+#include "mbi/core/error.hpp"
 
 std::string& mbi::cli::invocation() {
   static std::string line;
   return line;
 }
 
+mbi::eval::Provenance mbi::cli::provenance(std::uint64_t seed) {
+  mbi::eval::Provenance p;
+  p.command = invocation();
+  p.version = "mbi " MBI_VERSION;
+  p.seed = seed;
+  return p;
+}
+
 int main(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) mbi::cli::invocation() += (i ? " " : "") + std::string(i ? argv[i] : "mbi");
   CLI::App app{"mbi: memorization-based inference of deep networks"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "mbi 0.1.0");
+  app.set_version_flag("--version", "mbi " MBI_VERSION);
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
@@ -26,7 +34,6 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("mbi"));
   spdlog::set_pattern("[%H:%M:%S] %v");
 
-  mbi::cli::register_data(app);
   mbi::cli::register_train(app);
   mbi::cli::register_eval(app);
   mbi::cli::register_distill(app);

@@ -1,13 +1,34 @@
 #include "options.hpp"
 
-#include <torch/torch.h>
+#include <iostream>
 
-#include "mbi/error.hpp"
-
-#include <numeric>
-#include <thread>
+#include "mbi/core/error.hpp"
+#include "mbi/data/idx.hpp"
+#include "mbi/io/table_info.hpp"
+#include "mbi/search/forest.hpp"
+#include "mbi/search/index.hpp"
 
 namespace mbi::cli {
+
+CLI::Option* add_threads(CLI::App& cmd, int& threads, const std::string& help) {
+  return cmd.add_option("--threads", threads, help)->check(CLI::Range(0, 1024))->capture_default_str();
+}
+
+CLI::Option* add_json(CLI::App& cmd, bool& json, const std::string& help) { return cmd.add_flag("--json", json, help); }
+
+CLI::Option* add_out(CLI::App& cmd, std::filesystem::path& out, const std::string& help) {
+  CLI::Option* o = cmd.add_option("--out", out, help);
+  if (!out.empty()) o->capture_default_str();
+  return o;
+}
+
+CLI::Option* add_seed(CLI::App& cmd, std::uint64_t& seed, const std::string& help) {
+  return cmd.add_option("--seed", seed, help)->capture_default_str();
+}
+
+CLI::Option* add_no_progress(CLI::App& cmd, bool& no_progress) {
+  return cmd.add_flag("--no-progress", no_progress, "no progress bar");
+}
 
 void DataOptions::add_to(CLI::App& cmd) {
   cmd.add_option("--data", dir, "folder with IDX files (train-images-idx3-ubyte[.gz], ...)")
@@ -19,16 +40,15 @@ void DataOptions::add_to(CLI::App& cmd) {
   cmd.add_option("--limit", limit, "use only the first N images of each split (0 = all)")->capture_default_str();
 }
 
-data::ImageSet DataOptions::load(const std::string& split) const {
-  data::ImageSet set = data::load_named_split(dir, split, val_fraction, split_seed);
-  if (limit > 0 && limit < set.count()) {
-    std::vector<std::size_t> first(limit);
-    std::iota(first.begin(), first.end(), std::size_t{0});
-    const int classes = set.classes;
-    set = set.subset(first);
-    set.classes = classes;
-  }
-  return set;
+ImageSet DataOptions::load(const std::string& split) const {
+  const ImageSet set = data::load_named_split(dir, split, val_fraction, split_seed);
+  return limit > 0 && limit < set.count() ? set.first(limit) : set;
+}
+
+CLI::Option* add_split(CLI::App& cmd, std::string& split, const std::string& help) {
+  return cmd.add_option("--split", split, help + ": test, val, train or train-all")
+      ->check(CLI::IsMember({"test", "val", "train", "train-all"}))
+      ->capture_default_str();
 }
 
 void TreeFlags::add_to(CLI::App& cmd, bool defaults_from_table) {
@@ -76,19 +96,57 @@ nlohmann::json TreeFlags::build(TableData& table) const {
     throw Error("--global-trees: " + std::to_string(global_trees) + " must be fewer than --trees (" +
                 std::to_string(trees) + ")");
   table.build_tree(params, !global_tree, trees, global_trees);
-  return {{"branching", params.branching},
-          {"max_leaf_size", params.max_leaf_size},
-          {"restarts", params.restarts},
-          {"seed", params.seed},
-          {"per_step", !global_tree},
-          {"trees", trees},
-          {"global_trees", global_trees},
-          {"max_depth", table.tree->max_depth()}};
+  return io::tree_meta(params, !global_tree, trees, global_trees, table.tree->max_depth());
 }
 
-void set_threads(int threads) {
-  const int n = threads > 0 ? threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-  torch::set_num_threads(n);
+void SearchFlags::add_to(CLI::App& cmd, bool with_epsilon) {
+  cmd.add_option("--search", search, "tree (the table's trees) or exhaustive (every row)")
+      ->check(CLI::IsMember({"tree", "exhaustive"}))
+      ->capture_default_str();
+  probes_option_ = cmd.add_option("--probes", probes, "tree leaves scanned per step")
+                       ->check(CLI::Range(1, 1 << 20))
+                       ->capture_default_str();
+  budget_option_ = cmd.add_option("--max-comparisons", max_comparisons,
+                                  "tree search budget per step: scan leaves best-first until this many distances are "
+                                  "computed (0 = scan --probes leaves; giving --probes alone implies 0)")
+                       ->check(CLI::Range(0, 1 << 30))
+                       ->capture_default_str();
+  if (with_epsilon)
+    epsilon_option_ = cmd.add_option("--epsilon", epsilon,
+                                     "bounded tree search: every step's match is within a factor 1 + E of the nearest "
+                                     "key its trees reach (bounds on every tree node prune the rest); no budget unless "
+                                     "--max-comparisons is given too")
+                          ->check(CLI::Range(0.0, kMaxSearchEpsilon));
 }
+
+void SearchFlags::resolve() {
+  const bool probes_given = probes_option_ != nullptr && probes_option_->count() > 0;
+  const bool budget_given = budget_option_ != nullptr && budget_option_->count() > 0;
+  const bool epsilon_given = epsilon_option_ != nullptr && epsilon_option_->count() > 0;
+  if ((probes_given || epsilon_given) && !budget_given) max_comparisons = 0;
+  if (epsilon_given && probes_given)
+    throw CLI::ValidationError("--epsilon", "a bounded search does not count leaves; drop --probes");
+  if (epsilon_given && exhaustive())
+    throw CLI::ValidationError("--epsilon", "applies to the tree search, not --search exhaustive");
+}
+
+LookupOptions SearchFlags::lookup_options(const Table& table) const {
+  if (!exhaustive() && table.tree() == nullptr)
+    throw Error(table.name() + ": has no search tree (distilled with --no-tree); use --search exhaustive");
+  LookupOptions o;
+  o.index = exhaustive() ? &table.exhaustive() : nullptr;
+  o.search.probes = probes;
+  o.search.max_comparisons = max_comparisons;
+  o.search.epsilon = epsilon;
+  return o;
+}
+
+void SearchFlags::apply(tune::TableSearch& s) const {
+  s.tree = !exhaustive();
+  s.probes = probes;
+  s.max_comparisons = max_comparisons;
+}
+
+void print_json(const nlohmann::json& result, bool json) { std::cout << (json ? result.dump() : result.dump(2)) << std::endl; }
 
 }  // namespace mbi::cli

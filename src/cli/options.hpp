@@ -1,17 +1,32 @@
 #pragma once
-// Flags shared by several subcommands.
+// Flags shared by several subcommands, each declared once with one range and one meaning.
 #include <CLI/CLI.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
-#include "mbi/data/idx.hpp"
-#include "mbi/kmeans_tree.hpp"
-#include "mbi/table_file.hpp"
+#include "mbi/core/image_set.hpp"
+#include "mbi/lookup/engine.hpp"
+#include "mbi/lookup/table.hpp"
+#include "mbi/lookup/table_data.hpp"
+#include "mbi/search/kmeans_tree.hpp"
+#include "mbi/tune/trial_evaluator.hpp"
 
 namespace mbi::cli {
+
+// --threads: 0..1024, 0 = all cores.
+CLI::Option* add_threads(CLI::App& cmd, int& threads, const std::string& help = "threads (0 = all cores)");
+// --json: print one JSON object on stdout instead of text.
+CLI::Option* add_json(CLI::App& cmd, bool& json, const std::string& help = "print one JSON object on stdout");
+// --out: a file or folder to write; the default, if any, is shown.
+CLI::Option* add_out(CLI::App& cmd, std::filesystem::path& out, const std::string& help);
+// --seed: any 64-bit integer.
+CLI::Option* add_seed(CLI::App& cmd, std::uint64_t& seed, const std::string& help);
+// --no-progress: no progress bar.
+CLI::Option* add_no_progress(CLI::App& cmd, bool& no_progress);
 
 // Where to read images and how the validation split is carved out of the training file.
 struct DataOptions {
@@ -20,10 +35,14 @@ struct DataOptions {
   std::uint64_t split_seed = 0;
   std::size_t limit = 0;  // use only the first N images of the split (0 = all)
 
+  // --data, --val-fraction, --split-seed, --limit.
   void add_to(CLI::App& cmd);
   // Loads the named split (train, val, train-all, test), honouring --limit.
-  data::ImageSet load(const std::string& split) const;
+  ImageSet load(const std::string& split) const;
 };
+
+// --split: one of train, val, train-all, test.
+CLI::Option* add_split(CLI::App& cmd, std::string& split, const std::string& help = "images to evaluate");
 
 // How a table's search trees are built (`mbi distill`, `mbi index`).
 struct TreeFlags {
@@ -34,8 +53,8 @@ struct TreeFlags {
   bool global_tree = false;
 
   // Adds --branching, --leaf-size, --restarts, --trees, --global-trees, --no-tree and
-  // --global-tree. With
-  // defaults_from_table, the help says unset flags keep the table's settings (defaults_from).
+  // --global-tree. With defaults_from_table, the help says unset flags keep the table's
+  // settings (defaults_from).
   void add_to(CLI::App& cmd, bool defaults_from_table = false);
   // Takes every setting not given on the command line from a table metadata's "tree" entry
   // (as build() writes it), so that rebuilding a table's trees keeps their shape by default.
@@ -54,7 +73,33 @@ struct TreeFlags {
   CLI::Option* global_ = nullptr;
 };
 
-// Sets LibTorch's intra-op threads (0 = all cores).
-void set_threads(int threads);
+// --search, --probes and --max-comparisons (and, with_epsilon, --epsilon): how each glimpse
+// step searches the table, with `mbi eval`'s defaults and meaning everywhere, so that a
+// weighting is tuned for the search `mbi eval` runs unless told otherwise.
+struct SearchFlags {
+  std::string search = "tree";
+  std::uint32_t probes = 1;
+  std::uint32_t max_comparisons = kDefaultSearchBudget;
+  double epsilon = -1;  // < 0: no bounded search
+
+  void add_to(CLI::App& cmd, bool with_epsilon = false);
+  // After parsing: an explicit --probes alone asks for that many leaves (no budget), and a
+  // bounded search goes as far as its bound needs unless a budget is given with it. Throws
+  // CLI::ValidationError for flags that contradict each other.
+  void resolve();
+  bool exhaustive() const { return search == "exhaustive"; }
+  // The lookup options these flags give on `table` (--search exhaustive: its exhaustive scan).
+  LookupOptions lookup_options(const Table& table) const;
+  // Copies the flags into a tuning search.
+  void apply(tune::TableSearch& s) const;
+
+ private:
+  CLI::Option* probes_option_ = nullptr;
+  CLI::Option* budget_option_ = nullptr;
+  CLI::Option* epsilon_option_ = nullptr;
+};
+
+// Prints `result` as one JSON line (json) or indented.
+void print_json(const nlohmann::json& result, bool json);
 
 }  // namespace mbi::cli

@@ -1,14 +1,16 @@
 // `mbi train`: trains a RAM teacher and writes a model file with a record beside it.
 #include <spdlog/spdlog.h>
-#include <torch/torch.h>
 
 #include <iostream>
 
 #include "commands.hpp"
-#include "mbi/atomic_file.hpp"
-#include "mbi/error.hpp"
+#include "mbi/core/atomic_file.hpp"
+#include "mbi/core/error.hpp"
 #include "mbi/train/model_file.hpp"
+#include "mbi/train/teacher_run.hpp"
+#include "mbi/train/threads.hpp"
 #include "mbi/train/trainer.hpp"
+#include "mbi/io/ram_config_json.hpp"
 #include "options.hpp"
 
 namespace mbi::cli {
@@ -29,37 +31,22 @@ struct TrainArgs {
 };
 
 void run(TrainArgs& a) {
-  set_threads(a.threads);
+  train::set_threads(a.threads);
   if (a.start != "fixed" && a.start != "random") throw Error("--start: expected fixed or random");
   a.config.start = a.start == "random" ? StartPolicy::kRandom : StartPolicy::kFixed;
   if (a.train.run_dir.empty()) a.train.run_dir = std::filesystem::path("runs") / a.out.stem();
   a.train.progress = !a.no_progress;
   a.train.command = a.command;
 
-  const data::ImageSet train_set = a.data.load("train");
-  const data::ImageSet val_set = a.data.load("val");
-  train::fit_input_statistics(a.config, train_set);
+  const ImageSet train_set = a.data.load("train");
+  const ImageSet val_set = a.data.load("val");
   spdlog::info("training on {} images, validating on {} ({}x{}, {} classes)", train_set.count(), val_set.count(),
                train_set.rows, train_set.cols, train_set.classes);
+  train::TrainedTeacher trained = train::train_teacher({a.config, a.train, a.init, a.device}, train_set, val_set);
+  const train::TrainResult& result = trained.result;
 
-  torch::Device device(torch::kCPU);
-  if (a.device == "cuda" || (a.device == "auto" && torch::cuda::is_available())) {
-    if (!torch::cuda::is_available()) throw Error("--device cuda: no CUDA device available");
-    device = torch::Device(torch::kCUDA);
-  }
-  torch::manual_seed(a.train.seed);
-  train::RamModel model(a.config);
-  if (!a.init.empty()) {
-    // Start from another model's weights (e.g. quantisation-aware fine-tuning of a float
-    // teacher); only the tensor shapes must agree.
-    train::load_parameters_into(a.init, model);
-    spdlog::info("initialised from {}", a.init.string());
-  }
-  model->to(device);
-  const auto result = train::train_ram(model, train_set, val_set, a.train);
-
-  const data::ImageSet test_set = a.data.load("test");
-  const double test_accuracy = train::evaluate_accuracy(model, test_set);
+  const ImageSet test_set = a.data.load("test");
+  const double test_accuracy = train::evaluate_accuracy(trained.model, test_set);
   const nlohmann::json record = {{"command", a.command},
                                  {"seed", a.train.seed},
                                  {"epochs_run", result.epochs_run},
@@ -72,14 +59,13 @@ void run(TrainArgs& a) {
                                  {"train_random_start", a.train.random_start},
                                  {"init", a.init.string()},
                                  {"augment_shift", a.train.augment_shift},
-                                 {"device", device.str()},
-                                 {"threads", torch::get_num_threads()},
+                                 {"device", trained.device},
+                                 {"threads", train::threads()},
                                  {"seconds_per_epoch",
                                   result.log.empty() ? 0.0 : result.log.back().seconds}};
-  model->to(torch::kCPU);
-  train::save_model(a.out, model, record);
+  train::save_model(a.out, trained.model, record);
   nlohmann::json summary = record;
-  summary["config"] = train::config_to_json(model->config());
+  summary["config"] = io::config_to_json(trained.model->config());
   write_file_atomic(a.out.string() + ".json", summary.dump(2) + "\n");
   if (a.json)
     std::cout << record.dump() << std::endl;
@@ -95,7 +81,7 @@ void register_train(CLI::App& app) {
   args->data.add_to(*cmd);
   auto& c = args->config;
   auto& t = args->train;
-  cmd->add_option("--out", args->out, "model file to write")->capture_default_str();
+  add_out(*cmd, args->out, "model file to write");
   cmd->add_option("--init", args->init, "start from this model file's weights (same architecture)");
   cmd->add_option("--run-dir", t.run_dir, "folder for checkpoints and the epoch log (default runs/<out stem>); "
                                           "an interrupted run resumes from it");
@@ -133,11 +119,11 @@ void register_train(CLI::App& app) {
   cmd->add_option("--early-stop", t.early_stop, "epochs without improvement before stopping")
       ->check(CLI::Range(1, 100000))->capture_default_str();
   cmd->add_option("--reinforce-weight", t.reinforce_weight, "weight of the REINFORCE term")->capture_default_str();
-  cmd->add_option("--seed", t.seed, "random seed")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "CPU threads (0 = all cores)")->check(CLI::Range(0, 1024))->capture_default_str();
+  add_seed(*cmd, t.seed, "random seed");
+  add_threads(*cmd, args->threads, "CPU threads (0 = all cores)");
   cmd->add_option("--device", args->device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}))->capture_default_str();
-  cmd->add_flag("--no-progress", args->no_progress, "no progress bar");
-  cmd->add_flag("--json", args->json, "print the training record as JSON");
+  add_no_progress(*cmd, args->no_progress);
+  add_json(*cmd, args->json, "print the training record as JSON");
   cmd->callback([args] {
     args->command = invocation();
     run(*args);

@@ -9,20 +9,28 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <fstream>
 #include <iostream>
 
 #include "commands.hpp"
-#include "lookup_eval.hpp"
-#include "mbi/error.hpp"
-#include "mbi/ram_keys.hpp"
+#include "mbi/core/csv_table.hpp"
+#include "mbi/core/error.hpp"
+#include "mbi/io/table_info.hpp"
+#include "mbi/lookup/lookup_run.hpp"
+#include "mbi/lookup/ram_keys.hpp"
+#include "mbi/lookup/table.hpp"
 #include "mbi/train/model_file.hpp"
+#include "mbi/train/threads.hpp"
+#include "mbi/tune/trial_evaluator.hpp"
+#include "mbi/tune/weight_search.hpp"
+#include "mbi/tune/weight_space.hpp"
 #include "options.hpp"
-#include "table_meta.hpp"
-#include "weight_tuning.hpp"
 
 namespace mbi::cli {
 namespace {
+
+using tune::SearchRun;
+using tune::TableSearch;
+using tune::WeightSpace;
 
 struct TuneArgs {
   DataOptions data;
@@ -49,15 +57,15 @@ void check_args(const TuneArgs& a) {
 
 // A table distilled from images that include the validation split has memorised them:
 // its validation accuracy says nothing about unseen images.
-void warn_if_val_memorised(const TuneArgs& a, const TableInfo& info) {
+void warn_if_val_memorised(const TuneArgs& a, const io::TableInfo& info) {
   const std::string split = info.meta.contains("distill") ? info.meta["distill"].value("split", "") : "";
   if (split == "train-all" || split == "val")
     spdlog::warn("{}: distilled from split '{}', which contains the validation images; tuned accuracy is optimistic",
                  a.table.string(), split);
 }
 
-TableSearch table_search(const TuneArgs& a, const TableInfo& info) {
-  std::optional<TableSearch> search = tree_search_from_meta(info.meta);
+TableSearch table_search(const TuneArgs& a, const io::TableInfo& info) {
+  std::optional<TableSearch> search = tune::tree_search_from_meta(info.meta);
   if (a.search.search == "tree" && !search)
     throw Error(a.table.string() + ": has no search tree (distilled with --no-tree); use --search exhaustive");
   TableSearch out = search.value_or(TableSearch{});
@@ -83,18 +91,22 @@ nlohmann::json run_json(const WeightSpace& space, const SearchRun& r) {
 }
 
 void write_csv(const std::filesystem::path& path, const WeightSpace& space, const std::vector<SearchRun>& runs) {
-  std::ofstream csv(path);
-  if (!csv) throw Error("--csv " + path.string() + ": cannot write");
-  csv << "method,trial";
-  for (const auto& d : space.box.dimensions()) csv << ',' << d.name;
-  csv << ",val_accuracy,best_so_far,seconds\n";
+  std::vector<std::string> header = {"method", "trial"};
+  for (const auto& d : space.box.dimensions()) header.push_back(d.name);
+  for (const char* h : {"val_accuracy", "best_so_far", "seconds"}) header.emplace_back(h);
+  CsvTable csv(header);
   for (const auto& r : runs)
     for (const auto& t : r.trials) {
-      csv << t.method << ',' << t.index;
-      for (const double x : t.x) csv << ',' << x;
-      csv << ',' << t.accuracy << ',' << t.best << ',' << t.seconds << '\n';
+      std::vector<std::string> row = {t.method, cell(static_cast<std::size_t>(t.index))};
+      for (const double x : t.x) row.push_back(cell(x));
+      for (const double v : {t.accuracy, t.best, t.seconds}) row.push_back(cell(v));
+      csv.add(row);
     }
-  if (!csv.flush()) throw Error("--csv " + path.string() + ": write failed");
+  try {
+    csv.write(path);
+  } catch (const Error& e) {
+    throw Error(std::string("--csv: ") + e.what());
+  }
 }
 
 // The metadata "weights" object: enough to know where the weights came from and to redo it.
@@ -110,7 +122,7 @@ nlohmann::json weights_meta(const TuneArgs& a, const TableSearch& search, const 
                       {"method", winner.method},
                       {"budget", a.budget},
                       {"seed", a.seed},
-                      {"search", describe(search)},
+                      {"search", tune::describe(search)},
                       {"split", "val"},
                       {"val_images", val_images},
                       {"val_accuracy", winner.best_accuracy},
@@ -124,32 +136,32 @@ nlohmann::json weights_meta(const TuneArgs& a, const TableSearch& search, const 
 void run(TuneArgs& a) {
   const auto start = std::chrono::steady_clock::now();
   check_args(a);
-  set_threads(a.threads);
+  train::set_threads(a.threads);
   if (a.out.empty()) a.out = a.table;  // in place; write_table replaces it atomically
-  const MappedTable input(a.table);
-  const TableInfo info = read_table_info(input);
-  if (!a.model.empty()) check_same_teacher(info, input, train::load_model(a.model).checksum, a.model);
+  const Table input = Table::open(a.table);
+  const io::TableInfo info = io::read_table_info(input);
+  if (!a.model.empty()) io::check_same_teacher(info, input, train::load_model(a.model).checksum, a.model);
   warn_if_val_memorised(a, info);
   const TableSearch search = table_search(a, info);
-  const data::ImageSet val = a.data.load("val");
-  check_image_size(info, a.table, val, a.data.dir);
-  const WeightSpace space = make_weight_space(a.space, info.config);
+  const ImageSet val = a.data.load("val");
+  io::check_image_size(info, input, val, a.data.dir);
+  const WeightSpace space = tune::make_weight_space(a.space, info.config);
 
   // What the table scores now, searched as it will be after tuning.
   LookupOptions current;
-  current.exhaustive = !search.tree;
-  current.probes = search.probes;
-  current.max_comparisons = search.max_comparisons;
+  current.index = search.tree ? nullptr : &input.exhaustive();
+  current.search.probes = search.probes;
+  current.search.max_comparisons = search.max_comparisons;
   const double baseline = run_lookups(input, info.config, val, current, a.threads, false).accuracy(val);
   spdlog::info("{}: {} rows, {} validation images, current weights: val {:.2f}% ({} search)", a.table.string(),
                input.rows(), val.count(), baseline, a.search.search);
 
   const std::vector<std::string> methods =
-      a.method == "all" ? search_method_names() : std::vector<std::string>{a.method};
-  TrialEvaluator evaluator(copy_table(input), info.config, search, a.threads);
-  TrialReporter reporter(methods.size() * static_cast<std::size_t>(a.budget), !a.no_progress, true);
+      a.method == "all" ? tune::search_method_names() : std::vector<std::string>{a.method};
+  tune::TrialEvaluator evaluator(input.copy(), info.config, search, a.threads);
+  tune::TrialReporter reporter(methods.size() * static_cast<std::size_t>(a.budget), !a.no_progress, true);
   std::vector<SearchRun> runs;
-  for (const auto& m : methods) runs.push_back(run_search(evaluator, val, space, m, a.budget, a.seed, reporter));
+  for (const auto& m : methods) runs.push_back(tune::run_search(evaluator, val, space, m, a.budget, a.seed, reporter));
   reporter.finish();
   if (!a.csv.empty()) write_csv(a.csv, space, runs);
 
@@ -169,7 +181,7 @@ void run(TuneArgs& a) {
   for (const auto& r : runs) methods_json.push_back(run_json(space, r));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const nlohmann::json summary = {{"table", a.table.string()},  {"out", a.out.string()},
-                                  {"space", space.name},        {"search", describe(search)},
+                                  {"space", space.name},        {"search", tune::describe(search)},
                                   {"budget", a.budget},         {"seed", a.seed},
                                   {"val_images", val.count()},  {"val_accuracy_before", baseline},
                                   {"methods", methods_json},    {"chosen", run_json(space, winner)},
@@ -194,22 +206,25 @@ void register_tune(CLI::App& app) {
   cmd->add_option("--budget", a->budget, "evaluations per method (published: 10 = 5 random + 5 EI)")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
-  cmd->add_option("--seed", a->seed, "seed of the searches")->capture_default_str();
+  add_seed(*cmd, a->seed, "seed of the searches");
   cmd->add_option("--space", a->space,
                   "weights tuned: eq1 (a,b,c), scales (per glimpse scale, hidden, location), axes (glimpse, hidden, "
                   "loc_x, loc_y), full (per key segment)")
-      ->check(CLI::IsMember(weight_space_names()))
+      ->check(CLI::IsMember(tune::weight_space_names()))
       ->capture_default_str();
   cmd->add_option("--method", a->method, "bo, random, grid, or all (the three at equal budget)")
       ->check(CLI::IsMember({"bo", "random", "grid", "all"}))
       ->capture_default_str();
   a->search.add_to(*cmd);
-  cmd->add_option("--out", a->out, "table to write (default: replace --table atomically)");
+  add_out(*cmd, a->out, "table to write (default: replace --table atomically)");
   cmd->add_option("--csv", a->csv, "write every trial to this CSV file");
-  cmd->add_option("--threads", a->threads, "threads (0 = all cores)")->check(CLI::Range(0, 1024))->capture_default_str();
-  cmd->add_flag("--no-progress", a->no_progress, "no progress bar");
-  cmd->add_flag("--json", a->json, "print a JSON summary");
-  cmd->callback([a] { run(*a); });
+  add_threads(*cmd, a->threads);
+  add_no_progress(*cmd, a->no_progress);
+  add_json(*cmd, a->json, "print a JSON summary");
+  cmd->callback([a] {
+    a->search.resolve();
+    run(*a);
+  });
 }
 
 }  // namespace mbi::cli

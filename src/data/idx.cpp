@@ -7,7 +7,7 @@
 #include <numeric>
 #include <random>
 
-#include "mbi/error.hpp"
+#include "mbi/core/error.hpp"
 
 namespace mbi::data {
 namespace {
@@ -74,21 +74,6 @@ std::filesystem::path find_file(const std::filesystem::path& dir, const std::str
 
 }  // namespace
 
-ImageSet ImageSet::subset(const std::vector<std::size_t>& indices) const {
-  ImageSet out;
-  out.rows = rows;
-  out.cols = cols;
-  out.classes = classes;
-  const std::size_t size = static_cast<std::size_t>(rows) * cols;
-  out.pixels.resize(indices.size() * size);
-  out.labels.resize(indices.size());
-  for (std::size_t i = 0; i < indices.size(); ++i) {
-    std::copy_n(image(indices[i]), size, out.pixels.begin() + static_cast<std::ptrdiff_t>(i * size));
-    out.labels[i] = labels[indices[i]];
-  }
-  return out;
-}
-
 ImageSet read_idx_images(const std::filesystem::path& path) {
   GzReader in(path);
   const std::uint32_t magic = in.read_u32("magic number");
@@ -142,25 +127,6 @@ ImageSet load_split(const std::filesystem::path& dir, const std::string& split) 
   if (images == 0) throw Error(images_path.string() + ": holds no images");
   set.classes = 1 + *std::max_element(set.labels.begin(), set.labels.end());
   return set;
-}
-
-ImageSet shifted_copy(const ImageSet& set, int max_shift, std::uint64_t seed) {
-  ImageSet out = set;
-  std::mt19937_64 rng(seed);
-  const auto span = static_cast<std::uint64_t>(2 * max_shift + 1);
-  for (std::size_t i = 0; i < set.count(); ++i) {
-    const int dx = static_cast<int>(rng() % span) - max_shift;
-    const int dy = static_cast<int>(rng() % span) - max_shift;
-    const std::uint8_t* src = set.image(i);
-    std::uint8_t* dst = out.pixels.data() + i * static_cast<std::size_t>(set.rows) * set.cols;
-    for (int r = 0; r < set.rows; ++r)
-      for (int c = 0; c < set.cols; ++c) {
-        const int sr = r - dy;
-        const int sc = c - dx;
-        dst[r * set.cols + c] = sr >= 0 && sr < set.rows && sc >= 0 && sc < set.cols ? src[sr * set.cols + sc] : 0;
-      }
-  }
-  return out;
 }
 
 TrainValSplit split_train_validation(std::size_t n, double fraction, std::uint64_t seed) {

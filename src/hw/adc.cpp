@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "mbi/error.hpp"
+#include "mbi/core/error.hpp"
 
 namespace mbi::hw {
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <string>
 
-#include "mbi/error.hpp"
+#include "mbi/core/error.hpp"
 #include "mbi/hw/sram_array.hpp"
 
 namespace mbi::hw {
@@ -44,7 +44,7 @@ ArrayDistanceModel::ArrayDistanceModel(const std::vector<SegmentSpec>& segments,
                                        Coding coding, std::vector<double> segment_weights, std::uint64_t seed,
                                        std::vector<std::uint32_t> component_of_segment)
     : map_(segments, component_of_segment, config.cols, coding), config_(config),
-      read_rng_(stream_seed(seed, 0x5EAD)) {
+      read_rng_(seed, 0x5EAD) {
   if (config.rows == 0 || config.tiles == 0) throw Error("arrays need at least one row and one tile");
   if (segment_weights.size() != segments.size())
     throw Error("expected one weight per segment (" + std::to_string(segments.size()) + "), got " +
@@ -81,7 +81,7 @@ ArrayDistanceModel::ArrayDistanceModel(const std::vector<SegmentSpec>& segments,
   const std::uint32_t rows = config.rows;
   const std::uint32_t cols = config.cols;
   for (std::uint32_t t = 0; t < config.tiles; ++t) {
-    Rng mismatch(stream_seed(seed, t));
+    Random mismatch(seed, t);
     for (std::size_t a = 0; a < arrays.size(); ++a) {
       const SramArray array(config, slice_precharge(arrays[a], config, coding), &mismatch);
       FabricatedArray f;
@@ -127,7 +127,7 @@ void ArrayDistanceModel::set_noise(const NoiseOptions& noise) {
   noise_ = noise;
 }
 
-void ArrayDistanceModel::reseed_reads(std::uint64_t seed) { read_rng_ = Rng(stream_seed(seed, 0x5EAD)); }
+void ArrayDistanceModel::reseed_reads(std::uint64_t seed) { read_rng_ = Random(seed, 0x5EAD); }
 
 void ArrayDistanceModel::read_once(std::span<const std::uint8_t> query, std::span<const std::uint8_t> key,
                                    std::size_t row, std::size_t tile, std::span<double> component_out) {

@@ -4,7 +4,7 @@
 #include <numeric>
 #include <sstream>
 
-#include "mbi/error.hpp"
+#include "mbi/core/error.hpp"
 
 namespace mbi::hw {
 

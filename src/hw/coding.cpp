@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <bit>
 
-#include "mbi/error.hpp"
+#include "mbi/core/error.hpp"
 
 namespace mbi::hw {
 

@@ -16,7 +16,7 @@ double settle_tau_ns(const DeviceParams& device, double cap_ff, double current_u
   return device.req_factor * device.vdd_v / current_ua * cap_ff;
 }
 
-double discharge_residual(const DeviceParams& device, double cap_ff, Rng* mismatch) {
+double discharge_residual(const DeviceParams& device, double cap_ff, Random* mismatch) {
   const double sigma_v = device.sigma_vth_mv * 1e-3;
   double inverse_current = 0.0;
   for (std::uint32_t i = 0; i < device.read_stack_devices; ++i) {
@@ -27,7 +27,7 @@ double discharge_residual(const DeviceParams& device, double cap_ff, Rng* mismat
   return std::exp(-device.discharge_ns / tau);
 }
 
-double precharge_fraction(const DeviceParams& device, double cap_ff, Rng* mismatch) {
+double precharge_fraction(const DeviceParams& device, double cap_ff, Random* mismatch) {
   const double width = device.precharge_width;
   const double sigma_v = device.sigma_vth_mv * 1e-3 / std::sqrt(width);
   const double dvth = mismatch != nullptr ? sigma_v * mismatch->normal() : 0.0;

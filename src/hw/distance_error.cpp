@@ -4,8 +4,8 @@
 #include <cmath>
 #include <numeric>
 
-#include "mbi/error.hpp"
-#include "mbi/hw/rng.hpp"
+#include "mbi/core/error.hpp"
+#include "mbi/core/random.hpp"
 
 namespace mbi::hw {
 namespace {
@@ -55,7 +55,7 @@ DistanceErrorStats measure_distance_error(const std::vector<SegmentSpec>& segmen
     }
   const std::size_t width = levels.size();
 
-  Rng rng(stream_seed(sampling.seed, 0xE44));
+  Random rng(sampling.seed, 0xE44);
   std::vector<std::uint8_t> query(width), keys(sampling.pool * width);
   std::vector<double> exact(sampling.pool), got(sampling.pool);
   std::vector<double> all_exact, all_got;

@@ -1,5 +1,7 @@
 #include "mbi/hw/energy.hpp"
 
+#include <cstdio>
+
 #include <cmath>
 
 namespace mbi::hw {
@@ -19,6 +21,20 @@ MatchEnergy match_energy(const ArrayConfig& config, const EnergyParams& p) {
   e.precharge_pj = kFemtoToPico * lines * p.discharged_line_fraction * d.bitline_cap_ff * config.v_precharge_max_v * d.vdd_v;
   e.logic_pj = p.logic_multiply_pj + p.logic_add_pj + p.logic_compare_pj + p.logic_register_pj;
   return e;
+}
+
+eval::EnergyTable sram_energy_table(const ArrayConfig& config, const EnergyParams& params, const std::string& source) {
+  const MatchEnergy e = match_energy(config, params);
+  char text[512];
+  std::snprintf(text, sizeof text,
+                "one %ux%u array match of the 10T-SRAM search memory, the Fig. 6(c) model of %s: ADC %.3f + "
+                "peripherals %.3f (with a %.3f pJ calibration term to the published 4.7 pJ) + precharge %.3f + "
+                "logic %.3f pJ",
+                config.rows, config.cols, source.c_str(), e.adc_pj, e.peripherals_pj, params.peripheral_overhead_pj,
+                e.precharge_pj, e.logic_pj);
+  eval::EnergyTable table;
+  table.set(kArrayMatchEvent, e.total_pj() * 1e-12, text);
+  return table;
 }
 
 double inference_energy_nj(double key_comparisons_per_image, double arrays_per_key, double match_pj) {

@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
-#include "mbi/atomic_file.hpp"
-#include "mbi/error.hpp"
+#include "mbi/core/atomic_file.hpp"
+#include "mbi/core/error.hpp"
 #include "mbi/hw/adc.hpp"
 #include "mbi/hw/array_distance_model.hpp"
 #include "mbi/hw/distance_error.hpp"
@@ -17,6 +18,15 @@ namespace mbi::hw {
 namespace {
 
 using nlohmann::json;
+
+// Every plot reads its CSV table by name, from the folder the results are written to.
+constexpr const char* kCsv = "set datafile separator ','\nset grid\n";
+
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
 
 // Published reference points (paper sec. III-D and Table I).
 constexpr double kPublishedMarginMv = 28.0;
@@ -92,24 +102,8 @@ json margin_json(const MarginStats& m) {
 
 }  // namespace
 
-std::vector<std::filesystem::path> ExperimentOutput::write(const std::filesystem::path& dir) const {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw Error(dir.string() + ": cannot create the directory: " + ec.message());
-  std::vector<std::filesystem::path> written;
-  for (const auto& [stem, table] : tables) {
-    written.push_back(dir / (stem + ".csv"));
-    table.write(written.back());
-  }
-  for (const auto& [name, text] : texts) {
-    written.push_back(dir / name);
-    write_file_atomic(written.back(), text);
-  }
-  return written;
-}
-
-ExperimentOutput array_experiment(const HwConfig& config, const ArrayExperimentOptions& options) {
-  ExperimentOutput out;
+io::ResultFiles array_experiment(const HwConfig& config, const ArrayExperimentOptions& options) {
+  io::ResultFiles out;
   const KeySpec& key = config.key;
   ErrorSampling sampling;
   sampling.queries = options.queries;
@@ -193,13 +187,24 @@ ExperimentOutput array_experiment(const HwConfig& config, const ArrayExperimentO
                  {"note", "coding_error: the coding alone against the Manhattan distance; hardware_error: the whole "
                           "array model (charge sharing, mismatch, ADC) on the configured key and weights"}};
   out.tables.emplace_back("array_transfer", std::move(transfer));
+  const std::string f = "'array_transfer.csv'";
+  out.plots.emplace_back(
+      "array_transfer",
+      std::string(kCsv) +
+          "set title 'Nominal array readout against distance (one 32-column array)'\n"
+          "set xlabel 'distance held by the array (units)'\nset ylabel '(V_SLP+V_SLN)/2 (V)'\n"
+          "set y2label 'ADC code'\nset y2tics\nset ytics nomirror\nset key top right\n"
+          "plot " + f + " every ::1 using (strcol(1) eq 'thermometer' ? $2 : 1/0):5 with linespoints pt 7 ps 0.5 title 'thermometer readout', \\\n"
+          "  " + f + " every ::1 using (strcol(1) eq 'binary' ? $2 : 1/0):5 with linespoints pt 5 ps 0.5 title 'binary (2-bit) readout', \\\n"
+          "  " + f + " every ::1 using (strcol(1) eq 'thermometer' ? $2 : 1/0):6 axes x1y2 with steps dt 2 title 'thermometer ADC code', \\\n"
+          "  " + f + " every ::1 using (strcol(1) eq 'binary' ? $2 : 1/0):6 axes x1y2 with steps dt 3 title 'binary ADC code'\n");
   out.tables.emplace_back("coding_error", std::move(coding_table));
   out.tables.emplace_back("hw_distance_error", std::move(hw_table));
   return out;
 }
 
-ExperimentOutput variability_experiment(const HwConfig& config, const VariabilityExperimentOptions& options) {
-  ExperimentOutput out;
+io::ResultFiles variability_experiment(const HwConfig& config, const VariabilityExperimentOptions& options) {
+  io::ResultFiles out;
   const std::size_t trials = options.trials.value_or(config.variability.trials);
   const double sigma = options.sigma_vth_mv.value_or(config.array.device.sigma_vth_mv);
   const double bin_v = config.variability.histogram_bin_mv * 1e-3;
@@ -255,13 +260,35 @@ ExperimentOutput variability_experiment(const HwConfig& config, const Variabilit
   out.tables.emplace_back("sum_line_histogram", std::move(sum_hist));
   out.tables.emplace_back("readout_histogram", std::move(readout_hist));
   out.tables.emplace_back("margin_vs_sigma", std::move(sweep));
+  const std::string sigma_text = fixed(sigma, 0);
+  for (const std::string which : {"sum_line", "readout"}) {
+    const std::string axis = which == "sum_line" ? "V_SLP (mV)" : "(V_SLP+V_SLN)/2 (mV)";
+    out.plots.emplace_back(which + "_histogram",
+                           std::string(kCsv) + "set title '" + axis + " per distance level, sigma_VTH = " + sigma_text +
+                               " mV, " + std::to_string(config.array.rows) + "x" + std::to_string(config.array.cols) +
+                               " array'\n" + "set xlabel '" + axis + "'\nset ylabel 'samples per bin'\nunset key\n" +
+                               "plot for [L=0:" + std::to_string(config.array.cols) + "] '" + which +
+                               "_histogram.csv' every ::1 using ($1==L ? $2 : 1/0):3 with impulses lw 2 lc L\n");
+  }
+  const std::string margins = "'margin_vs_sigma.csv'";
+  out.plots.emplace_back("margin_vs_sigma",
+                         std::string(kCsv) +
+                             "set title 'Worst gap between neighbouring distance levels'\n"
+                             "set xlabel 'sigma_VTH (mV)'\nset ylabel 'gap (mV)'\nset key bottom left\n"
+                             "plot " + margins + " every ::1 using 1:5 with linespoints pt 7 title 'sum line, worst gap', \\\n"
+                             "  " + margins + " every ::1 using 1:4 with linespoints pt 5 title 'sum line, min mean spacing', \\\n"
+                             "  " + margins + " every ::1 using 1:11 with linespoints pt 9 title 'readout, worst gap', \\\n"
+                             "  28 with lines dt 2 title 'published dSL >= 28 mV', 0 with lines lc 'black' notitle\n");
   return out;
 }
 
-ExperimentOutput energy_experiment(const HwConfig& config, const EnergyExperimentOptions& options) {
-  ExperimentOutput out;
+io::ResultFiles energy_experiment(const HwConfig& config, const EnergyExperimentOptions& options) {
+  io::ResultFiles out;
   const MatchEnergy e = match_energy(config.array, config.energy);
-  const double total = e.total_pj();
+  // An inference costs its array matches (key comparisons x arrays per key) times the energy
+  // table's price of one match.
+  const eval::EnergyTable sram = sram_energy_table(config.array, config.energy, options.config_source);
+  const double total = sram.joules(kArrayMatchEvent, 1.0) * 1e12;
 
   CsvTable breakdown({"component", "energy_pj", "share"});
   for (const auto& [name, pj] : {std::pair{"ADC", e.adc_pj}, std::pair{"row peripherals", e.peripherals_pj},
@@ -316,13 +343,24 @@ ExperimentOutput energy_experiment(const HwConfig& config, const EnergyExperimen
                  {"inference",
                   {{"comparisons_per_image", comparisons},
                    {"arrays_per_key", arrays},
-                   {"energy_nj", inference_energy_nj(comparisons, arrays, total)},
+                   {"events_per_image", {{kArrayMatchEvent, comparisons * arrays}}},
+                   {"energy_nj", sram.joules(kArrayMatchEvent, comparisons * arrays) * 1e9},
                    {"by_mapping", mapped_json}}},
+                 {"energy_table",
+                  {{kArrayMatchEvent,
+                    {{"pj", total}, {"source", sram.find(kArrayMatchEvent)->source}}}}},
                  {"published", {{"match_pj", kPublishedMatchPj}, {"inference_nj", kPublishedInferenceNj}}},
                  {"table1", table.json},
                  {"note", "match_pj_bottom_up excludes peripheral_overhead_pj, the calibration term that brings the "
                           "default total to the published 4.7 pJ (the paper gives only the total)"}};
   out.tables.emplace_back("match_energy", std::move(breakdown));
+  out.plots.emplace_back("match_energy",
+                         std::string(kCsv) +
+                             "set title 'Energy of one 32x32 key/query match'\nset ylabel 'pJ'\nunset key\n"
+                             "set style fill solid 0.6\nset boxwidth 0.6\nset yrange [0:*]\nset offsets 0.5,0.5,0.5,0\n"
+                             "plot 'match_energy.csv' every ::1::4 using 0:2:xtic(1) with boxes, \\\n"
+                             "  'match_energy.csv' every ::1::4 using 0:2:(sprintf('%.2f pJ (%.0f%%)', $2, 100*$3)) "
+                             "with labels offset 0,1\n");
   out.tables.emplace_back("adc_energy_vs_bits", std::move(adc_bits));
   out.tables.emplace_back("inference_energy", std::move(inference));
   out.tables.emplace_back("table1", std::move(table.csv));

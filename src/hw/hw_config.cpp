@@ -5,8 +5,8 @@
 #include <limits>
 #include <string>
 
-#include "mbi/atomic_file.hpp"
-#include "mbi/error.hpp"
+#include "mbi/core/atomic_file.hpp"
+#include "mbi/core/error.hpp"
 
 namespace mbi::hw {
 

@@ -1,11 +1,11 @@
 #include "mbi/hw/sram_array.hpp"
 
-#include "mbi/error.hpp"
+#include "mbi/core/error.hpp"
 #include "mbi/hw/device_model.hpp"
 
 namespace mbi::hw {
 
-SramArray::SramArray(const ArrayConfig& config, std::span<const double> column_precharge_v, Rng* mismatch)
+SramArray::SramArray(const ArrayConfig& config, std::span<const double> column_precharge_v, Random* mismatch)
     : rows_(config.rows), cols_(config.cols), bl_drop_(std::size_t{config.rows} * config.cols),
       blb_drop_(std::size_t{config.rows} * config.cols) {
   if (column_precharge_v.size() != cols_) throw Error("SramArray: one precharge level per column is required");

@@ -5,8 +5,8 @@
 #include <map>
 #include <numeric>
 
-#include "mbi/error.hpp"
-#include "mbi/hw/rng.hpp"
+#include "mbi/core/error.hpp"
+#include "mbi/core/random.hpp"
 #include "mbi/hw/sram_array.hpp"
 
 namespace mbi::hw {
@@ -26,8 +26,8 @@ VariabilityResult run_variability(const ArrayConfig& base, double sigma_vth_mv, 
   result.readout_v.assign(cols + 1, {});
   std::vector<std::uint32_t> columns(cols);
   for (std::size_t t = 0; t < trials; ++t) {
-    Rng mismatch(stream_seed(seed, 2 * t));
-    Rng pattern(stream_seed(seed, 2 * t + 1));
+    Random mismatch(seed, 2 * t);
+    Random pattern(seed, 2 * t + 1);
     const SramArray array(config, precharge, &mismatch);
     for (std::uint32_t m = 0; m <= cols; ++m) {
       const std::uint32_t row = pattern.index(config.rows);

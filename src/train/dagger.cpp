@@ -1,13 +1,13 @@
-#include <filesystem>
 #include <string_view>
-#include <unistd.h>
 #include <unordered_set>
 
-#include "mbi/error.hpp"
-#include "mbi/lookup_engine.hpp"
-#include "mbi/progress.hpp"
-#include "mbi/quantize.hpp"
-#include "mbi/ram_keys.hpp"
+#include "mbi/core/error.hpp"
+#include "mbi/lookup/engine.hpp"
+#include "mbi/lookup/table.hpp"
+#include "mbi/search/observed_index.hpp"
+#include "mbi/core/progress.hpp"
+#include "mbi/lookup/quantize.hpp"
+#include "mbi/lookup/ram_keys.hpp"
 #include "mbi/train/distill.hpp"
 #include "mbi/train/rollout.hpp"
 
@@ -66,35 +66,30 @@ void append_teacher_values(RamModel& model, const std::vector<std::uint8_t>& val
 
 }  // namespace
 
-void add_lookup_path_rows(RamModel& model, const data::ImageSet& images, TableData& table, const DaggerOptions& o,
+void add_lookup_path_rows(RamModel& model, const ImageSet& images, TableData& table, const DaggerOptions& o,
                           DaggerStats* stats) {
   const RamConfig& c = model->config();
   const std::size_t width = table.key_layout.total_values();
   const std::size_t words = table.key_layout.words();
-  const auto tmp = std::filesystem::temp_directory_path() / ("mbi-dagger-" + std::to_string(::getpid()) + ".tbl");
   for (int round = 0; round < o.rounds; ++round) {
-    const data::ImageSet shifted =
-        data::shifted_copy(images, o.augment_shift, o.seed * 7919 + static_cast<std::uint64_t>(round));
+    const ImageSet shifted = shifted_copy(images, o.augment_shift, o.seed * 7919 + static_cast<std::uint64_t>(round));
     table.build_tree(o.tree, /*per_step=*/true);
-    write_table(tmp, table);
-    std::vector<std::uint8_t> values;  // queries not matched exactly, with their step
+    std::vector<std::uint64_t> queries;  // queries not matched exactly, with their step
     std::vector<std::uint8_t> steps;
     {
-      const MappedTable mapped(tmp);
-      LookupEngine engine(mapped, c);
+      // The table is searched where it is being built: nothing is written.
+      const Table searched = Table::borrow(table, "DAgger round " + std::to_string(round + 1));
+      LookupEngine engine(searched, c);
+      const ObservedIndex observed(searched.index(), [&](std::span<const std::uint64_t> q, int step,
+                                                         const SearchResult& r) {
+        if (r.distance == 0) return;
+        queries.insert(queries.end(), q.begin(), q.end());
+        steps.push_back(static_cast<std::uint8_t>(step));
+      });
       LookupOptions lo;
-      lo.max_comparisons = o.max_comparisons;
-      std::vector<std::uint8_t> query_values;
-      lo.nearest = [&](std::span<const std::uint64_t> q, std::span<const std::uint8_t> v, int step) {
-        TreeSearchOptions ts;
-        ts.max_comparisons = o.max_comparisons;
-        const SearchResult r = mapped.nearest_at_step(q, step, ts);
-        if (r.distance > 0) {
-          values.insert(values.end(), v.begin(), v.end());
-          steps.push_back(static_cast<std::uint8_t>(step));
-        }
-        return r;
-      };
+      lo.search.max_comparisons = o.max_comparisons;
+      lo.index = &observed;
+      // One image at a time, in order: the rows are added in the order their queries come.
       ProgressBar bar("dagger round " + std::to_string(round + 1), shifted.count(), o.progress);
       for (std::size_t i = 0; i < shifted.count(); ++i) {
         engine.infer(shifted.image(i), lo);
@@ -108,13 +103,12 @@ void add_lookup_path_rows(RamModel& model, const data::ImageSet& images, TableDa
     for (std::size_t r = 0; r < table.rows(); ++r) seen.emplace(stored + r * words * 8, words * 8);
     std::vector<std::uint8_t> fresh;
     std::vector<std::uint8_t> fresh_steps;
-    std::vector<std::uint64_t> packed(values.size() / width * words);
-    for (std::size_t k = 0; k < values.size() / width; ++k) {
-      std::span<std::uint64_t> key(&packed[k * words], words);
-      table.key_layout.encode({&values[k * width], width}, key);
-      if (!seen.emplace(reinterpret_cast<const char*>(key.data()), words * 8).second) continue;
-      fresh.insert(fresh.end(), values.begin() + static_cast<std::ptrdiff_t>(k * width),
-                   values.begin() + static_cast<std::ptrdiff_t>((k + 1) * width));
+    std::vector<std::uint8_t> values(width);
+    for (std::size_t k = 0; k < steps.size(); ++k) {
+      const std::uint64_t* key = &queries[k * words];
+      if (!seen.emplace(reinterpret_cast<const char*>(key), words * 8).second) continue;
+      table.key_layout.decode({key, words}, values);
+      fresh.insert(fresh.end(), values.begin(), values.end());
       fresh_steps.push_back(steps[k]);
     }
     const std::size_t before = table.rows();
@@ -122,7 +116,6 @@ void add_lookup_path_rows(RamModel& model, const data::ImageSet& images, TableDa
     append_teacher_values(model, fresh, fresh_steps, table);
     if (stats != nullptr) stats->rows_added.push_back(table.rows() - before);
   }
-  std::filesystem::remove(tmp);
 }
 
 }  // namespace mbi::train

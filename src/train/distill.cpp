@@ -6,9 +6,9 @@
 #include <string_view>
 #include <unordered_set>
 
-#include "mbi/error.hpp"
-#include "mbi/progress.hpp"
-#include "mbi/ram_keys.hpp"
+#include "mbi/core/error.hpp"
+#include "mbi/core/progress.hpp"
+#include "mbi/lookup/ram_keys.hpp"
 #include "mbi/train/rollout.hpp"
 
 namespace mbi::train {
@@ -45,7 +45,7 @@ void append(const StepRecord& r, const RamConfig& c, const KeyLayout& keys, cons
 
 }  // namespace
 
-TableData distill(RamModel& model, const data::ImageSet& images, const DistillOptions& o, DistillStats* stats) {
+TableData distill(RamModel& model, const ImageSet& images, const DistillOptions& o, DistillStats* stats) {
   const RamConfig& c = model->config();
   if (!(o.fraction > 0 && o.fraction <= 1)) throw Error("--fraction must be in (0, 1]");
   if (o.repeats < 1) throw Error("--repeats must be at least 1");
@@ -65,9 +65,9 @@ TableData distill(RamModel& model, const data::ImageSet& images, const DistillOp
   std::size_t done = 0;
   for (int repeat = 0; repeat < o.repeats; ++repeat) {
     const bool shifted = repeat > 0 && o.augment_shift > 0;
-    const data::ImageSet copy =
-        shifted ? data::shifted_copy(images, o.augment_shift, o.seed + static_cast<std::uint64_t>(repeat)) : data::ImageSet{};
-    const data::ImageSet& source = shifted ? copy : images;
+    const ImageSet copy =
+        shifted ? shifted_copy(images, o.augment_shift, o.seed + static_cast<std::uint64_t>(repeat)) : ImageSet{};
+    const ImageSet& source = shifted ? copy : images;
     for (std::size_t begin = 0; begin < all.size(); begin += static_cast<std::size_t>(o.batch)) {
       const std::size_t end = std::min(all.size(), begin + static_cast<std::size_t>(o.batch));
       const Batch batch = make_batch(source, all, begin, end, c);

@@ -2,10 +2,10 @@
 
 #include <cstring>
 
-#include "mbi/atomic_file.hpp"
-#include "mbi/checksum.hpp"
-#include "mbi/error.hpp"
-#include "mbi/ram_config_json.hpp"
+#include "mbi/core/atomic_file.hpp"
+#include "mbi/core/checksum.hpp"
+#include "mbi/core/error.hpp"
+#include "mbi/io/ram_config_json.hpp"
 
 namespace mbi::train {
 namespace {

@@ -1,6 +1,6 @@
 #include "mbi/train/rollout.hpp"
 
-#include "mbi/quantize.hpp"
+#include "mbi/lookup/quantize.hpp"
 
 namespace mbi::train {
 namespace {
@@ -58,7 +58,7 @@ std::vector<std::uint8_t> hidden_levels(const torch::Tensor& h, const RamConfig&
 
 }  // namespace
 
-Batch make_batch(const data::ImageSet& set, const std::vector<std::size_t>& indices, std::size_t begin,
+Batch make_batch(const ImageSet& set, const std::vector<std::size_t>& indices, std::size_t begin,
                  std::size_t end, const RamConfig& c, const std::vector<std::pair<int, int>>* shifts) {
   Batch batch;
   const std::size_t size = static_cast<std::size_t>(set.rows) * set.cols;

@@ -8,9 +8,9 @@
 #include <random>
 #include <sstream>
 
-#include "mbi/atomic_file.hpp"
-#include "mbi/error.hpp"
-#include "mbi/progress.hpp"
+#include "mbi/core/atomic_file.hpp"
+#include "mbi/core/error.hpp"
+#include "mbi/core/progress.hpp"
 #include "mbi/train/model_file.hpp"
 #include "mbi/train/rollout.hpp"
 
@@ -71,7 +71,7 @@ nlohmann::json to_json(const EpochLog& e) {
 
 }  // namespace
 
-void fit_input_statistics(RamConfig& c, const data::ImageSet& train) {
+void fit_input_statistics(RamConfig& c, const ImageSet& train) {
   double sum = 0;
   double sum_sq = 0;
   std::uint8_t lo = 255;
@@ -94,7 +94,7 @@ void fit_input_statistics(RamConfig& c, const data::ImageSet& train) {
   c.classes = train.classes;
 }
 
-std::vector<int> predict(RamModel& model, const data::ImageSet& set, int batch,
+std::vector<int> predict(RamModel& model, const ImageSet& set, int batch,
                          const std::vector<std::size_t>* indices) {
   torch::NoGradGuard no_grad;
   model->eval();
@@ -115,14 +115,14 @@ std::vector<int> predict(RamModel& model, const data::ImageSet& set, int batch,
   return out;
 }
 
-double evaluate_accuracy(RamModel& model, const data::ImageSet& set, int batch) {
+double evaluate_accuracy(RamModel& model, const ImageSet& set, int batch) {
   const auto predicted = predict(model, set, batch);
   std::size_t correct = 0;
   for (std::size_t i = 0; i < predicted.size(); ++i) correct += predicted[i] == set.labels[i] ? 1 : 0;
   return 100.0 * static_cast<double>(correct) / static_cast<double>(std::max<std::size_t>(set.count(), 1));
 }
 
-TrainResult train_ram(RamModel& model, const data::ImageSet& train, const data::ImageSet& val,
+TrainResult train_ram(RamModel& model, const ImageSet& train, const ImageSet& val,
                       const TrainOptions& opt) {
   namespace fs = std::filesystem;
   if (opt.run_dir.empty()) throw Error("--run-dir: a run folder is required");

@@ -6,7 +6,7 @@
 #include <numbers>
 
 #include "mbi/bo/gaussian_process.hpp"
-#include "mbi/bo/random.hpp"
+#include "mbi/core/random.hpp"
 
 namespace mbi::bo {
 namespace {

@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "mbi/bo/kernel.hpp"
-#include "mbi/error.hpp"
+#include "mbi/core/error.hpp"
 
 namespace mbi::bo {
 namespace {

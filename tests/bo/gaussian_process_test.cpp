@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "mbi/bo/marginal_likelihood.hpp"
-#include "mbi/bo/random.hpp"
+#include "mbi/core/random.hpp"
 
 namespace mbi::bo {
 namespace {

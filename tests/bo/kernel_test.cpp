@@ -4,7 +4,7 @@
 
 #include <Eigen/Eigenvalues>
 
-#include "mbi/bo/random.hpp"
+#include "mbi/core/random.hpp"
 
 namespace mbi::bo {
 namespace {

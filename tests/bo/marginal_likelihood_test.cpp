@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "mbi/bo/random.hpp"
+#include "mbi/core/random.hpp"
 
 namespace mbi::bo {
 namespace {

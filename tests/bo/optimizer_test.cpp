@@ -4,9 +4,9 @@
 
 #include <cmath>
 
-#include "mbi/bo/random.hpp"
+#include "mbi/core/random.hpp"
 #include "mbi/bo/test_functions.hpp"
-#include "mbi/error.hpp"
+#include "mbi/core/error.hpp"
 
 namespace mbi::bo {
 namespace {

@@ -5,8 +5,8 @@
 #include <array>
 #include <cmath>
 
-#include "mbi/bo/random.hpp"
-#include "mbi/error.hpp"
+#include "mbi/core/random.hpp"
+#include "mbi/core/error.hpp"
 
 namespace mbi::bo {
 namespace {

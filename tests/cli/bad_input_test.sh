@@ -119,6 +119,34 @@ expect_fail another-teacher "built for another teacher" "$mbi" eval --mode mixed
   --model "$work/other.pt" --data "$mnist" --limit 20
 expect_fail resume-other-config "another model configuration" "$mbi" train --data "$mnist" --limit 300 --epochs 2 \
   --hidden 24 --out "$work/tiny2.pt" --run-dir "$work/run" --threads 1 --no-progress
+# --- the evaluation report and its energy tables
+expect_ok eval-report "$mbi" eval --mode mbi --data "$mnist" --limit 50 --table "$work/tiny.tbl" --json --no-progress
+python3 - "$work/out.log" <<'PY' && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: eval report"; }
+import json, sys
+out = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+r = out["report"]
+assert r["system"] == "mbi" and r["images"] == 50 and abs(r["accuracy"] - out["accuracy"]) < 1e-9, r
+assert r["events"]["lookup.key_comparison"] == round(out["comparisons_per_image"] * 50), r
+assert r["events"]["sram.array_match"] > r["events"]["lookup.key_comparison"], r  # arrays per key > 1
+assert r["energy"]["unpriced"] == ["lookup.key_comparison"] and r["energy"]["nanojoules_per_image"] > 0, r
+assert r["footprint"]["total_bytes"] == out["resident_bytes"], r
+PY
+expect_fail eval-missing-hw-config "$work/none.json" "$mbi" eval --mode mbi --data "$mnist" --limit 5 --table "$work/tiny.tbl" \
+  --hw-config "$work/none.json"
+printf '{"events": {"digital.mac": {"pj": -1, "source": "x"}}}' >"$work/bad-energy.json"
+expect_fail eval-bad-energy-config "bad-energy.json" "$mbi" eval --mode teacher --model "$work/tiny.pt" --data "$mnist" \
+  --limit 5 --energy-config "$work/bad-energy.json"
+expect_fail hw-missing-config "$work/none.json" "$mbi" hw energy --config "$work/none.json" --out "$work/hw"
+# The paper's figure as one ledger event times its price (2,800 array matches x 4.70 pJ), found
+# from outside the repository too (the shipped config beside the binary).
+(cd "$work" && "$mbi" hw energy --out "$work/hw-elsewhere" --json >"$work/hw-elsewhere.json" 2>&1) &&
+  python3 -c "
+import json, sys
+i = json.loads(open('$work/hw-elsewhere.json').read().strip().splitlines()[-1])['inference']
+assert abs(i['energy_nj'] - 13.16) < 1e-6 and i['events_per_image']['sram.array_match'] == 2800, i
+" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: hw energy away from the repository root:"; tail -n 3 "$work/hw-elsewhere.json"; }
+
 [ ! -e "$work/never.tbl" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: never.tbl written"; }
 ls "$work" | grep -q '\.tmp\.' && { failed=$((failed + 1)); echo "FAIL: temp files left behind"; } || passed=$((passed + 1))
 

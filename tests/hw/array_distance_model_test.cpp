@@ -5,8 +5,8 @@
 #include <cmath>
 #include <numeric>
 
-#include "mbi/error.hpp"
-#include "mbi/hw/rng.hpp"
+#include "mbi/core/error.hpp"
+#include "mbi/core/random.hpp"
 
 namespace mbi::hw {
 namespace {
@@ -20,7 +20,7 @@ const std::vector<std::uint32_t> kPaperComponents = {0, 0, 0, 1, 2, 2};
 
 // Random values for n vectors of the given segments.
 std::vector<std::uint8_t> random_values(const std::vector<SegmentSpec>& segments, std::size_t n, std::uint64_t seed) {
-  Rng rng(seed);
+  Random rng(seed);
   std::vector<std::uint8_t> out;
   for (std::size_t i = 0; i < n; ++i)
     for (const SegmentSpec& s : segments)

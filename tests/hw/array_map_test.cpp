@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "mbi/error.hpp"
+#include "mbi/core/error.hpp"
 
 namespace mbi::hw {
 namespace {

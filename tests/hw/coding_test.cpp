@@ -4,7 +4,7 @@
 
 #include <cstdlib>
 
-#include "mbi/error.hpp"
+#include "mbi/core/error.hpp"
 #include "mbi/hw/distance_error.hpp"
 
 namespace mbi::hw {

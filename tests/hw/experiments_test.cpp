@@ -1,4 +1,5 @@
 #include "mbi/hw/experiments.hpp"
+#include "mbi/hw/energy.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -11,7 +12,7 @@ namespace {
 TEST(Experiments, ArraySummaryAndTables) {
   ArrayExperimentOptions options;
   options.queries = 40;
-  const ExperimentOutput out = array_experiment(default_hw_config(), options);
+  const io::ResultFiles out = array_experiment(default_hw_config(), options);
   const auto& s = out.summary;
   EXPECT_EQ(s["coding_error"]["thermometer"]["key"]["mean_abs_error"].get<double>(), 0.0);
   EXPECT_GT(s["coding_error"]["binary"]["key"]["mean_abs_error"].get<double>(), 0.0);
@@ -26,7 +27,7 @@ TEST(Experiments, VariabilityReportsMarginAndBits) {
   VariabilityExperimentOptions options;
   options.trials = 60;
   options.sweep = false;
-  const ExperimentOutput out = variability_experiment(default_hw_config(), options);
+  const io::ResultFiles out = variability_experiment(default_hw_config(), options);
   const auto& s = out.summary;
   EXPECT_EQ(s["sigma_vth_mv"].get<double>(), 60.0);
   EXPECT_GT(s["sum_line"]["worst_gap_mv"].get<double>(), 0.0);
@@ -36,9 +37,15 @@ TEST(Experiments, VariabilityReportsMarginAndBits) {
 
 TEST(Experiments, EnergyUsesMeasuredInputs) {
   EnergyExperimentOptions options;
-  ExperimentOutput out = energy_experiment(default_hw_config(), options);
+  io::ResultFiles out = energy_experiment(default_hw_config(), options);
   EXPECT_NEAR(out.summary["match_pj"]["total"].get<double>(), 4.7, 1e-9);
   EXPECT_NEAR(out.summary["inference"]["energy_nj"].get<double>(), 13.16, 1e-6);
+  // The published figure is one ledger event times its price: 5 x 3.5 x 32 comparisons x 5
+  // arrays = 2,800 array matches per image at the energy table's 4.70 pJ.
+  EXPECT_EQ(out.summary["inference"]["events_per_image"]["sram.array_match"].get<double>(), 2800.0);
+  EXPECT_NEAR(out.summary["energy_table"]["sram.array_match"]["pj"].get<double>(), 4.7, 1e-9);
+  const eval::EnergyTable table = sram_energy_table(default_hw_config().array, default_hw_config().energy, "test");
+  EXPECT_NEAR(table.joules(kArrayMatchEvent, 2800) * 1e9, 13.16, 1e-6);
   options.comparisons_per_image = 200;
   options.arrays_per_key = 9;
   options.accuracy_pct = 90.0;

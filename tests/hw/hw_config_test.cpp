@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "mbi/error.hpp"
+#include "mbi/core/error.hpp"
 
 namespace mbi::hw {
 namespace {

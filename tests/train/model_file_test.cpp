@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "mbi/atomic_file.hpp"
-#include "mbi/error.hpp"
+#include "mbi/core/atomic_file.hpp"
+#include "mbi/core/error.hpp"
 #include "mbi/train/model_file.hpp"
 
 namespace mbi::train {

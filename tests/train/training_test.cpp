@@ -15,11 +15,11 @@ namespace fs = std::filesystem;
 const fs::path kMnist = fs::path(MBI_SHARED_DATA) / "mnist";
 
 struct Slice {
-  data::ImageSet train, val;
+  ImageSet train, val;
 };
 
 Slice load_slice() {
-  const data::ImageSet test = data::load_split(kMnist, "test");
+  const ImageSet test = data::load_split(kMnist, "test");
   std::vector<std::size_t> a(1500), b(500);
   for (std::size_t i = 0; i < a.size(); ++i) a[i] = i;
   for (std::size_t i = 0; i < b.size(); ++i) b[i] = 5000 + i;

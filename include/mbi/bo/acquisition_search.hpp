@@ -10,7 +10,7 @@
 
 #include "mbi/bo/acquisition.hpp"
 #include "mbi/bo/gaussian_process.hpp"
-#include "mbi/bo/random.hpp"
+#include "mbi/core/random.hpp"
 
 namespace mbi::bo {
 

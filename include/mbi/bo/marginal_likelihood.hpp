@@ -11,7 +11,7 @@
 #include <optional>
 
 #include "mbi/bo/gaussian_process.hpp"
-#include "mbi/bo/random.hpp"
+#include "mbi/core/random.hpp"
 
 namespace mbi::bo {
 

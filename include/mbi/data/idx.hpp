@@ -6,20 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "mbi/core/image_set.hpp"
+
 namespace mbi::data {
-
-struct ImageSet {
-  int rows = 0;
-  int cols = 0;
-  int classes = 0;  // max label + 1
-  std::vector<std::uint8_t> pixels;  // count * rows * cols, row-major per image
-  std::vector<std::uint8_t> labels;  // count
-
-  std::size_t count() const { return labels.size(); }
-  const std::uint8_t* image(std::size_t i) const { return pixels.data() + i * rows * cols; }
-  // The images at `indices`, in that order.
-  ImageSet subset(const std::vector<std::size_t>& indices) const;
-};
 
 // Reads an idx3 (images) file; throws mbi::Error naming the file when it is missing,
 // truncated or not an unsigned-byte idx3 file.
@@ -30,10 +19,6 @@ std::vector<std::uint8_t> read_idx_labels(const std::filesystem::path& path);
 // Loads split "train" or "test" from a folder holding the usual file names
 // (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-...).
 ImageSet load_split(const std::filesystem::path& dir, const std::string& split);
-
-// A copy of `set` with every image translated by a seeded random shift of up to
-// `max_shift` pixels per axis (zero fill): new images with the same labels.
-ImageSet shifted_copy(const ImageSet& set, int max_shift, std::uint64_t seed);
 
 // Seeded split of [0, n) into (train, validation) index lists; validation gets
 // round(n * fraction) images. Same seed, same split.

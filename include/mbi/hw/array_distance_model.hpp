@@ -27,8 +27,8 @@
 #include "mbi/hw/array_map.hpp"
 #include "mbi/hw/coding.hpp"
 #include "mbi/hw/noise.hpp"
-#include "mbi/hw/rng.hpp"
-#include "mbi/key_layout.hpp"
+#include "mbi/core/random.hpp"
+#include "mbi/search/key_layout.hpp"
 
 namespace mbi::hw {
 
@@ -115,7 +115,7 @@ class ArrayDistanceModel {
   std::vector<FlatColumn> flat_columns_;
   std::vector<std::uint32_t> value_levels_;  // levels of each key value
   NoiseOptions noise_;
-  Rng read_rng_;
+  Random read_rng_;
   std::vector<double> drop_, drop_sq_, reads_buffer_, scratch_, components_;
   std::uint64_t array_reads_ = 0;
   std::uint64_t saturated_reads_ = 0;

@@ -18,7 +18,7 @@
 //  * Leakage of the 31 unselected cells on a bit line is neglected (LSTP off-current,
 //    ~pA per cell, moves an 8 fF line by well under 0.1 mV within the discharge window).
 #include "mbi/hw/array_config.hpp"
-#include "mbi/hw/rng.hpp"
+#include "mbi/core/random.hpp"
 
 namespace mbi::hw {
 
@@ -31,10 +31,10 @@ double settle_tau_ns(const DeviceParams& device, double cap_ff, double current_u
 // Fraction of its precharge a bit line keeps after the discharge window, when the read stack
 // of the selected cell conducts. Draws the stack devices' V_TH shifts from `mismatch` (scaled
 // by sigma_vth_mv) or uses nominal devices when `mismatch` is null.
-double discharge_residual(const DeviceParams& device, double cap_ff, Rng* mismatch);
+double discharge_residual(const DeviceParams& device, double cap_ff, Random* mismatch);
 
 // Fraction of its target a bit line reaches in the precharge window, starting from 0 V (the
 // worst case after a full discharge).
-double precharge_fraction(const DeviceParams& device, double cap_ff, Rng* mismatch);
+double precharge_fraction(const DeviceParams& device, double cap_ff, Random* mismatch);
 
 }  // namespace mbi::hw

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "mbi/hw/coding.hpp"
-#include "mbi/key_layout.hpp"
+#include "mbi/search/key_layout.hpp"
 
 namespace mbi::hw {
 

@@ -15,10 +15,12 @@
 //                regulator that makes V_P:  E = n_discharged C_BL V_P,max V_DD.
 //   logic        step 4: weight multiply, accumulate, compare with the running minimum,
 //                pipeline registers.
-// Per inference: key comparisons per image x arrays per key x energy per match.
+// Per inference: the ledger's array matches (key comparisons x arrays per key) x the energy
+// of one match, through the search memory's energy table (sram_energy_table).
 #include <string>
 #include <vector>
 
+#include "mbi/eval/energy_table.hpp"
 #include "mbi/hw/array_config.hpp"
 
 namespace mbi::hw {
@@ -58,7 +60,16 @@ struct SearchWorkload {
   double comparisons_per_image() const { return glimpses * tree_levels * keys_per_node; }
 };
 
-// Energy of one image in nJ: every key comparison reads arrays_per_key arrays.
+// The ledger event of the search memory: one key/query match on one 32x32 array. A key
+// comparison reads as many arrays as the key spans (ArrayMap::arrays_per_key).
+inline constexpr const char* kArrayMatchEvent = "sram.array_match";
+
+// The search memory's energy table: kArrayMatchEvent costs match_energy(config, params), with
+// `source` (the config file the parameters came from) named beside it.
+eval::EnergyTable sram_energy_table(const ArrayConfig& config, const EnergyParams& params, const std::string& source);
+
+// Energy of one image in nJ: every key comparison reads arrays_per_key arrays, each match
+// costing `match_pj` (the kArrayMatchEvent of an energy table from sram_energy_table).
 double inference_energy_nj(double key_comparisons_per_image, double arrays_per_key, double match_pj);
 
 // Projection of energy measured at node_nm to target_nm: E * (target / node)^2 (paper).

@@ -1,7 +1,7 @@
 #pragma once
-// The three hardware experiments behind `mbi hw array|variability|energy`. Each returns a
-// JSON summary plus the tables (CSV) and texts (Markdown) it produced; the caller decides
-// where to write them and how to plot them.
+// The three hardware experiments behind `mbi hw array|variability|energy`. Each returns its
+// results (io::ResultFiles: a JSON summary, CSV tables, Markdown texts and plots of the
+// tables); the caller decides where to write them.
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -11,18 +11,10 @@
 #include <utility>
 #include <vector>
 
-#include "mbi/hw/csv_table.hpp"
 #include "mbi/hw/hw_config.hpp"
+#include "mbi/io/result_files.hpp"
 
 namespace mbi::hw {
-
-struct ExperimentOutput {
-  nlohmann::json summary;
-  std::vector<std::pair<std::string, CsvTable>> tables;    // stem -> table, written as <stem>.csv
-  std::vector<std::pair<std::string, std::string>> texts;  // file name -> contents
-  // Creates `dir` and writes every table and text into it. Returns the paths written.
-  std::vector<std::filesystem::path> write(const std::filesystem::path& dir) const;
-};
 
 // Nominal behaviour of one array (readout and ADC code against distance, both codings), how
 // each coding's distance departs from the Manhattan distance, and how the whole hardware
@@ -32,7 +24,7 @@ struct ArrayExperimentOptions {
   std::size_t pool = 32;
   std::uint64_t seed = 1;
 };
-ExperimentOutput array_experiment(const HwConfig& config, const ArrayExperimentOptions& options);
+io::ResultFiles array_experiment(const HwConfig& config, const ArrayExperimentOptions& options);
 
 // Fig. 6(b): sum-line and readout voltage distributions per distance level on one array,
 // margins between neighbouring levels, the ADC bits they imply, and margins against sigma.
@@ -42,7 +34,7 @@ struct VariabilityExperimentOptions {
   std::uint64_t seed = 1;
   bool sweep = true;                      // also run config.variability.sigma_sweep_mv
 };
-ExperimentOutput variability_experiment(const HwConfig& config, const VariabilityExperimentOptions& options);
+io::ResultFiles variability_experiment(const HwConfig& config, const VariabilityExperimentOptions& options);
 
 // Fig. 6(c) energy per match, energy per inference, and Table I.
 struct EnergyExperimentOptions {
@@ -50,7 +42,8 @@ struct EnergyExperimentOptions {
   std::optional<double> arrays_per_key;         // default: config.workload.key_splits (paper: 5)
   std::optional<double> accuracy_pct;           // default: config.mbi.accuracy_pct
   std::optional<double> storage_mb;             // default: config.mbi.storage_mb
+  std::string config_source = "configs/hw/sram16nm.json";  // named as the energy table's source
 };
-ExperimentOutput energy_experiment(const HwConfig& config, const EnergyExperimentOptions& options);
+io::ResultFiles energy_experiment(const HwConfig& config, const EnergyExperimentOptions& options);
 
 }  // namespace mbi::hw

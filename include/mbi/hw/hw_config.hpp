@@ -12,7 +12,7 @@
 #include "mbi/hw/array_config.hpp"
 #include "mbi/hw/energy.hpp"
 #include "mbi/hw/table1.hpp"
-#include "mbi/key_layout.hpp"
+#include "mbi/search/key_layout.hpp"
 
 namespace mbi::hw {
 

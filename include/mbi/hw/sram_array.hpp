@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "mbi/hw/array_config.hpp"
-#include "mbi/hw/rng.hpp"
+#include "mbi/core/random.hpp"
 
 namespace mbi::hw {
 
@@ -40,7 +40,7 @@ class SramArray {
  public:
   // column_precharge_v: target precharge V_P,c of each of config.cols columns.
   // mismatch: source of device and capacitance mismatch; null gives nominal devices.
-  SramArray(const ArrayConfig& config, std::span<const double> column_precharge_v, Rng* mismatch);
+  SramArray(const ArrayConfig& config, std::span<const double> column_precharge_v, Random* mismatch);
 
   std::uint32_t rows() const { return rows_; }
   std::uint32_t cols() const { return cols_; }

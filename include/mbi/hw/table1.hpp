@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "mbi/hw/csv_table.hpp"
+#include "mbi/core/csv_table.hpp"
 
 namespace mbi::hw {
 

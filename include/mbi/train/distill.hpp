@@ -8,8 +8,8 @@
 #include <cstdint>
 
 #include "mbi/data/idx.hpp"
-#include "mbi/lookup_engine.hpp"
-#include "mbi/table_file.hpp"
+#include "mbi/lookup/engine.hpp"
+#include "mbi/lookup/table_file.hpp"
 #include "mbi/train/ram_model.hpp"
 
 namespace mbi::train {
@@ -34,7 +34,7 @@ struct DistillStats {
 };
 
 // Rows of the table (no weights, metadata or tree yet: the caller adds them).
-TableData distill(RamModel& model, const data::ImageSet& images, const DistillOptions& options,
+TableData distill(RamModel& model, const ImageSet& images, const DistillOptions& options,
                   DistillStats* stats = nullptr);
 
 }  // namespace mbi::train
@@ -61,7 +61,7 @@ struct DaggerStats {
   std::vector<std::size_t> rows_added;  // per round
 };
 
-void add_lookup_path_rows(RamModel& model, const data::ImageSet& images, TableData& table,
+void add_lookup_path_rows(RamModel& model, const ImageSet& images, TableData& table,
                           const DaggerOptions& options, DaggerStats* stats = nullptr);
 
 }  // namespace mbi::train

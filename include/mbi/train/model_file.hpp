@@ -9,14 +9,14 @@
 
 #include <filesystem>
 
-#include "mbi/ram_config.hpp"
-#include "mbi/ram_config_json.hpp"
+#include "mbi/lookup/ram_config.hpp"
+#include "mbi/io/ram_config_json.hpp"
 #include "mbi/train/ram_model.hpp"
 
 namespace mbi::train {
 
-using mbi::config_from_json;
-using mbi::config_to_json;
+using io::config_from_json;
+using io::config_to_json;
 
 struct LoadedModel {
   RamModel model{nullptr};

@@ -3,7 +3,7 @@
 // quantisation-aware training: the 1-bit hidden state passes gradients straight through.
 #include <torch/torch.h>
 
-#include "mbi/ram_config.hpp"
+#include "mbi/lookup/ram_config.hpp"
 
 namespace mbi::train {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "mbi/data/idx.hpp"
-#include "mbi/glimpse.hpp"
+#include "mbi/lookup/glimpse.hpp"
 #include "mbi/train/ram_model.hpp"
 
 namespace mbi::train {
@@ -22,7 +22,7 @@ struct Batch {
 
 // Images set.image(indices[begin..end)) normalised with config's mean/std. With
 // `shifts` ([end-begin] pairs), image i is translated by shifts[i] pixels (zero fill).
-Batch make_batch(const data::ImageSet& set, const std::vector<std::size_t>& indices, std::size_t begin,
+Batch make_batch(const ImageSet& set, const std::vector<std::size_t>& indices, std::size_t begin,
                  std::size_t end, const RamConfig& config,
                  const std::vector<std::pair<int, int>>* shifts = nullptr);
 

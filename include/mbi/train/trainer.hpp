@@ -46,17 +46,17 @@ struct TrainResult {
 };
 
 // Trains `model` in place (it ends holding the best-validation parameters).
-TrainResult train_ram(RamModel& model, const data::ImageSet& train, const data::ImageSet& val,
+TrainResult train_ram(RamModel& model, const ImageSet& train, const ImageSet& val,
                       const TrainOptions& options);
 
 // Predicted class of every image of `set` (or of `indices` of it), with mean locations.
-std::vector<int> predict(RamModel& model, const data::ImageSet& set, int batch = 256,
+std::vector<int> predict(RamModel& model, const ImageSet& set, int batch = 256,
                          const std::vector<std::size_t>* indices = nullptr);
 
 // Top-1 accuracy in percent with mean (deterministic) locations.
-double evaluate_accuracy(RamModel& model, const data::ImageSet& set, int batch = 256);
+double evaluate_accuracy(RamModel& model, const ImageSet& set, int batch = 256);
 
 // The glimpse quantiser range and the normalisation computed from training images.
-void fit_input_statistics(RamConfig& config, const data::ImageSet& train);
+void fit_input_statistics(RamConfig& config, const ImageSet& train);
 
 }  // namespace mbi::train

@@ -1,0 +1,31 @@
+#pragma once
+// A labelled image set in memory: the one vocabulary type the libraries share (the IDX
+// reader fills it, training and every inference system read it). 8-bit pixels, any size,
+// any number of classes: nothing here assumes MNIST.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace mbi {
+
+struct ImageSet {
+  int rows = 0;
+  int cols = 0;
+  int classes = 0;                   // max label + 1 of the file the set came from
+  std::vector<std::uint8_t> pixels;  // count * rows * cols, row-major per image
+  std::vector<std::uint8_t> labels;  // count
+
+  std::size_t count() const { return labels.size(); }
+  std::size_t pixels_per_image() const { return static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols); }
+  const std::uint8_t* image(std::size_t i) const { return pixels.data() + i * pixels_per_image(); }
+  // The images at `indices`, in that order (same size and class count).
+  ImageSet subset(const std::vector<std::size_t>& indices) const;
+  // The first min(n, count()) images.
+  ImageSet first(std::size_t n) const;
+};
+
+// A copy of `set` with every image translated by a seeded random shift of up to
+// `max_shift` pixels per axis (zero fill): new images with the same labels.
+ImageSet shifted_copy(const ImageSet& set, int max_shift, std::uint64_t seed);
+
+}  // namespace mbi

@@ -1,0 +1,36 @@
+#pragma once
+// Runs lookup-only inference over an image set (optionally on several threads, one engine
+// each) and keeps what every report needs: per-image prediction, worst step distance,
+// comparisons.
+#include <cstdint>
+#include <vector>
+
+#include "mbi/core/image_set.hpp"
+#include "mbi/lookup/engine.hpp"
+
+namespace mbi {
+
+struct LookupRun {
+  std::vector<int> prediction;               // per image; -1 when stopped early
+  std::vector<std::uint32_t> max_distance;   // per image: worst step's best-match raw distance
+  std::vector<std::uint8_t> completed;       // per image: all steps looked up
+  std::vector<std::uint32_t> step_comparisons;  // per step taken, all images
+  std::vector<std::uint32_t> step_distance;     // per step taken, all images (raw)
+  std::uint64_t comparisons = 0;
+  double seconds = 0;
+
+  double accuracy(const ImageSet& set) const;  // percent, over completed images
+  double median_step_comparisons() const;            // of step_comparisons (0 when none)
+};
+
+// Images per LookupEngine::infer_batch call (`mbi experiment speed` measures the effect).
+inline constexpr std::size_t kLookupBatch = 64;
+
+// Every image of `set` through lookup inference on `threads` threads (0: all cores), one
+// engine each, in batches of kLookupBatch consecutive images. The same images, table and
+// options give the same run whatever the thread count; `seconds` times the lookups alone
+// (engines are set up before the clock starts).
+LookupRun run_lookups(const Table& table, const RamConfig& config, const ImageSet& set,
+                      const LookupOptions& options, int threads, bool progress);
+
+}  // namespace mbi

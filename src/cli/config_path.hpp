@@ -1,0 +1,19 @@
+#pragma once
+// Finding the config files mbi ships (configs/...) from wherever it runs.
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace mbi::cli {
+
+// `relative` (e.g. "configs/hw/sram16nm.json") as found from the working folder, else from
+// the folder of the mbi binary and its parents (a build folder sits in the repository);
+// nullopt when neither has it.
+std::optional<std::filesystem::path> find_shipped_file(const std::string& relative);
+
+// `given` when the user named a file, else the shipped `relative` as find_shipped_file finds
+// it. Throws mbi::Error naming `flag` when neither is there.
+std::filesystem::path given_or_shipped(const std::filesystem::path& given, const std::string& relative,
+                                       const std::string& flag);
+
+}  // namespace mbi::cli
