@@ -1,5 +1,6 @@
 #include "mbi/experiment/hw_studies.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <cmath>
@@ -316,7 +317,7 @@ io::ResultFiles hw_noise_study(const HwLookups& s, const hw::HwConfig& config, c
   for (std::size_t i = 0; i < a.sigmas.size(); ++i) {
     std::string l = "sigma " + fixed(a.sigmas[i], 2) + ":";
     for (std::size_t m = 0; m < mitigations.size(); ++m)
-      l += " " + mitigations[m].name() + " " + fixed(distance[i][m].accuracy) + " %";
+      l += fmt::format(" {} {:.2f} %", mitigations[m].name(), distance[i][m].accuracy);
     const double r = std::round(a.sigmas[i]);
     if (std::abs(a.sigmas[i] - r) < 1e-9 && r <= 5) l += " (published " + fixed(kPublishedNoise[static_cast<int>(r)]) + " %)";
     lines.push_back(l);
@@ -368,7 +369,7 @@ io::ResultFiles hw_noise_study(const HwLookups& s, const hw::HwConfig& config, c
       for (std::size_t i = 0; i < levels->size(); ++i) {
         std::string l = name + " " + cell((*levels)[i]) + ":";
         for (std::size_t m = 0; m < mitigations.size(); ++m)
-          l += " " + mitigations[m].name() + " " + fixed((*points)[i][m].accuracy) + " %";
+          l += fmt::format(" {} {:.2f} %", mitigations[m].name(), (*points)[i][m].accuracy);
         lines.push_back(l);
       }
     }
