@@ -40,7 +40,7 @@ set(MBI_THIRD_PARTY_cli "CLI/;nlohmann/;spdlog/;fmt/")
 
 # Operating-system and compiler headers a source file (not a public header) may include: the
 # memory map of table files, atomic renames, the x86 intrinsics of the kernels.
-set(MBI_SYSTEM_SOURCE_HEADERS fcntl.h unistd.h sys/mman.h sys/stat.h sys/types.h immintrin.h x86intrin.h)
+set(MBI_SYSTEM_SOURCE_HEADERS fcntl.h signal.h unistd.h sys/mman.h sys/stat.h sys/types.h immintrin.h x86intrin.h)
 
 set(MBI_STANDARD_HEADERS
   algorithm any array atomic barrier bit bitset cassert cctype cerrno cfenv cfloat charconv chrono cinttypes

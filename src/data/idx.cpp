@@ -4,8 +4,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <new>
 #include <numeric>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "mbi/core/error.hpp"
 
@@ -16,10 +20,13 @@ namespace {
 class GzReader {
  public:
   explicit GzReader(const std::filesystem::path& path) : path_(path) {
-    if (!std::filesystem::exists(path)) throw Error(path.string() + ": file not found");
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) throw Error(path.string() + ": file not found");
+    file_bytes_ = std::filesystem::file_size(path, ec);
     file_ = gzopen(path.c_str(), "rb");
     if (file_ == nullptr) throw Error(path.string() + ": cannot open");
-    gzbuffer(file_, 1 << 20);
+    // Buffers of up to 1 MiB, no larger than the file needs (zlib allocates three times this).
+    gzbuffer(file_, static_cast<unsigned>(std::clamp<std::uint64_t>(file_bytes_, 1U << 13, 1U << 20)));
   }
   ~GzReader() {
     if (file_ != nullptr) gzclose(file_);
@@ -32,11 +39,8 @@ class GzReader {
     while (size > 0) {
       const unsigned chunk = static_cast<unsigned>(std::min<std::size_t>(size, 1U << 30));
       const int n = gzread(file_, out, chunk);
-      if (n < 0) {
-        int err = 0;
-        throw Error(path_.string() + ": corrupt file (" + gzerror(file_, &err) + ")");
-      }
-      if (n == 0) throw Error(path_.string() + ": truncated file (while reading " + what + ")");
+      if (n < 0) throw corrupt();
+      if (n == 0) throw Error(path_.string() + ": truncated file (while reading " + std::string(what) + ")");
       out += n;
       size -= static_cast<std::size_t>(n);
     }
@@ -46,19 +50,55 @@ class GzReader {
     read(b.data(), 4, what);
     return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | b[3];
   }
+  // `count` bytes appended to `out` as they arrive, so that memory follows the bytes the file
+  // really holds, not what its header declares (a gzip file of 38 bytes may declare gigabytes).
+  void read_into(std::vector<std::uint8_t>& out, std::uint64_t count, const char* what) {
+    // A plain file must hold what it declares: refused before anything is allocated.
+    if (gzdirect(file_) != 0 && count > file_bytes_)
+      throw Error(path_.string() + ": truncated file (" + std::to_string(file_bytes_) + " bytes for " +
+                  std::to_string(count) + " bytes of " + what + ")");
+    // Chunks from 64 KiB up, doubling: the buffer never runs far ahead of the data.
+    try {
+      std::uint64_t chunk = 1ULL << 16;
+      for (std::uint64_t done = 0; done < count; chunk = std::min<std::uint64_t>(chunk * 2, 1ULL << 26)) {
+        const std::uint64_t take = std::min(chunk, count - done);
+        out.resize(static_cast<std::size_t>(done + take));
+        read(out.data() + done, static_cast<std::size_t>(take), what);
+        done += take;
+      }
+    } catch (const std::bad_alloc&) {
+      throw Error(path_.string() + ": out of memory reading " + std::to_string(count) + " bytes of " + what);
+    }
+  }
+  // True when the stream ends here, and the gzip trailer (CRC-32 and length) checked out.
   bool at_end() {
     unsigned char c = 0;
-    return gzread(file_, &c, 1) == 0;
+    const int n = gzread(file_, &c, 1);
+    if (n < 0) throw corrupt();
+    int err = Z_OK;
+    gzerror(file_, &err);
+    // A stream cut anywhere, its 8-byte trailer included, ends in an error, not a clean end.
+    if (err != Z_OK) throw corrupt();
+    return n == 0;
   }
 
  private:
+  Error corrupt() {
+    int err = 0;
+    const char* why = gzerror(file_, &err);
+    return Error(path_.string() + ": corrupt or truncated gzip stream (" + std::string(why) + ")");
+  }
+
   std::filesystem::path path_;
+  std::uint64_t file_bytes_ = 0;
   gzFile file_ = nullptr;
 };
 
 constexpr std::uint32_t kImagesMagic = 0x00000803;  // unsigned byte, 3 dimensions
 constexpr std::uint32_t kLabelsMagic = 0x00000801;  // unsigned byte, 1 dimension
 constexpr std::uint32_t kMaxSide = 1U << 14;
+// Most pixel bytes an image file may declare (4 GiB); larger sets are refused up front.
+constexpr std::uint64_t kMaxPixelBytes = 1ULL << 32;
 
 std::string hex(std::uint32_t v) {
   char buf[16];
@@ -85,11 +125,15 @@ ImageSet read_idx_images(const std::filesystem::path& path) {
   const std::uint32_t cols = in.read_u32("column count");
   if (rows == 0 || cols == 0 || rows > kMaxSide || cols > kMaxSide)
     throw Error(path.string() + ": implausible image size " + std::to_string(rows) + "x" + std::to_string(cols));
+  const std::uint64_t bytes = std::uint64_t{count} * rows * cols;
+  if (bytes > kMaxPixelBytes)
+    throw Error(path.string() + ": declares " + std::to_string(count) + " images of " + std::to_string(rows) + "x" +
+                std::to_string(cols) + " (" + std::to_string(bytes) + " bytes, more than the " +
+                std::to_string(kMaxPixelBytes) + " an image file may hold)");
   ImageSet set;
   set.rows = static_cast<int>(rows);
   set.cols = static_cast<int>(cols);
-  set.pixels.resize(static_cast<std::size_t>(count) * rows * cols);
-  in.read(set.pixels.data(), set.pixels.size(), "pixels");
+  in.read_into(set.pixels, bytes, "pixels");
   if (!in.at_end()) throw Error(path.string() + ": trailing bytes after " + std::to_string(count) + " images");
   return set;
 }
@@ -101,8 +145,8 @@ std::vector<std::uint8_t> read_idx_labels(const std::filesystem::path& path) {
     throw Error(path.string() + ": not an IDX label file (magic " + hex(magic) + ", expected " + hex(kLabelsMagic) +
                 ")");
   const std::uint32_t count = in.read_u32("label count");
-  std::vector<std::uint8_t> labels(count);
-  in.read(labels.data(), labels.size(), "labels");
+  std::vector<std::uint8_t> labels;
+  in.read_into(labels, count, "labels");
   if (!in.at_end()) throw Error(path.string() + ": trailing bytes after " + std::to_string(count) + " labels");
   return labels;
 }
@@ -130,6 +174,8 @@ ImageSet load_split(const std::filesystem::path& dir, const std::string& split) 
 }
 
 TrainValSplit split_train_validation(std::size_t n, double fraction, std::uint64_t seed) {
+  if (!(fraction >= 0.0 && fraction < 1.0))
+    throw Error("validation fraction " + std::to_string(fraction) + " is not in [0, 1)");
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::mt19937_64 rng(seed);

@@ -35,6 +35,7 @@ constexpr std::size_t kSectionCountAt = 12;
 constexpr std::size_t kFileBytesAt = 16;
 constexpr std::size_t kRowsAt = 24;
 constexpr std::size_t kCrcAt = 32;
+constexpr std::size_t kReservedAt = 36;  // bytes 36..63 of the header are zero
 
 // Section tags, in the order they are written.
 constexpr std::string_view kKeyLayout = "KLAY";
@@ -57,6 +58,15 @@ std::string forest_tag(std::string_view prefix, std::size_t i) { return std::str
 std::size_t forest_index(std::string_view tag, std::string_view prefix) {
   if (tag.substr(0, 3) != prefix || tag[3] < '1' || tag[3] >= char('0' + kMaxTrees)) return 0;
   return static_cast<std::size_t>(tag[3] - '0');
+}
+
+// A section tag as it may be quoted in a message: bytes outside printable ASCII as '?', so
+// that a forged tag cannot break the one-line error.
+std::string printable(std::string_view tag) {
+  std::string out(tag);
+  for (char& c : out)
+    if (c < 0x20 || c > 0x7e) c = '?';
+  return out;
 }
 
 std::size_t align_up(std::size_t n) { return (n + kAlignment - 1) / kAlignment * kAlignment; }
@@ -97,7 +107,7 @@ std::string_view bytes_of(const std::vector<T>& v) {
 // Reads a layout section; throws a plain message, which the caller prefixes with the file.
 KeyLayout decode_layout(std::span<const std::byte> bytes, std::string_view tag) {
   std::size_t at = 0;
-  const auto malformed = [&] { return Error("section " + std::string(tag) + " is malformed"); };
+  const auto malformed = [&] { return Error("section " + printable(tag) + " is malformed"); };
   const auto u32 = [&] {
     if (bytes.size() - at < 4) throw malformed();
     const auto v = get<std::uint32_t>(bytes.data() + at);
@@ -113,6 +123,7 @@ KeyLayout decode_layout(std::span<const std::byte> bytes, std::string_view tag) 
     const std::uint32_t length = u32();
     if (bytes.size() - at < length) throw malformed();
     s.name.assign(reinterpret_cast<const char*>(bytes.data() + at), length);
+    if (printable(s.name) != s.name) throw malformed();  // names are printable: they go into messages
     at += length;
   }
   if (at != bytes.size()) throw malformed();
@@ -245,6 +256,10 @@ TableFile::TableFile(const std::filesystem::path& path) : path_(path) {
                  std::to_string(file_bytes) + ")");
     if (crc32(base + kHeaderBytes, size - kHeaderBytes) != get<std::uint32_t>(base + kCrcAt))
       throw fail("checksum mismatch (the file is corrupt)");
+    // The checksum covers everything after the header; the header's own fields are checked
+    // against the sections below, and its reserved bytes must be zero.
+    for (std::size_t at = kReservedAt; at < kHeaderBytes; ++at)
+      if (base[at] != std::byte{0}) throw fail("header byte " + std::to_string(at) + " is not zero (reserved)");
 
     // From here the bytes are what the writer wrote (or a deliberate forgery): sizes are still
     // checked, so that nothing reads outside the mapping.
@@ -266,17 +281,19 @@ TableFile::TableFile(const std::filesystem::path& path) : path_(path) {
       const std::string_view tag(reinterpret_cast<const char*>(entry), 4);
       const auto offset = get<std::uint64_t>(entry + 8);
       const auto bytes = get<std::uint64_t>(entry + 16);
+      if (get<std::uint32_t>(entry + 4) != 0)
+        throw fail("section " + printable(tag) + ": directory entry bytes 4-7 are not zero (reserved)");
       if (offset % kAlignment != 0 || offset > size || bytes > size - offset)
-        throw fail("inconsistent sizes: section " + std::string(tag) + " lies outside the file");
+        throw fail("inconsistent sizes: section " + printable(tag) + " lies outside the file");
       for (int kind = 0; kind < 2; ++kind)
         if (const std::size_t t = forest_index(tag, kind == 0 ? kForestTreePrefix : kForestRowsPrefix); t != 0) {
-          if (forest_present[kind][t]) throw fail("section " + std::string(tag) + " appears twice");
+          if (forest_present[kind][t]) throw fail("section " + printable(tag) + " appears twice");
           forest_present[kind][t] = true;
           forest_found[kind][t] = {base + offset, static_cast<std::size_t>(bytes)};
         }
       const auto known = std::find(std::begin(kTags), std::end(kTags), tag) - std::begin(kTags);
       if (known == 10) continue;  // a forest section, or one this version does not know: skip it
-      if (present[known]) throw fail("section " + std::string(tag) + " appears twice");
+      if (present[known]) throw fail("section " + printable(tag) + " appears twice");
       present[known] = true;
       found[known] = {base + offset, static_cast<std::size_t>(bytes)};
     }

@@ -56,17 +56,24 @@ KeyLayout::KeyLayout(std::vector<SegmentSpec> segments) : segments_(std::move(se
     if (spec.values == 0) throw Error("key layout: segment '" + spec.name + "' has no values");
     for (std::size_t t = 0; t < s; ++t)
       if (segments_[t].name == spec.name) throw Error("key layout: segment name '" + spec.name + "' repeats");
+    // Sizes in 64 bits, bounded before they narrow: a layout read from a file must not make
+    // a key of billions of words (nor wrap one into a few).
+    const std::uint64_t bits = static_cast<std::uint64_t>(spec.values) * bits_per_value(spec);
+    const std::uint64_t words = static_cast<std::uint64_t>(words_) + (bits + kWordBits - 1) / kWordBits;
+    if (words > kMaxKeyWords)
+      throw Error("key layout: keys of more than " + std::to_string(kMaxKeyWords) + " words (segment '" + spec.name +
+                  "' has " + std::to_string(spec.values) + " values of " + std::to_string(spec.levels) + " levels)");
     first_word_.push_back(words_);
     first_value_.push_back(total_values_);
-    words_ += segment_words(s);
-    total_values_ += spec.values;
+    words_ = static_cast<std::uint32_t>(words);
+    total_values_ += spec.values;  // at most 64 x kMaxKeyWords: every value takes a bit or more
   }
 }
 
 std::uint32_t KeyLayout::segment_words(std::size_t segment) const {
   const SegmentSpec& spec = segments_[segment];
   const std::uint64_t bits = static_cast<std::uint64_t>(spec.values) * bits_per_value(spec);
-  return static_cast<std::uint32_t>((bits + kWordBits - 1) / kWordBits);
+  return static_cast<std::uint32_t>((bits + kWordBits - 1) / kWordBits);  // bounded by the constructor
 }
 
 std::size_t KeyLayout::segment_index(const std::string& name) const {

@@ -3,53 +3,12 @@
 #include <cstring>
 
 #include "mbi/core/atomic_file.hpp"
-#include "mbi/core/checksum.hpp"
 #include "mbi/core/error.hpp"
+#include "mbi/io/model_container.hpp"
 #include "mbi/io/ram_config_json.hpp"
 
 namespace mbi::train {
 namespace {
-
-constexpr char kMagic[8] = {'M', 'B', 'I', 'M', 'O', 'D', 'E', 'L'};
-constexpr std::uint32_t kVersion = 1;
-
-template <typename T>
-void put(std::string& out, T v) {
-  out.append(reinterpret_cast<const char*>(&v), sizeof v);
-}
-
-class Reader {
- public:
-  Reader(const std::string& bytes, const std::filesystem::path& path) : bytes_(bytes), path_(path) {}
-  template <typename T>
-  T get() {
-    T v;
-    need(sizeof v);
-    std::memcpy(&v, bytes_.data() + pos_, sizeof v);
-    pos_ += sizeof v;
-    return v;
-  }
-  std::string take(std::size_t n) {
-    need(n);
-    std::string s = bytes_.substr(pos_, n);
-    pos_ += n;
-    return s;
-  }
-  const char* take_raw(std::size_t n) {
-    need(n);
-    const char* p = bytes_.data() + pos_;
-    pos_ += n;
-    return p;
-  }
-
- private:
-  void need(std::size_t n) const {
-    if (pos_ + n > bytes_.size()) throw Error(path_.string() + ": truncated model file");
-  }
-  const std::string& bytes_;
-  const std::filesystem::path& path_;
-  std::size_t pos_ = 0;
-};
 
 struct ParsedFile {
   RamConfig config;
@@ -60,48 +19,21 @@ struct ParsedFile {
 
 ParsedFile parse(const std::filesystem::path& path) {
   if (!std::filesystem::exists(path)) throw Error(path.string() + ": model file not found");
-  const std::string bytes = read_file(path);
-  if (bytes.size() < sizeof kMagic + 12 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
-    throw Error(path.string() + ": not an mbi model file (bad magic)");
-  std::uint32_t stored_crc;
-  std::memcpy(&stored_crc, bytes.data() + bytes.size() - 4, 4);
-  if (crc32(bytes.data(), bytes.size() - 4) != stored_crc)
-    throw Error(path.string() + ": model file is corrupt (checksum mismatch)");
-  Reader in(bytes, path);
-  in.take(sizeof kMagic);
-  const auto version = in.get<std::uint32_t>();
-  if (version != kVersion)
-    throw Error(path.string() + ": model file version " + std::to_string(version) + " is not supported (expected " +
-                std::to_string(kVersion) + ")");
+  io::ModelContainer c = io::parse_model_container(read_file(path), path.string());
   ParsedFile parsed;
-  const auto json_len = in.get<std::uint32_t>();
-  nlohmann::json header;
   try {
-    header = nlohmann::json::parse(in.take(json_len));
-    parsed.config = config_from_json(header.at("config"));
-    parsed.meta = header.value("meta", nlohmann::json::object());
-  } catch (const nlohmann::json::exception& e) {
+    parsed.config = config_from_json(c.header.at("config"));
+    parsed.meta = c.header.value("meta", nlohmann::json::object());
+  } catch (const std::exception& e) {
     throw Error(path.string() + ": bad model header: " + e.what());
   }
-  const auto n = in.get<std::uint32_t>();
-  for (std::uint32_t i = 0; i < n; ++i) {
-    std::string name = in.take(in.get<std::uint32_t>());
-    const auto ndim = in.get<std::uint32_t>();
-    if (ndim > 8) throw Error(path.string() + ": bad tensor rank for " + name);
-    std::vector<std::int64_t> dims(ndim);
-    std::int64_t numel = 1;
-    for (auto& d : dims) {
-      d = in.get<std::int64_t>();
-      if (d < 0 || d > (1 << 28)) throw Error(path.string() + ": bad tensor shape for " + name);
-      numel *= d;
-    }
-    const char* data = in.take_raw(static_cast<std::size_t>(numel) * sizeof(float));
-    torch::Tensor t = torch::empty(dims, torch::kFloat32);
-    std::memcpy(t.data_ptr<float>(), data, static_cast<std::size_t>(numel) * sizeof(float));
-    parsed.tensors.emplace_back(std::move(name), std::move(t));
+  for (io::NamedTensor& t : c.tensors) {
+    torch::Tensor tensor = torch::empty(t.dims, torch::kFloat32);
+    if (!t.data.empty()) std::memcpy(tensor.data_ptr<float>(), t.data.data(), t.data.size() * sizeof(float));
+    parsed.tensors.emplace_back(std::move(t.name), std::move(tensor));
   }
   // The stored CRC identifies the file (a CRC over data plus its own CRC is a constant).
-  parsed.checksum = stored_crc;
+  parsed.checksum = c.checksum;
   return parsed;
 }
 
@@ -124,23 +56,13 @@ void copy_into(const ParsedFile& parsed, RamModel& model, const std::filesystem:
 }  // namespace
 
 void save_model(const std::filesystem::path& path, RamModel& model, const nlohmann::json& meta) {
-  std::string out(kMagic, sizeof kMagic);
-  put<std::uint32_t>(out, kVersion);
-  const std::string header = nlohmann::json{{"config", config_to_json(model->config())}, {"meta", meta}}.dump();
-  put<std::uint32_t>(out, static_cast<std::uint32_t>(header.size()));
-  out += header;
-  const auto params = model->named_parameters();
-  put<std::uint32_t>(out, static_cast<std::uint32_t>(params.size()));
-  for (const auto& item : params) {
+  std::vector<io::NamedTensor> tensors;
+  for (const auto& item : model->named_parameters()) {
     const torch::Tensor t = item.value().detach().to(torch::kCPU, torch::kFloat32).contiguous();
-    put<std::uint32_t>(out, static_cast<std::uint32_t>(item.key().size()));
-    out += item.key();
-    put<std::uint32_t>(out, static_cast<std::uint32_t>(t.dim()));
-    for (const auto d : t.sizes()) put<std::int64_t>(out, d);
-    out.append(reinterpret_cast<const char*>(t.data_ptr<float>()), static_cast<std::size_t>(t.numel()) * sizeof(float));
+    tensors.push_back({item.key(), t.sizes().vec(), {t.data_ptr<float>(), t.data_ptr<float>() + t.numel()}});
   }
-  put<std::uint32_t>(out, crc32(out.data(), out.size()));
-  write_file_atomic(path, out);
+  write_file_atomic(path, io::serialize_model_container({{"config", config_to_json(model->config())}, {"meta", meta}},
+                                                        tensors));
 }
 
 LoadedModel load_model(const std::filesystem::path& path) {

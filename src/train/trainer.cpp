@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <numeric>
 #include <random>
@@ -213,11 +214,18 @@ TrainResult train_ram(RamModel& model, const ImageSet& train, const ImageSet& va
         reinforce = -(out.log_pi * (r - out.baselines.detach())).sum(1).mean();
         loss = loss + mse + opt.reinforce_weight * reinforce;
       }
+      // A NaN or infinite loss would poison every parameter at the step it reaches: refuse it
+      // before the step, with the checkpoints of the last complete epoch left as they are.
+      const double batch_loss = loss.item<double>();
+      if (!std::isfinite(batch_loss))
+        throw Error("training diverged: the loss is " + std::to_string(batch_loss) + " at epoch " +
+                    std::to_string(epoch) + ", batch " + std::to_string(bi + 1) + " of " + std::to_string(batches) +
+                    "; " + opt.run_dir.string() + " keeps the last complete epoch (lower --lr or --reinforce-weight)");
       optimizer.zero_grad();
       loss.backward();
       optimizer.step();
       const double w = static_cast<double>(end - begin);
-      sum_loss += loss.item<double>() * w;
+      sum_loss += batch_loss * w;
       sum_nll += nll.item<double>() * w;
       sum_mse += mse.item<double>() * w;
       sum_rl += reinforce.item<double>() * w;

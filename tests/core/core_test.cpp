@@ -32,6 +32,28 @@ TEST(AtomicFile, ReplacesWholeFilesAndLeavesNoTemporaries) {
   fs::remove_all(dir);
 }
 
+// A writer killed between creating its temporary file and renaming it leaves
+// `<name>.tmp.<pid>` behind; the next write of that name removes it, but not the temporary of
+// a writer still running, nor other files.
+TEST(AtomicFile, RemovesTheTemporariesOfDeadWriters) {
+  const fs::path dir = fs::temp_directory_path() / ("mbi_core_tmp_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto touch = [&](const std::string& name) { write_file_atomic(dir / name, "x"); };
+  touch("t.tbl.tmp.999999999");                                       // no such process
+  touch("t.tbl.tmp.1");                                               // init: alive
+  touch("t.tbl.tmp.notapid");                                         // not ours
+  touch("other.tbl.tmp.999999998");                                   // another file's
+  write_file_atomic(dir / "t.tbl", "table");
+  EXPECT_FALSE(fs::exists(dir / "t.tbl.tmp.999999999"));
+  EXPECT_TRUE(fs::exists(dir / "t.tbl.tmp.1"));
+  EXPECT_TRUE(fs::exists(dir / "t.tbl.tmp.notapid"));
+  EXPECT_TRUE(fs::exists(dir / "other.tbl.tmp.999999998"));
+  EXPECT_EQ(read_file(dir / "t.tbl"), "table");
+  EXPECT_THROW(write_file_atomic("", "x"), Error);
+  fs::remove_all(dir);
+}
+
 TEST(CsvTable, QuotesWhereNeededAndRefusesRaggedRows) {
   CsvTable t({"name", "value"});
   t.add({"plain", cell(1.5)});

@@ -119,6 +119,61 @@ TEST_F(IdxTest, GarbageGzipIsRefused) {
   EXPECT_THROW(read_idx_labels(p), Error);
 }
 
+// A gzip stream cut anywhere in its 8-byte trailer (CRC-32, length) still inflates every
+// image; the reader must notice the missing trailer, and a trailer whose CRC lies.
+TEST_F(IdxTest, GzipTrailerIsChecked) {
+  const auto whole = write_gz("whole.gz", images_bytes(3, 4, 4));
+  const std::string bytes = [&] {
+    std::ifstream in(whole, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }();
+  EXPECT_EQ(read_idx_images(whole).pixels.size(), 48U);
+  for (std::size_t cut = 1; cut <= 9; ++cut) {
+    const auto p = write("cut.gz", bytes.substr(0, bytes.size() - cut));
+    try {
+      read_idx_images(p);
+      FAIL() << "accepted a gzip file missing " << cut << " trailing bytes";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(p.string()), std::string::npos) << e.what();
+    }
+  }
+  std::string lying = bytes;
+  lying[lying.size() - 6] ^= 1;  // a CRC-32 byte
+  EXPECT_THROW(read_idx_images(write("crc.gz", lying)), Error);
+}
+
+// A header may declare far more images than the file holds: the reader allocates as the
+// bytes arrive (gzip) or compares with the file size first (plain), never what is declared.
+TEST_F(IdxTest, DeclaredSizesDoNotDriveAllocation) {
+  const std::string bomb = be32(0x803) + be32(1U << 22) + be32(28) + be32(28) + std::string(16, '\0');
+  const auto gz = write_gz("bomb.gz", bomb);
+  EXPECT_LT(fs::file_size(gz), 100U);
+  try {
+    read_idx_images(gz);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
+  }
+  const auto plain = write("bomb", bomb);
+  try {
+    read_idx_images(plain);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bytes for"), std::string::npos) << e.what();  // before allocating
+  }
+  // Past the documented cap (4 GiB of pixels) a file is refused from its header alone.
+  const auto huge = write_gz("huge.gz", be32(0x803) + be32(0xFFFFFFFFU) + be32(16384) + be32(16384));
+  try {
+    read_idx_images(huge);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("more than"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(huge.string()), std::string::npos) << e.what();
+  }
+  const auto labels = write_gz("labels-bomb.gz", be32(0x801) + be32(0xFFFFFFFFU) + "abc");
+  EXPECT_THROW(read_idx_labels(labels), Error);
+}
+
 TEST(Split, SeededDisjointAndComplete) {
   const auto a = split_train_validation(1000, 0.1, 42);
   const auto b = split_train_validation(1000, 0.1, 42);

@@ -2,11 +2,14 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 
 #include "mbi/core/atomic_file.hpp"
+#include "mbi/core/checksum.hpp"
 #include "mbi/core/error.hpp"
 #include "mbi/io/energy_table_json.hpp"
+#include "mbi/io/model_container.hpp"
 #include "mbi/io/ram_config_json.hpp"
 #include "mbi/io/report_json.hpp"
 #include "mbi/io/result_files.hpp"
@@ -166,6 +169,60 @@ TEST_F(IoTest, ResultFilesWriteTablesTextsAndSummary) {
   EXPECT_EQ(nlohmann::json::parse(read_file(dir_ / "out" / "summary.json"))["answer"], 42);
   EXPECT_EQ(&r.table("numbers"), &r.tables[0].second);
   EXPECT_THROW(r.table("absent"), Error);
+}
+
+}  // namespace
+}  // namespace mbi::io
+
+namespace mbi::io {
+namespace {
+
+// The model file container without LibTorch: round trip, and every malformed case refused
+// with the source named, none allocating what a forged header declares.
+TEST(ModelContainer, RoundTripsAndRefusesForgeries) {
+  const std::vector<NamedTensor> tensors = {{"a.weight", {2, 3}, {1, 2, 3, 4, 5, 6}}, {"b", {0}, {}}, {"s", {}, {7}}};
+  const std::string bytes = serialize_model_container({{"config", {{"hidden", 8}}}, {"meta", {}}}, tensors);
+  const ModelContainer c = parse_model_container(bytes, "m.pt");
+  ASSERT_EQ(c.tensors.size(), 3U);
+  EXPECT_EQ(c.tensors[0].dims, (std::vector<std::int64_t>{2, 3}));
+  EXPECT_EQ(c.tensors[0].data[5], 6.0F);
+  EXPECT_TRUE(c.tensors[1].data.empty());
+  EXPECT_EQ(c.tensors[2].data, std::vector<float>{7});
+  EXPECT_EQ(c.header["config"]["hidden"], 8);
+  const auto reseal = [](std::string b) {
+    const std::uint32_t crc = crc32(b.data(), b.size() - 4);
+    std::memcpy(b.data() + b.size() - 4, &crc, 4);
+    return b;
+  };
+  const auto error_of = [](const std::string& b) {
+    try {
+      parse_model_container(b, "m.pt");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(error_of(bytes.substr(0, 10)).find("m.pt"), std::string::npos);
+  std::string flipped = bytes;
+  flipped[20] ^= 1;
+  EXPECT_NE(error_of(flipped).find("checksum"), std::string::npos);
+  // A dimension of 2^28 x 2^28 x ... must not be multiplied into an overflow or allocated.
+  const std::size_t dims_at = bytes.find("a.weight") + 8 + 4;
+  std::string huge = bytes;
+  const std::int64_t big = std::int64_t{1} << 40;
+  std::memcpy(huge.data() + dims_at, &big, 8);
+  std::memcpy(huge.data() + dims_at + 8, &big, 8);
+  EXPECT_NE(error_of(reseal(huge)).find("bad shape"), std::string::npos);
+  std::string rank = bytes;
+  const std::uint32_t nine = 9;
+  std::memcpy(rank.data() + dims_at - 4, &nine, 4);
+  EXPECT_NE(error_of(reseal(rank)).find("rank 9"), std::string::npos);
+  std::string stray = bytes;
+  stray.insert(stray.size() - 4, "xx");
+  EXPECT_NE(error_of(reseal(stray)).find("stray bytes"), std::string::npos);
+  std::string header = bytes;
+  header[16] = '!';  // the JSON header's first byte
+  EXPECT_NE(error_of(reseal(header)).find("bad model header"), std::string::npos);
 }
 
 }  // namespace

@@ -266,6 +266,41 @@ TEST_F(TableFileTest, RefusesForgedSectionsEvenWithAValidChecksum) {
   std::memcpy(b.data() + 64 + 4 * 24 + 16, &huge, 8);  // KEYS size beyond the file
   overwrite(file("f.mbit"), reseal(b));
   EXPECT_NE(open_error(file("f.mbit")).find("outside the file"), std::string::npos);
+  // The header's reserved bytes (36..63) are outside the checksum: they are checked apart.
+  b = good;
+  b[40] = 1;
+  overwrite(file("f.mbit"), b);
+  EXPECT_NE(open_error(file("f.mbit")).find("header byte 40 is not zero"), std::string::npos);
+  b = good;
+  b[64 + 4 * 24 + 5] = 1;  // the KEYS directory entry's reserved bytes
+  overwrite(file("f.mbit"), reseal(b));
+  EXPECT_NE(open_error(file("f.mbit")).find("bytes 4-7 are not zero"), std::string::npos);
+}
+
+// A small file with a valid checksum declaring 0 rows and a key layout of billions of words
+// must be refused before anything of that size is allocated.
+TEST_F(TableFileTest, RefusesALayoutOfHugeKeys) {
+  TableData t;
+  t.key_layout = KeyLayout({{"glimpse", 16, 4}});
+  t.value_layout = KeyLayout({{"hidden", 8, 2}});
+  t.segment_weights = {1};
+  t.metadata_json = "{}";
+  write_table(file("zero.mbit"), t);
+  std::string b = bytes_of(file("zero.mbit"));
+  // The KLAY section: u32 segments, then per segment u32 values, u32 levels, name.
+  ASSERT_EQ(std::string_view(b.data() + 64, 4), "KLAY");  // the first directory entry
+  std::uint64_t klay = 0;
+  std::memcpy(&klay, b.data() + 64 + 8, 8);
+  const std::uint32_t values = 0xFFFFFFF0U, levels = 256;
+  std::memcpy(b.data() + klay + 4, &values, 4);
+  std::memcpy(b.data() + klay + 8, &levels, 4);
+  const std::uint32_t crc = crc32(b.data() + 64, b.size() - 64);
+  std::memcpy(b.data() + 32, &crc, 4);
+  overwrite(file("huge.mbit"), b);
+  const std::string e = open_error(file("huge.mbit"));
+  EXPECT_NE(e.find("huge.mbit"), std::string::npos) << e;
+  EXPECT_NE(e.find("words"), std::string::npos) << e;
+  EXPECT_THROW(KeyLayout({{"a", 0xFFFFFFFFU, 256}}), Error);  // 2^40 bits: refused, not wrapped
 }
 
 

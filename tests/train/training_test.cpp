@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "mbi/core/error.hpp"
 #include "mbi/train/trainer.hpp"
 
 namespace mbi::train {
@@ -95,6 +96,49 @@ TEST(Training, ResumesAfterInterruptionToTheSameResult) {
   EXPECT_EQ(resumed.epochs_run, 6);
   EXPECT_EQ(resumed.best_val_accuracy, straight.best_val_accuracy);
   fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace mbi::train
+
+namespace mbi::train {
+namespace {
+
+// A learning rate that blows the parameters up gives a NaN or infinite loss within a few
+// batches: training stops with an error naming the epoch, before the poisoned step, and writes
+// no checkpoint of the diverged model.
+TEST(Training, RefusesANonFiniteLoss) {
+  if (!fs::exists(kMnist)) GTEST_SKIP() << "no MNIST at " << kMnist;
+  torch::set_num_threads(1);
+  const Slice s = load_slice();
+  RamConfig c;
+  fit_input_statistics(c, s.train);
+  c.hidden = 16;
+  c.core_width = 32;
+  c.hidden_bits = 0;  // a float hidden state, so the blow-up reaches the loss
+  c.glimpse_bits = 0;
+  torch::manual_seed(5);
+  RamModel model(c);
+  TrainOptions o;
+  o.epochs = 3;
+  o.lr = 1e6;
+  o.batch = 32;
+  o.reinforce_weight = 1e3;
+  o.run_dir = fs::temp_directory_path() / ("mbi_train_nan_" + std::to_string(::getpid()));
+  o.progress = false;
+  fs::remove_all(o.run_dir);
+  try {
+    train_ram(model, s.train, s.val, o);
+    FAIL() << "trained through a non-finite loss";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("training diverged"), std::string::npos) << what;
+    EXPECT_NE(what.find("epoch 1"), std::string::npos) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos);
+  }
+  EXPECT_FALSE(fs::exists(o.run_dir / "best.pt"));
+  EXPECT_FALSE(fs::exists(o.run_dir / "last.pt"));
+  fs::remove_all(o.run_dir);
 }
 
 }  // namespace

@@ -8,7 +8,9 @@
 
 namespace mbi {
 
-// Replaces `path` with `bytes` atomically. Throws mbi::Error naming the path on failure.
+// Replaces `path` with `bytes` atomically, making its folder if missing. The temporary file
+// is `<path>.tmp.<pid>`; those that writers killed mid-write left behind are removed first.
+// Throws mbi::Error naming the path on failure (an empty path included).
 void write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
 
 // Reads a whole file. Throws mbi::Error naming the path when it cannot be read.

@@ -21,9 +21,15 @@ struct SegmentSpec {
   std::uint32_t levels;  // each value lies in [0, levels); levels >= 2
 };
 
+// Most 64-bit words a key may take (4 Mbit): far past any key mbi builds, and a bound on what
+// a layout read from a file can make the reader allocate.
+inline constexpr std::uint32_t kMaxKeyWords = 1U << 16;
+
 class KeyLayout {
  public:
   KeyLayout() = default;
+  // Throws mbi::Error for a segment of fewer than 2 or more than 256 levels, no values, a
+  // repeated name, or keys of more than kMaxKeyWords words.
   explicit KeyLayout(std::vector<SegmentSpec> segments);
 
   const std::vector<SegmentSpec>& segments() const { return segments_; }

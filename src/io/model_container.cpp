@@ -1,0 +1,110 @@
+#include "mbi/io/model_container.hpp"
+
+#include <cstring>
+
+#include "mbi/core/checksum.hpp"
+#include "mbi/core/error.hpp"
+
+namespace mbi::io {
+namespace {
+
+constexpr char kMagic[8] = {'M', 'B', 'I', 'M', 'O', 'D', 'E', 'L'};
+constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kMaxRank = 8;
+
+template <typename T>
+void put(std::string& out, T v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+// Reads the container front to back; every read is checked against what is left.
+class Reader {
+ public:
+  Reader(std::string_view bytes, const std::string& source) : bytes_(bytes), source_(source) {}
+  template <typename T>
+  T get() {
+    T v;
+    std::memcpy(&v, take(sizeof v).data(), sizeof v);
+    return v;
+  }
+  std::string_view take(std::size_t n) {
+    if (n > bytes_.size() - pos_) throw Error(source_ + ": truncated model file");
+    const std::string_view s = bytes_.substr(pos_, n);
+    pos_ += n;
+    return s;
+  }
+  std::size_t left() const { return bytes_.size() - pos_; }
+
+ private:
+  std::string_view bytes_;
+  const std::string& source_;
+  std::size_t pos_ = 0;
+};
+
+}  // namespace
+
+ModelContainer parse_model_container(std::string_view bytes, const std::string& source) {
+  if (bytes.size() < sizeof kMagic + 12 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
+    throw Error(source + ": not an mbi model file (bad magic)");
+  std::uint32_t stored_crc;
+  std::memcpy(&stored_crc, bytes.data() + bytes.size() - 4, 4);
+  if (crc32(bytes.data(), bytes.size() - 4) != stored_crc) throw Error(source + ": model file is corrupt (checksum mismatch)");
+  Reader in(bytes.substr(0, bytes.size() - 4), source);
+  in.take(sizeof kMagic);
+  const auto version = in.get<std::uint32_t>();
+  if (version != kVersion)
+    throw Error(source + ": model file version " + std::to_string(version) + " is not supported (expected " +
+                std::to_string(kVersion) + ")");
+  ModelContainer c;
+  c.checksum = stored_crc;
+  const std::string_view header = in.take(in.get<std::uint32_t>());
+  try {
+    c.header = nlohmann::json::parse(header);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(source + ": bad model header: " + e.what());
+  }
+  const auto n = in.get<std::uint32_t>();
+  for (std::uint32_t i = 0; i < n; ++i) {
+    NamedTensor t;
+    t.name = std::string(in.take(in.get<std::uint32_t>()));
+    const auto rank = in.get<std::uint32_t>();
+    if (rank > kMaxRank) throw Error(source + ": tensor " + std::to_string(i) + " has rank " + std::to_string(rank));
+    // Elements are bounded by the bytes left before they are multiplied on: no overflow, and
+    // no allocation beyond what the file holds.
+    const std::uint64_t most = in.left() / sizeof(float);
+    std::uint64_t elements = 1;
+    for (std::uint32_t d = 0; d < rank; ++d) {
+      const auto size = in.get<std::int64_t>();
+      if (size < 0 || (size > 0 && elements > most / static_cast<std::uint64_t>(size)))
+        throw Error(source + ": tensor " + std::to_string(i) + " has a bad shape");
+      elements *= static_cast<std::uint64_t>(size);
+      t.dims.push_back(size);
+    }
+    const std::string_view data = in.take(static_cast<std::size_t>(elements) * sizeof(float));
+    t.data.resize(static_cast<std::size_t>(elements));
+    if (!data.empty()) std::memcpy(t.data.data(), data.data(), data.size());
+    c.tensors.push_back(std::move(t));
+  }
+  if (in.left() != 0) throw Error(source + ": " + std::to_string(in.left()) + " stray bytes after the tensors");
+  return c;
+}
+
+std::string serialize_model_container(const nlohmann::json& header, const std::vector<NamedTensor>& tensors) {
+  std::string out(kMagic, sizeof kMagic);
+  put<std::uint32_t>(out, kVersion);
+  const std::string text = header.dump();
+  put<std::uint32_t>(out, static_cast<std::uint32_t>(text.size()));
+  out += text;
+  put<std::uint32_t>(out, static_cast<std::uint32_t>(tensors.size()));
+  for (const NamedTensor& t : tensors) {
+    put<std::uint32_t>(out, static_cast<std::uint32_t>(t.name.size()));
+    out += t.name;
+    put<std::uint32_t>(out, static_cast<std::uint32_t>(t.dims.size()));
+    for (const std::int64_t d : t.dims) put<std::int64_t>(out, d);
+    out.append(reinterpret_cast<const char*>(t.data.data()), t.data.size() * sizeof(float));
+  }
+  put<std::uint32_t>(out, crc32(out.data(), out.size()));
+  return out;
+}
+
+}  // namespace mbi::io
