@@ -12,6 +12,7 @@
 #include "mbi/train/model_file.hpp"
 #include "mbi/train/threads.hpp"
 #include "options.hpp"
+#include "validators.hpp"
 
 namespace mbi::cli {
 namespace {
@@ -34,8 +35,12 @@ struct DistillArgs {
 void run(DistillArgs& a) {
   train::set_threads(a.threads);
   if (a.weights.size() != 3) throw Error("--weights: expected three values a,b,c (glimpse, hidden, location)");
+  check_not_an_input("--out", a.out, {a.model});
   auto loaded = train::load_model(a.model);
   const RamConfig& c = loaded.model->config();
+  if (c.glimpse_bits == 0 || c.hidden_bits == 0)
+    throw Error(a.model.string() + ": a float teacher (glimpse and hidden-state bits 0); tables are distilled from a "
+                "quantised one");
   const ImageSet images = a.data.load(a.split);
   if (images.rows != c.image_rows || images.cols != c.image_cols)
     throw Error(a.data.dir.string() + ": images are " + std::to_string(images.rows) + "x" +
@@ -106,33 +111,36 @@ void register_distill(CLI::App& app) {
   auto* cmd = app.add_subcommand("distill", "distill a quantised teacher into a lookup table");
   a->data.add_to(*cmd);
   cmd->add_option("--model", a->model, "teacher model file")->required();
-  cmd->add_option("--out", a->out, "table file to write")->required();
+  add_out(*cmd, a->out, "table file to write")->required();
   cmd->add_option("--split", a->split, "images to record (train = training file minus validation)")
       ->check(CLI::IsMember({"train", "train-all", "val", "test"}))
       ->capture_default_str();
   cmd->add_option("--fraction", a->distill.fraction, "share of the recorded rows to keep")
-      ->check(CLI::Range(1e-6, 1.0))
+      ->check(finite_number(1e-6, 1.0))
       ->capture_default_str();
-  cmd->add_option("--max-rows", a->distill.max_rows, "cap on the rows kept (0 = none)")->capture_default_str();
+  cmd->add_option("--max-rows", a->distill.max_rows, "cap on the rows kept (0 = none)")
+      ->check(whole_number(0, std::numeric_limits<std::uint32_t>::max() - 1))
+      ->capture_default_str();
   cmd->add_option("--repeats", a->distill.repeats, "passes over the images; later passes start at random locations")
-      ->check(CLI::Range(1, 64))
+      ->check(whole_number(1, 64))
       ->capture_default_str();
   cmd->add_flag("--no-dedup", a->no_dedup, "keep rows with identical keys");
   cmd->add_option("--augment-shift", a->distill.augment_shift,
                   "pixels: repeats and DAgger rounds run on images shifted by up to this much")
-      ->check(CLI::Range(0, 8))
+      ->check(whole_number(0, 8))
       ->capture_default_str();
   cmd->add_option("--dagger-rounds", a->dagger.rounds,
                   "rounds of adding the teacher's values for the keys lookup inference meets on the same images")
-      ->check(CLI::Range(0, 16))
+      ->check(whole_number(0, 16))
       ->capture_default_str();
   add_seed(*cmd, a->distill.seed, "seed for sampling, random starts and the tree");
   cmd->add_option("--weights", a->weights, "eq. 1 weights a,b,c (glimpse, hidden, location)")
       ->delimiter(',')
+      ->check(finite_number(1e-9, 1e9))
       ->expected(3)
       ->capture_default_str();
   a->tree.add_to(*cmd);
-  cmd->add_option("--batch", a->distill.batch, "teacher batch size")->check(CLI::Range(1, 65536))->capture_default_str();
+  cmd->add_option("--batch", a->distill.batch, "teacher batch size")->check(whole_number(1, 65536))->capture_default_str();
   add_threads(*cmd, a->threads);
   add_no_progress(*cmd, a->no_progress);
   add_json(*cmd, a->json, "print a JSON summary");

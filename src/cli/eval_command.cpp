@@ -21,6 +21,8 @@
 #include "mbi/train/teacher_classifier.hpp"
 #include "mbi/train/threads.hpp"
 #include "options.hpp"
+#include "validators.hpp"
+#include "validators.hpp"
 
 namespace mbi::cli {
 namespace {
@@ -80,6 +82,9 @@ nlohmann::json eval_teacher(const EvalArgs& a, Pricing& pricing) {
     throw Error(a.data.dir.string() + ": images are " + std::to_string(set.rows) + "x" + std::to_string(set.cols) +
                 " but " + a.model.string() + " was trained on " + std::to_string(c.image_rows) + "x" +
                 std::to_string(c.image_cols));
+  if (set.classes > c.classes)
+    throw Error(a.data.dir.string() + ": labels go up to " + std::to_string(set.classes - 1) + " but " +
+                a.model.string() + " classifies " + std::to_string(c.classes) + " classes");
   train::TeacherClassifier teacher(loaded.model, a.batch);
   eval::Provenance from = provenance();
   from.inputs = {{"model", a.model.string()}};
@@ -107,7 +112,7 @@ nlohmann::json eval_lookup(const EvalArgs& a, Pricing& pricing) {
   train::LoadedModel teacher;
   if (mixed) {
     if (a.model.empty()) throw Error("--model is required for --mode mixed (the fallback teacher)");
-    if (a.threshold < 0) throw Error("--threshold is required for --mode mixed");
+    if (a.threshold < 0) throw Error("--threshold: mixed mode needs a threshold (eq. 1 units, >= 0)");
     teacher = train::load_model(a.model);
     io::check_same_teacher(info, table, teacher.checksum, a.model);
   }
@@ -182,13 +187,14 @@ void register_eval(CLI::App& app) {
   add_split(*cmd, a->split);
   a->search.add_to(*cmd, /*with_epsilon=*/true);
   cmd->add_option("--threshold", a->threshold, "mixed mode: fall back to the teacher when a step's best match "
-                                               "is farther than this (eq. 1 units)");
+                                               "is farther than this (eq. 1 units)")
+      ->check(finite_number(0, 1e9));
   cmd->add_option("--hw-config", a->hw_config,
                   std::string("hardware parameters pricing the lookups (default: ") + kHwConfig + ")");
   cmd->add_option("--energy-config", a->energy_config,
                   std::string("per-event energies of digital compute (default: ") + kDigitalEnergy + ")");
   add_no_progress(*cmd, a->no_progress);
-  cmd->add_option("--batch", a->batch, "teacher batch size")->check(CLI::Range(1, 65536))->capture_default_str();
+  cmd->add_option("--batch", a->batch, "teacher batch size")->check(whole_number(1, 65536))->capture_default_str();
   add_threads(*cmd, a->threads);
   add_json(*cmd, a->json);
   cmd->callback([a] {

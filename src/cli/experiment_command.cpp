@@ -15,6 +15,7 @@
 #include "mbi/train/threads.hpp"
 #include "mbi/train/trainer.hpp"
 #include "options.hpp"
+#include "validators.hpp"
 
 namespace mbi::cli {
 namespace {
@@ -94,15 +95,19 @@ void register_experiment(CLI::App& app) {
   auto* t = exp->add_subcommand("tree", "Fig. 4(c): tree vs exhaustive search");
   tree->split = "val";
   add_common(t, *tree, "results/fig4c");
-  t->add_option("--probes", tree->options.probes, "probe counts to compare")->delimiter(',')->capture_default_str();
+  t->add_option("--probes", tree->options.probes, "probe counts to compare")
+      ->delimiter(',')
+      ->check(whole_number(1, 1 << 20))
+      ->capture_default_str();
   t->add_option("--max-comparisons", tree->options.max_comparisons,
                 "comparison budgets, one per --probes entry (0 = scan that many leaves)")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->check(whole_number(0, 1 << 30));
   t->add_option("--epsilon", tree->options.epsilons,
                 "bounded searches to measure after the --probes entries, one per value: each match within a "
                 "factor 1 + E of the nearest key the trees reach")
       ->delimiter(',')
-      ->check(CLI::Range(0.0, kMaxSearchEpsilon));
+      ->check(finite_number(0.0, kMaxSearchEpsilon));
   t->callback([tree] { run_tree(*tree); });
 
   auto mixed = std::make_shared<MixedArgs>();
@@ -110,7 +115,7 @@ void register_experiment(CLI::App& app) {
   add_common(m, *mixed, "results/fig5");
   m->add_option("--model", mixed->model, "the teacher the table came from")->required();
   mixed->search.add_to(*m);
-  m->add_option("--step", mixed->options.step, "threshold step")->check(CLI::Range(1e-3, 100.0))->capture_default_str();
+  m->add_option("--step", mixed->options.step, "threshold step")->check(finite_number(1e-3, 100.0))->capture_default_str();
   m->callback([mixed] {
     mixed->search.resolve();
     run_mixed(*mixed);

@@ -9,6 +9,7 @@
 #include "mbi/train/threads.hpp"
 #include "mbi/tune/weight_space.hpp"
 #include "options.hpp"
+#include "validators.hpp"
 
 namespace mbi::cli {
 namespace {
@@ -81,11 +82,11 @@ void register_experiment_fig4a(CLI::App& experiment) {
   cmd->add_option("--model", a->model, "quantised teacher")->required();
   cmd->add_option("--fractions", o.fractions, "shares of the training rows to keep")
       ->delimiter(',')
-      ->check(CLI::Range(1e-6, 1.0))
+      ->check(finite_number(1e-6, 1.0))
       ->capture_default_str();
   cmd->add_option("--budget", o.budget,
                   "BO evaluations per fraction and space (published: 10; 0: unweighted accuracy against size only)")
-      ->check(CLI::Range(0, 100000))
+      ->check(whole_number(0, 100000))
       ->capture_default_str();
   add_seed(*cmd, o.seed, "seed of distillation sampling, tree and BO");
   cmd->add_option("--spaces", o.spaces, "weight spaces to tune: eq1, scales, axes, full")
@@ -96,15 +97,15 @@ void register_experiment_fig4a(CLI::App& experiment) {
   cmd->add_flag("--global-tree", a->global_tree, "one k-means tree over all rows (default: one subtree per step)");
   cmd->add_option("--dagger-rounds", o.dagger_rounds,
                   "DAgger rounds per table; fractions then select training images, not rows")
-      ->check(CLI::Range(0, 16))
+      ->check(whole_number(0, 16))
       ->capture_default_str();
   cmd->add_option("--augment-shift", a->augment_shift, "pixels: DAgger rounds run on images shifted by up to this much")
-      ->check(CLI::Range(1, 8))
+      ->check(whole_number(1, 8))
       ->capture_default_str();
   cmd->add_option("--dagger-weights", o.dagger_weights, "eq. 1 weights a,b,c the DAgger rounds search with")
       ->delimiter(',')
       ->expected(3)
-      ->check(CLI::PositiveNumber)
+      ->check(finite_number(1e-9, 1e9))
       ->capture_default_str();
   add_out(*cmd, a->out_dir, "folder for CSV, summary.json and plots");
   add_threads(*cmd, o.threads);

@@ -7,6 +7,7 @@
 #include "mbi/lookup/table.hpp"
 #include "mbi/train/threads.hpp"
 #include "options.hpp"
+#include "validators.hpp"
 
 namespace mbi::cli {
 namespace {
@@ -63,6 +64,7 @@ void register_experiment_forest(CLI::App& experiment) {
   cmd->add_option("--budgets", a->options.budgets,
                   "search budgets per step, split between the trees (0 = one leaf each)")
       ->delimiter(',')
+      ->check(whole_number(0, 1 << 30))
       ->capture_default_str();
   add_threads(*cmd, a->options.threads, "threads for the lookups (images/s is per this many; 0 = all cores)");
   add_json(*cmd, a->json, "print the summary as one JSON object");

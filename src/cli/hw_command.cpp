@@ -19,6 +19,7 @@
 
 #include "commands.hpp"
 #include "config_path.hpp"
+#include "validators.hpp"
 #include "hw_lookup_command.hpp"
 #include "mbi/core/error.hpp"
 #include "mbi/hw/experiments.hpp"
@@ -198,15 +199,21 @@ void register_hw(CLI::App& app) {
   auto array = std::make_shared<ArrayArgs>();
   auto* array_cmd = hw->add_subcommand("array", "nominal array behaviour and each coding's distance error");
   add_common(*array_cmd, array->common);
-  array_cmd->add_option("--queries", array->queries, "random queries for the error statistics")->capture_default_str();
-  array_cmd->add_option("--pool", array->pool, "keys per query (one tree leaf)")->capture_default_str();
+  array_cmd->add_option("--queries", array->queries, "random queries for the error statistics")
+      ->check(whole_number(1, 1000000))
+      ->capture_default_str();
+  array_cmd->add_option("--pool", array->pool, "keys per query (one tree leaf)")
+      ->check(whole_number(1, 65536))
+      ->capture_default_str();
   array_cmd->callback([array] { run_array(*array); });
 
   auto var = std::make_shared<VariabilityArgs>();
   auto* var_cmd = hw->add_subcommand("variability", "Monte Carlo sum-line margins under V_TH mismatch (Fig. 6(b))");
   add_common(*var_cmd, var->common);
-  var_cmd->add_option("--trials", var->trials, "fabricated arrays (default: from the config)");
-  var_cmd->add_option("--sigma-mv", var->sigma_mv, "V_TH sigma in mV (default: from the config)");
+  var_cmd->add_option("--trials", var->trials, "fabricated arrays (default: from the config)")
+      ->check(whole_number(1, 1000000));
+  var_cmd->add_option("--sigma-mv", var->sigma_mv, "V_TH sigma in mV (default: from the config)")
+      ->check(finite_number(0, 1000));
   var_cmd->add_flag("--no-sweep", var->no_sweep, "skip the sweep over the config's sigma values");
   var_cmd->callback([var] { run_variability(*var); });
 
@@ -214,10 +221,14 @@ void register_hw(CLI::App& app) {
   auto* energy_cmd = hw->add_subcommand("energy", "energy per match (Fig. 6(c)), per inference, and Table I");
   add_common(*energy_cmd, energy->common);
   energy_cmd->add_option("--comparisons-per-image", energy->comparisons,
-                         "key comparisons per image (default: 5 glimpses x 3.5 levels x 32 keys = 560)");
-  energy_cmd->add_option("--key-splits", energy->key_splits, "arrays each key is spread over (default: 5, the paper's)");
-  energy_cmd->add_option("--accuracy", energy->accuracy, "MBI accuracy in % for Table I (default: 93.04)");
-  energy_cmd->add_option("--storage-mb", energy->storage_mb, "MBI table size in MB for Table I (default: 6.21)");
+                         "key comparisons per image (default: 5 glimpses x 3.5 levels x 32 keys = 560)")
+      ->check(finite_number(0, 1e12));
+  energy_cmd->add_option("--key-splits", energy->key_splits, "arrays each key is spread over (default: 5, the paper's)")
+      ->check(finite_number(1, 1e6));
+  energy_cmd->add_option("--accuracy", energy->accuracy, "MBI accuracy in % for Table I (default: 93.04)")
+      ->check(finite_number(0, 100));
+  energy_cmd->add_option("--storage-mb", energy->storage_mb, "MBI table size in MB for Table I (default: 6.21)")
+      ->check(finite_number(0, 1e9));
   energy->lookup.add_to(*energy_cmd, false);
   energy_cmd->add_option("--coding", energy->coding, "with --table: binary or thermometer arrays")
       ->check(CLI::IsMember({"binary", "thermometer"}))

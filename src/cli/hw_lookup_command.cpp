@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "config_path.hpp"
+#include "validators.hpp"
 #include "mbi/core/error.hpp"
 #include "mbi/hw/hw_config.hpp"
 
@@ -79,7 +80,7 @@ void HwLookupSource::add_to(CLI::App& cmd, bool table_required) {
   cmd.add_option("--search", search, "tree (leaves as array tiles) or exhaustive (every row; needs --limit)")
       ->check(CLI::IsMember({"tree", "exhaustive"}))
       ->capture_default_str();
-  cmd.add_option("--probes", probes, "tree leaves scanned per step")->check(CLI::Range(1, 1 << 20))->capture_default_str();
+  cmd.add_option("--probes", probes, "tree leaves scanned per step")->check(whole_number(1, 1 << 20))->capture_default_str();
   cmd.add_option("--descent", descent, "tree descent: circuit (centroids compared in the arrays too) or digital (exact)")
       ->check(CLI::IsMember({"circuit", "digital"}))
       ->capture_default_str();
@@ -117,9 +118,10 @@ void register_hw_lookup(CLI::App& hw) {
   acc_cmd->add_option("--coding", acc->options.coding, "binary, thermometer or both")
       ->check(CLI::IsMember({"binary", "thermometer", "both"}))
       ->capture_default_str();
-  acc_cmd->add_option("--sigma-vth", acc->sigma_vth_mv, "V_TH mismatch sigma in mV (default: from the config)");
+  acc_cmd->add_option("--sigma-vth", acc->sigma_vth_mv, "V_TH mismatch sigma in mV (default: from the config)")
+      ->check(finite_number(0, 1000));
   acc_cmd->add_option("--adc-bits", acc->adc_bits, "ADC bits, 0 = unquantised readout (default: from the config)")
-      ->check(CLI::Range(0, 16));
+      ->check(whole_number(0, 16));
   acc_cmd->callback([acc] { run_accuracy(*acc); });
 
   auto noise = std::make_shared<NoiseArgs>();
@@ -130,16 +132,19 @@ void register_hw_lookup(CLI::App& hw) {
   noise->source.add_to(*noise_cmd, true);
   noise_cmd->add_option("--sigmas", o.sigmas, "distance-noise sigmas (Manhattan units per component)")
       ->delimiter(',')
+      ->check(finite_number(0, 1e6))
       ->capture_default_str();
   noise_cmd->add_option("--mitigation", o.mitigations, "mitigations to compare: reads:K, median:K, topk:K:R")
       ->delimiter(',')
       ->capture_default_str();
   noise_cmd->add_option("--flip-probs", o.flip_probabilities, "stored-cell bit-flip probabilities per read")
       ->delimiter(',')
+      ->check(finite_number(0, 0.999999))
       ->capture_default_str();
   noise_cmd->add_option("--conductance-sigmas", o.conductance_sigmas,
                         "relative conductance fluctuations of stored cells per read")
       ->delimiter(',')
+      ->check(finite_number(0, 1000))
       ->capture_default_str();
   noise_cmd->add_option("--coding", o.coding, "binary or thermometer")
       ->check(CLI::IsMember({"binary", "thermometer"}))

@@ -12,6 +12,7 @@
 #include "commands.hpp"
 #include "mbi/core/error.hpp"
 #include "options.hpp"
+#include "validators.hpp"
 #include "mbi/io/table_info.hpp"
 #include "mbi/lookup/table.hpp"
 
@@ -69,7 +70,8 @@ void register_index(CLI::App& app) {
   cmd->add_option("--table", a->table, "table file to index")->required();
   add_out(*cmd, a->out, "table to write (default: replace --table atomically)");
   a->tree.add_to(*cmd, /*defaults_from_table=*/true);
-  cmd->add_option("--seed", a->seed, "seed of the trees (default: the table's tree seed, else 1)");
+  cmd->add_option("--seed", a->seed, "seed of the trees (default: the table's tree seed, else 1)")
+      ->check(whole_number(0, std::numeric_limits<std::uint64_t>::max()));
   add_json(*cmd, a->json, "print a JSON summary");
   cmd->callback([a] { run(*a); });
 }

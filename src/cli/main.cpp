@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "commands.hpp"
 #include "mbi/core/error.hpp"
@@ -26,6 +27,8 @@ int main(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) mbi::cli::invocation() += (i ? " " : "") + std::string(i ? argv[i] : "mbi");
   CLI::App app{"mbi: memorization-based inference of deep networks"};
   app.require_subcommand(1);
+  // Flag errors in one line, as every other error: "mbi: error: --limit: must be ...".
+  app.failure_message([](const CLI::App*, const CLI::Error& e) { return "mbi: error: " + std::string(e.what()) + "\n"; });
   app.set_version_flag("--version", "mbi " MBI_VERSION);
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
@@ -46,11 +49,10 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
-  } catch (const mbi::Error& e) {
-    std::fprintf(stderr, "mbi: error: %s\n", e.what());
-    return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "mbi: error: %s\n", e.what());
+    // One line: a library's exception (LibTorch's carries its backtrace) is cut at its first.
+    const std::string what = e.what();
+    std::fprintf(stderr, "mbi: error: %s\n", what.substr(0, what.find('\n')).c_str());
     return 1;
   }
   return 0;

@@ -1,5 +1,8 @@
 #include "options.hpp"
 
+#include "validators.hpp"
+#include "validators.hpp"
+
 #include <iostream>
 
 #include "mbi/core/error.hpp"
@@ -11,19 +14,37 @@
 namespace mbi::cli {
 
 CLI::Option* add_threads(CLI::App& cmd, int& threads, const std::string& help) {
-  return cmd.add_option("--threads", threads, help)->check(CLI::Range(0, 1024))->capture_default_str();
+  return cmd.add_option("--threads", threads, help)->check(whole_number(0, 1024))->capture_default_str();
 }
 
 CLI::Option* add_json(CLI::App& cmd, bool& json, const std::string& help) { return cmd.add_flag("--json", json, help); }
 
 CLI::Option* add_out(CLI::App& cmd, std::filesystem::path& out, const std::string& help) {
-  CLI::Option* o = cmd.add_option("--out", out, help);
+  CLI::Option* o = cmd.add_option("--out", out, help)->check(CLI::Validator(
+      [](std::string& text) { return text.empty() ? std::string("must name a file or folder, not ''") : std::string(); },
+      "PATH"));
   if (!out.empty()) o->capture_default_str();
   return o;
 }
 
+void check_not_an_input(const std::string& flag, const std::filesystem::path& out,
+                        std::initializer_list<std::filesystem::path> inputs) {
+  namespace fs = std::filesystem;
+  for (const fs::path& in : inputs) {
+    if (in.empty()) continue;
+    std::error_code ec;
+    const bool same = fs::exists(out, ec) && fs::exists(in, ec) ? fs::equivalent(out, in, ec)
+                                                                : fs::weakly_canonical(out, ec) == fs::weakly_canonical(in, ec);
+    if (same)
+      throw CLI::ValidationError(flag, out.string() + " is an input of this command (" + in.string() +
+                                           "); write the result elsewhere");
+  }
+}
+
 CLI::Option* add_seed(CLI::App& cmd, std::uint64_t& seed, const std::string& help) {
-  return cmd.add_option("--seed", seed, help)->capture_default_str();
+  return cmd.add_option("--seed", seed, help)
+      ->check(whole_number(0, std::numeric_limits<std::uint64_t>::max()))
+      ->capture_default_str();
 }
 
 CLI::Option* add_no_progress(CLI::App& cmd, bool& no_progress) {
@@ -34,14 +55,21 @@ void DataOptions::add_to(CLI::App& cmd) {
   cmd.add_option("--data", dir, "folder with IDX files (train-images-idx3-ubyte[.gz], ...)")
       ->capture_default_str();
   cmd.add_option("--val-fraction", val_fraction, "fraction of the training file held out for validation")
-      ->check(CLI::Range(0.0, 0.9))
+      ->check(finite_number(0.001, 0.9))
       ->capture_default_str();
-  cmd.add_option("--split-seed", split_seed, "seed of the train/validation split")->capture_default_str();
-  cmd.add_option("--limit", limit, "use only the first N images of each split (0 = all)")->capture_default_str();
+  cmd.add_option("--split-seed", split_seed, "seed of the train/validation split")
+      ->check(whole_number(0, std::numeric_limits<std::uint64_t>::max()))
+      ->capture_default_str();
+  cmd.add_option("--limit", limit, "use only the first N images of each split (0 = all)")
+      ->check(whole_number(0, std::numeric_limits<std::uint32_t>::max()))
+      ->capture_default_str();
 }
 
 ImageSet DataOptions::load(const std::string& split) const {
   const ImageSet set = data::load_named_split(dir, split, val_fraction, split_seed);
+  if (set.count() == 0)
+    throw Error("--val-fraction " + std::to_string(val_fraction) + ": the " + split + " split of " + dir.string() +
+                " holds no images");
   return limit > 0 && limit < set.count() ? set.first(limit) : set;
 }
 
@@ -58,21 +86,24 @@ void TreeFlags::add_to(CLI::App& cmd, bool defaults_from_table) {
     if (!defaults_from_table) o->capture_default_str();
     return o;
   };
-  branching_ = option("--branching", params.branching, "k-means tree branching")->check(CLI::Range(2, 256));
-  leaf_size_ = option("--leaf-size", params.max_leaf_size, "largest leaf")->check(CLI::Range(1, 1 << 20));
-  restarts_ = option("--restarts", params.restarts, "k-means restarts per split")->check(CLI::Range(1, 100));
+  branching_ = option("--branching", params.branching, "k-means tree branching")->check(whole_number(2, 256));
+  leaf_size_ = option("--leaf-size", params.max_leaf_size, "largest leaf")->check(whole_number(1, 1 << 20));
+  restarts_ = option("--restarts", params.restarts, "k-means restarts per split")->check(whole_number(1, 100));
   trees_ = option("--trees", trees,
                   "k-means trees with different seeds (a forest): searches split their budget between them and keep "
                   "the closest answer; each tree past the first keeps another copy of the keys in memory")
-               ->check(CLI::Range(1, static_cast<int>(kMaxTrees)));
+               ->check(whole_number(1, static_cast<int>(kMaxTrees)));
   global_trees_ = option("--global-trees", global_trees,
                          "of the trees after the first, how many span all glimpse steps instead of one subtree per "
                          "step (they find the closer keys recorded at other steps; fewer than --trees)")
-                      ->check(CLI::Range(0, static_cast<int>(kMaxTrees) - 1));
-  cmd.add_flag("--no-tree", no_tree, "store no search tree (exhaustive search only)");
+                      ->check(whole_number(0, static_cast<int>(kMaxTrees) - 1));
+  CLI::Option* no_tree_option = cmd.add_flag("--no-tree", no_tree, "store no search tree (exhaustive search only)");
   global_ = cmd.add_flag("--global-tree", global_tree,
                          "one k-means tree over all rows (default: the root splits by glimpse step, one subtree per "
                          "step" + std::string(defaults_from_table ? ", or as the table's" : "") + ")");
+  // Flags that shape trees mean nothing without one.
+  for (CLI::Option* shaping : {branching_, leaf_size_, restarts_, trees_, global_trees_, global_})
+    no_tree_option->excludes(shaping);
 }
 
 void TreeFlags::defaults_from(const nlohmann::json& tree_meta) {
@@ -104,19 +135,19 @@ void SearchFlags::add_to(CLI::App& cmd, bool with_epsilon) {
       ->check(CLI::IsMember({"tree", "exhaustive"}))
       ->capture_default_str();
   probes_option_ = cmd.add_option("--probes", probes, "tree leaves scanned per step")
-                       ->check(CLI::Range(1, 1 << 20))
+                       ->check(whole_number(1, 1 << 20))
                        ->capture_default_str();
   budget_option_ = cmd.add_option("--max-comparisons", max_comparisons,
                                   "tree search budget per step: scan leaves best-first until this many distances are "
                                   "computed (0 = scan --probes leaves; giving --probes alone implies 0)")
-                       ->check(CLI::Range(0, 1 << 30))
+                       ->check(whole_number(0, 1 << 30))
                        ->capture_default_str();
   if (with_epsilon)
     epsilon_option_ = cmd.add_option("--epsilon", epsilon,
                                      "bounded tree search: every step's match is within a factor 1 + E of the nearest "
                                      "key its trees reach (bounds on every tree node prune the rest); no budget unless "
                                      "--max-comparisons is given too")
-                          ->check(CLI::Range(0.0, kMaxSearchEpsilon));
+                          ->check(finite_number(0.0, kMaxSearchEpsilon));
 }
 
 void SearchFlags::resolve() {

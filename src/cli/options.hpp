@@ -21,8 +21,12 @@ namespace mbi::cli {
 CLI::Option* add_threads(CLI::App& cmd, int& threads, const std::string& help = "threads (0 = all cores)");
 // --json: print one JSON object on stdout instead of text.
 CLI::Option* add_json(CLI::App& cmd, bool& json, const std::string& help = "print one JSON object on stdout");
-// --out: a file or folder to write; the default, if any, is shown.
+// --out: a file or folder to write (not empty); the default, if any, is shown.
 CLI::Option* add_out(CLI::App& cmd, std::filesystem::path& out, const std::string& help);
+// Refuses (CLI::ValidationError naming `flag`) an output that names the same file as one of
+// `inputs`, however the paths are written: a run must never overwrite what it was given.
+void check_not_an_input(const std::string& flag, const std::filesystem::path& out,
+                        std::initializer_list<std::filesystem::path> inputs);
 // --seed: any 64-bit integer.
 CLI::Option* add_seed(CLI::App& cmd, std::uint64_t& seed, const std::string& help);
 // --no-progress: no progress bar.

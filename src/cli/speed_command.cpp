@@ -14,6 +14,7 @@
 #include "mbi/train/teacher_run.hpp"
 #include "mbi/train/threads.hpp"
 #include "options.hpp"
+#include "validators.hpp"
 
 namespace mbi::cli {
 namespace {
@@ -83,14 +84,21 @@ void register_experiment_speed(CLI::App& experiment) {
   cmd->add_option("--table", a->table, "table distilled from it (omit to time the teacher only)");
   add_out(*cmd, a->out, "folder for speed.json");
   add_threads(*cmd, o.threads, "threads for inference, teacher and lookups alike (0 = all cores)");
-  cmd->add_option("--budgets", o.budgets, "tree search budgets to time (0 = one leaf)")->delimiter(',')->capture_default_str();
-  cmd->add_option("--batch1-images", o.batch1_images, "images timed at batch 1")->capture_default_str();
-  cmd->add_option("--repeats", o.repeats, "runs of each timed path; the fastest is reported")
-      ->check(CLI::Range(1, 100))
+  cmd->add_option("--budgets", o.budgets, "tree search budgets to time (0 = one leaf)")
+      ->delimiter(',')
+      ->check(whole_number(0, 1 << 30))
       ->capture_default_str();
-  cmd->add_option("--exhaustive-images", o.exhaustive_images, "images timed with exhaustive search")->capture_default_str();
+  cmd->add_option("--batch1-images", o.batch1_images, "images timed at batch 1")
+      ->check(whole_number(1, 10000000))
+      ->capture_default_str();
+  cmd->add_option("--repeats", o.repeats, "runs of each timed path; the fastest is reported")
+      ->check(whole_number(1, 100))
+      ->capture_default_str();
+  cmd->add_option("--exhaustive-images", o.exhaustive_images, "images timed with exhaustive search")
+      ->check(whole_number(1, 10000000))
+      ->capture_default_str();
   cmd->add_option("--train-threads", a->train_threads, "threads for the training epoch (0 = all cores)")
-      ->check(CLI::Range(0, 1024))
+      ->check(whole_number(0, 1024))
       ->capture_default_str();
   cmd->add_flag("!--no-train", a->train_epoch, "skip the training epoch");
   add_json(*cmd, a->json);

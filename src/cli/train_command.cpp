@@ -12,6 +12,7 @@
 #include "mbi/train/trainer.hpp"
 #include "mbi/io/ram_config_json.hpp"
 #include "options.hpp"
+#include "validators.hpp"
 
 namespace mbi::cli {
 namespace {
@@ -31,6 +32,7 @@ struct TrainArgs {
 };
 
 void run(TrainArgs& a) {
+  check_not_an_input("--out", a.out, {a.init});
   train::set_threads(a.threads);
   if (a.start != "fixed" && a.start != "random") throw Error("--start: expected fixed or random");
   a.config.start = a.start == "random" ? StartPolicy::kRandom : StartPolicy::kFixed;
@@ -85,40 +87,42 @@ void register_train(CLI::App& app) {
   cmd->add_option("--init", args->init, "start from this model file's weights (same architecture)");
   cmd->add_option("--run-dir", t.run_dir, "folder for checkpoints and the epoch log (default runs/<out stem>); "
                                           "an interrupted run resumes from it");
-  cmd->add_option("--glimpses", c.glimpses, "glimpses per image")->check(CLI::Range(1, 64))->capture_default_str();
-  cmd->add_option("--patch", c.patch, "patch side in pixels")->check(CLI::Range(1, 64))->capture_default_str();
-  cmd->add_option("--patches", c.patches, "patches per glimpse")->check(CLI::Range(1, 8))->capture_default_str();
-  cmd->add_option("--scale", c.scale, "size ratio of successive patches")->check(CLI::Range(1, 16))->capture_default_str();
-  cmd->add_option("--glimpse-hidden", c.glimpse_hidden, "width of phi -> fc")->check(CLI::Range(1, 4096))->capture_default_str();
-  cmd->add_option("--loc-hidden", c.loc_hidden, "width of l -> fc")->check(CLI::Range(1, 4096))->capture_default_str();
-  cmd->add_option("--glimpse-out", c.glimpse_out, "glimpse network output width")->check(CLI::Range(1, 4096))->capture_default_str();
-  cmd->add_option("--core-width", c.core_width, "core (i2h/h2h) width")->check(CLI::Range(1, 4096))->capture_default_str();
+  cmd->add_option("--glimpses", c.glimpses, "glimpses per image")->check(whole_number(1, 64))->capture_default_str();
+  cmd->add_option("--patch", c.patch, "patch side in pixels")->check(whole_number(1, 64))->capture_default_str();
+  cmd->add_option("--patches", c.patches, "patches per glimpse")->check(whole_number(1, 8))->capture_default_str();
+  cmd->add_option("--scale", c.scale, "size ratio of successive patches")->check(whole_number(1, 16))->capture_default_str();
+  cmd->add_option("--glimpse-hidden", c.glimpse_hidden, "width of phi -> fc")->check(whole_number(1, 4096))->capture_default_str();
+  cmd->add_option("--loc-hidden", c.loc_hidden, "width of l -> fc")->check(whole_number(1, 4096))->capture_default_str();
+  cmd->add_option("--glimpse-out", c.glimpse_out, "glimpse network output width")->check(whole_number(1, 4096))->capture_default_str();
+  cmd->add_option("--core-width", c.core_width, "core (i2h/h2h) width")->check(whole_number(1, 4096))->capture_default_str();
   cmd->add_option("--added-core-layers", c.added_core_layers, "extra core layers down to the hidden state")
-      ->check(CLI::Range(0, 8))->capture_default_str();
-  cmd->add_option("--hidden", c.hidden, "hidden-state width")->check(CLI::Range(1, 4096))->capture_default_str();
+      ->check(whole_number(0, 8))->capture_default_str();
+  cmd->add_option("--hidden", c.hidden, "hidden-state width")->check(whole_number(1, 4096))->capture_default_str();
   cmd->add_option("--glimpse-bits", c.glimpse_bits, "glimpse quantisation bits (0 = float)")
-      ->check(CLI::Range(0, 8))->capture_default_str();
+      ->check(whole_number(0, 8))->capture_default_str();
   cmd->add_option("--hidden-bits", c.hidden_bits, "hidden-state quantisation bits (0 = float)")
-      ->check(CLI::Range(0, 8))->capture_default_str();
+      ->check(whole_number(0, 8))->capture_default_str();
   cmd->add_option("--policy-std", c.policy_std, "std of the Gaussian location policy")
-      ->check(CLI::Range(1e-4, 1.0))->capture_default_str();
+      ->check(finite_number(1e-4, 1.0))->capture_default_str();
   cmd->add_option("--start", args->start, "the model's first location: fixed (at --start-x/--start-y) or random")
       ->capture_default_str();
   cmd->add_flag("--train-random-start", t.random_start,
                 "draw first locations uniformly while training (as published); evaluation still uses --start");
   cmd->add_option("--augment-shift", t.augment_shift, "shift training images by up to N pixels (0 = off)")
-      ->check(CLI::Range(0, 8))->capture_default_str();
-  cmd->add_option("--start-x", c.start_x, "fixed start x in [-1, 1]")->check(CLI::Range(-1.0, 1.0))->capture_default_str();
-  cmd->add_option("--start-y", c.start_y, "fixed start y in [-1, 1]")->check(CLI::Range(-1.0, 1.0))->capture_default_str();
-  cmd->add_option("--epochs", t.epochs, "maximum epochs")->check(CLI::Range(1, 100000))->capture_default_str();
-  cmd->add_option("--batch", t.batch, "batch size")->check(CLI::Range(1, 65536))->capture_default_str();
-  cmd->add_option("--lr", t.lr, "Adam learning rate")->check(CLI::Range(1e-7, 1.0))->capture_default_str();
+      ->check(whole_number(0, 8))->capture_default_str();
+  cmd->add_option("--start-x", c.start_x, "fixed start x in [-1, 1]")->check(finite_number(-1.0, 1.0))->capture_default_str();
+  cmd->add_option("--start-y", c.start_y, "fixed start y in [-1, 1]")->check(finite_number(-1.0, 1.0))->capture_default_str();
+  cmd->add_option("--epochs", t.epochs, "maximum epochs")->check(whole_number(1, 100000))->capture_default_str();
+  cmd->add_option("--batch", t.batch, "batch size")->check(whole_number(1, 65536))->capture_default_str();
+  cmd->add_option("--lr", t.lr, "Adam learning rate")->check(finite_number(1e-7, 1.0))->capture_default_str();
   cmd->add_option("--lr-patience", t.lr_patience, "epochs without improvement before the lr is cut")
-      ->check(CLI::Range(1, 100000))->capture_default_str();
-  cmd->add_option("--lr-factor", t.lr_factor, "lr multiplier on plateau")->check(CLI::Range(1e-3, 1.0))->capture_default_str();
+      ->check(whole_number(1, 100000))->capture_default_str();
+  cmd->add_option("--lr-factor", t.lr_factor, "lr multiplier on plateau")->check(finite_number(1e-3, 1.0))->capture_default_str();
   cmd->add_option("--early-stop", t.early_stop, "epochs without improvement before stopping")
-      ->check(CLI::Range(1, 100000))->capture_default_str();
-  cmd->add_option("--reinforce-weight", t.reinforce_weight, "weight of the REINFORCE term")->capture_default_str();
+      ->check(whole_number(1, 100000))->capture_default_str();
+  cmd->add_option("--reinforce-weight", t.reinforce_weight, "weight of the REINFORCE term")
+      ->check(finite_number(0, 1000))
+      ->capture_default_str();
   add_seed(*cmd, t.seed, "random seed");
   add_threads(*cmd, args->threads, "CPU threads (0 = all cores)");
   cmd->add_option("--device", args->device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}))->capture_default_str();

@@ -24,6 +24,7 @@
 #include "mbi/tune/weight_search.hpp"
 #include "mbi/tune/weight_space.hpp"
 #include "options.hpp"
+#include "validators.hpp"
 
 namespace mbi::cli {
 namespace {
@@ -138,6 +139,7 @@ void run(TuneArgs& a) {
   check_args(a);
   train::set_threads(a.threads);
   if (a.out.empty()) a.out = a.table;  // in place; write_table replaces it atomically
+  check_not_an_input("--out", a.out, {a.model});
   const Table input = Table::open(a.table);
   const io::TableInfo info = io::read_table_info(input);
   if (!a.model.empty()) io::check_same_teacher(info, input, train::load_model(a.model).checksum, a.model);
@@ -204,7 +206,7 @@ void register_tune(CLI::App& app) {
   cmd->add_option("--model", a->model, "teacher file, to check the table came from it");
   cmd->add_option("--split", a->split, "images scored (validation only: test is for reporting)")->capture_default_str();
   cmd->add_option("--budget", a->budget, "evaluations per method (published: 10 = 5 random + 5 EI)")
-      ->check(CLI::Range(1, 100000))
+      ->check(whole_number(1, 100000))
       ->capture_default_str();
   add_seed(*cmd, a->seed, "seed of the searches");
   cmd->add_option("--space", a->space,

@@ -32,6 +32,9 @@ void check_image_size(const TableInfo& info, const Table& table, const ImageSet&
     throw Error(data_dir.string() + ": images are " + std::to_string(set.rows) + "x" + std::to_string(set.cols) +
                 " but " + table.name() + " was built for " + std::to_string(info.config.image_rows) + "x" +
                 std::to_string(info.config.image_cols));
+  if (set.classes > info.config.classes)
+    throw Error(data_dir.string() + ": labels go up to " + std::to_string(set.classes - 1) + " but " + table.name() +
+                " was built for " + std::to_string(info.config.classes) + " classes");
 }
 
 nlohmann::json tree_meta(const KMeansTreeParams& params, bool per_step, std::uint32_t trees,

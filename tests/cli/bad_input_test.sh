@@ -2,12 +2,15 @@
 # Every bad input must give a one-line error naming the file or flag, a non-zero exit,
 # and leave nothing half-written. Usage: bad_input_test.sh MBI MNIST_DIR
 set -u
-mbi=$1
+mbi=$(realpath "$1")
 mnist=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 passed=0
 failed=0
+
+# True when a sanitizer build (scripts/sanitize.sh) reported something in this output.
+sanitizer_report() { grep -q -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' <<<"$1"; }
 
 # expect_fail NAME PATTERN COMMAND...: command must exit non-zero and print PATTERN.
 expect_fail() {
@@ -16,7 +19,7 @@ expect_fail() {
   local out
   out=$("$@" 2>&1)
   local rc=$?
-  if [ $rc -ne 0 ] && grep -q -- "$pattern" <<<"$out"; then
+  if [ $rc -ne 0 ] && grep -q -- "$pattern" <<<"$out" && ! sanitizer_report "$out"; then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))
@@ -27,7 +30,7 @@ expect_fail() {
 expect_ok() {
   local name=$1
   shift
-  if "$@" >"$work/out.log" 2>&1; then passed=$((passed + 1)); else
+  if "$@" >"$work/out.log" 2>&1 && ! sanitizer_report "$(cat "$work/out.log")"; then passed=$((passed + 1)); else
     failed=$((failed + 1)); echo "FAIL $name:"; tail -n 5 "$work/out.log"; fi
 }
 
@@ -110,7 +113,7 @@ expect_fail too-many-trees "--trees" "$mbi" index --table "$work/tiny.tbl" --out
 expect_fail index-corrupt-table "$work/flipped.tbl" "$mbi" index --table "$work/flipped.tbl" --out "$work/never.tbl"
 expect_ok float-train "$mbi" train --data "$mnist" --limit 100 --epochs 1 --hidden 16 --core-width 32 \
   --glimpse-bits 0 --hidden-bits 0 --out "$work/float.pt" --run-dir "$work/run-float" --threads 1 --no-progress
-expect_fail float-teacher-distill "quantised teacher" "$mbi" distill --data "$mnist" --limit 100 --model "$work/float.pt" \
+expect_fail float-teacher-distill "float.pt: a float teacher" "$mbi" distill --data "$mnist" --limit 100 --model "$work/float.pt" \
   --out "$work/never.tbl" --threads 1 --no-progress
 # another teacher: same architecture, different seed
 expect_ok other-train "$mbi" train --data "$mnist" --limit 300 --epochs 1 --hidden 16 --core-width 32 --seed 7 \
@@ -146,6 +149,85 @@ i = json.loads(open('$work/hw-elsewhere.json').read().strip().splitlines()[-1])[
 assert abs(i['energy_nj'] - 13.16) < 1e-6 and i['events_per_image']['sram.array_match'] == 2800, i
 " && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL: hw energy away from the repository root:"; tail -n 3 "$work/hw-elsewhere.json"; }
+
+# --- hostile input: outputs that are inputs, NaN, wrapped counts, forged files
+sum_before=$(md5sum "$work/tiny.pt" | cut -d' ' -f1)
+expect_fail distill-out-is-model "--out" "$mbi" distill --data "$mnist" --limit 50 --model "$work/tiny.pt" \
+  --out "$work/tiny.pt" --no-progress
+expect_fail distill-out-is-model-relative "--out" bash -c "cd '$work' && '$mbi' distill --data '$mnist' --limit 50 \
+  --model tiny.pt --out ./../$(basename "$work")/tiny.pt --no-progress"
+expect_fail train-out-is-init "--out" "$mbi" train --data "$mnist" --limit 50 --epochs 1 --hidden 16 --core-width 32 \
+  --init "$work/tiny.pt" --out "$work/tiny.pt" --run-dir "$work/run-x" --no-progress
+[ "$(md5sum "$work/tiny.pt" | cut -d' ' -f1)" = "$sum_before" ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the teacher was overwritten"; }
+for bad in nan inf -inf 1e400 '' 0.95 abc; do
+  expect_fail "val-fraction-$bad" "--val-fraction" "$mbi" tune --table "$work/tiny.tbl" --data "$mnist" --val-fraction "$bad"
+done
+expect_fail epsilon-nan "--epsilon" "$mbi" eval --mode mbi --table "$work/tiny.tbl" --data "$mnist" --epsilon nan
+expect_fail threshold-nan "--threshold" "$mbi" eval --mode mixed --table "$work/tiny.tbl" --model "$work/tiny.pt" \
+  --data "$mnist" --threshold nan
+expect_fail threshold-negative "--threshold" "$mbi" eval --mode mixed --table "$work/tiny.tbl" --model "$work/tiny.pt" \
+  --data "$mnist" --threshold -1
+expect_fail threshold-missing "--threshold" "$mbi" eval --mode mixed --table "$work/tiny.tbl" --model "$work/tiny.pt" \
+  --data "$mnist" --limit 5
+for flag in --policy-std --lr --reinforce-weight --lr-factor --start-x; do
+  for bad in nan inf; do
+    expect_fail "train$flag-$bad" "$flag" "$mbi" train --data "$mnist" --out "$work/never.pt" "$flag" "$bad"
+  done
+done
+for bad in -1 '' 18446744073709551616 99999999999999999999 1.5 0x10 ' 3'; do
+  expect_fail "limit-[$bad]" "--limit" "$mbi" eval --mode mbi --table "$work/tiny.tbl" --data "$mnist" --limit "$bad"
+  expect_fail "split-seed-[$bad]" "--split-seed" "$mbi" eval --mode mbi --table "$work/tiny.tbl" --data "$mnist" \
+    --split-seed "$bad"
+  expect_fail "seed-[$bad]" "--seed" "$mbi" distill --data "$mnist" --model "$work/tiny.pt" --out "$work/never.tbl" \
+    --seed "$bad"
+done
+expect_fail max-rows-negative "--max-rows" "$mbi" distill --data "$mnist" --model "$work/tiny.pt" --out "$work/never.tbl" \
+  --max-rows -1
+expect_fail weights-negative "--weights" "$mbi" distill --data "$mnist" --model "$work/tiny.pt" --out "$work/never.tbl" \
+  --weights -1,1,1
+expect_fail out-empty "--out" "$mbi" distill --data "$mnist" --model "$work/tiny.pt" --out ''
+expect_fail trials-negative "--trials" timeout 20 "$mbi" hw variability --trials -1 --out "$work/hw"
+for bad in -1 0 99999999999; do
+  expect_fail "pool-$bad" "--pool" timeout 20 "$mbi" hw array --pool "$bad" --out "$work/hw"
+done
+expect_fail queries-negative "--queries" timeout 20 "$mbi" hw array --queries -1 --out "$work/hw"
+for bad in 0 nan -2; do expect_fail "key-splits-$bad" "--key-splits" "$mbi" hw energy --key-splits "$bad" --out "$work/hw"; done
+for bad in -1 nan; do
+  expect_fail "comparisons-$bad" "--comparisons-per-image" "$mbi" hw energy --comparisons-per-image "$bad" --out "$work/hw"
+done
+expect_fail accuracy-200 "--accuracy" "$mbi" hw energy --accuracy 200 --out "$work/hw"
+for bad in nan -5; do expect_fail "sigma-mv-$bad" "--sigma-mv" "$mbi" hw variability --sigma-mv "$bad" --out "$work/hw"; done
+expect_fail no-tree-and-global "--no-tree" "$mbi" index --table "$work/tiny.tbl" --out "$work/never.tbl" --global-tree --no-tree
+# Labels the table's teacher does not know (a 10-class table, labels up to 255).
+mkdir -p "$work/labels255"
+cp "$mnist/t10k-images-idx3-ubyte.gz" "$work/labels255/"
+python3 - "$mnist/t10k-labels-idx1-ubyte.gz" "$work/labels255/t10k-labels-idx1-ubyte.gz" <<'PY'
+import gzip, sys
+b = bytearray(gzip.open(sys.argv[1]).read()); b[8] = 255; gzip.open(sys.argv[2], 'wb').write(bytes(b))
+PY
+expect_fail labels-255 "labels go up to 255" "$mbi" eval --mode mbi --table "$work/tiny.tbl" --data "$work/labels255"
+# A gzip file cut inside its trailer, and a 38-byte gzip file declaring 2^22 images.
+mkdir -p "$work/cut" "$work/bomb"
+python3 - "$mnist" "$work/cut" "$work/bomb" <<'PY'
+import gzip, shutil, struct, sys
+src, cut, bomb = sys.argv[1:4]
+data = open(src + "/t10k-labels-idx1-ubyte.gz", "rb").read()
+open(cut + "/t10k-labels-idx1-ubyte.gz", "wb").write(data[:-3])
+shutil.copy(src + "/t10k-images-idx3-ubyte.gz", cut)
+header = struct.pack(">IIII", 0x803, 1 << 22, 28, 28)
+open(bomb + "/t10k-images-idx3-ubyte.gz", "wb").write(gzip.compress(header))
+shutil.copy(src + "/t10k-labels-idx1-ubyte.gz", bomb)
+PY
+expect_fail gzip-trailer-cut "t10k-labels-idx1-ubyte.gz: corrupt or truncated gzip" "$mbi" eval --mode mbi \
+  --table "$work/tiny.tbl" --data "$work/cut"
+expect_fail gzip-bomb "t10k-images-idx3-ubyte.gz: truncated" "$mbi" eval --mode mbi --table "$work/tiny.tbl" --data "$work/bomb"
+# A write killed mid-way left its temporary file: the next write of that file removes it.
+printf 'half' >"$work/resumed.tbl.tmp.999999999"
+expect_ok index-after-kill "$mbi" index --table "$work/tiny.tbl" --out "$work/resumed.tbl"
+[ ! -e "$work/resumed.tbl.tmp.999999999" ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: a dead writer's temporary file stayed"; }
+rm -f "$work/resumed.tbl"
 
 [ ! -e "$work/never.tbl" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: never.tbl written"; }
 ls "$work" | grep -q '\.tmp\.' && { failed=$((failed + 1)); echo "FAIL: temp files left behind"; } || passed=$((passed + 1))

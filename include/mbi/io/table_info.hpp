@@ -27,7 +27,7 @@ void check_same_teacher(const TableInfo& info, const Table& table, std::uint32_t
                         const std::filesystem::path& model_path);
 
 // Refuses (mbi::Error naming both) images from `data_dir` whose size is not the one the
-// table's teacher takes.
+// table's teacher takes, or whose labels name classes the teacher does not know.
 void check_image_size(const TableInfo& info, const Table& table, const ImageSet& set,
                       const std::filesystem::path& data_dir);
 
