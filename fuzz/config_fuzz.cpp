@@ -1,0 +1,30 @@
+// The JSON config files mbi reads: hardware parameters (configs/hw) and per-event energy
+// tables (configs/energy). Text that parses as JSON must give a config or an mbi::Error
+// naming the key at fault; text that does not is nlohmann's parse error, which the loaders
+// turn into a one-line error naming the file.
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "mbi/core/error.hpp"
+#include "mbi/hw/hw_config.hpp"
+#include "mbi/io/energy_table_json.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  nlohmann::json document;
+  try {
+    document = nlohmann::json::parse(data, data + size);
+  } catch (const nlohmann::json::parse_error&) {
+    return 0;
+  }
+  try {
+    mbi::hw::parse_hw_config(document);
+  } catch (const mbi::Error&) {
+  }
+  try {
+    mbi::io::parse_energy_table(document);
+  } catch (const mbi::Error&) {
+  }
+  return 0;
+}
