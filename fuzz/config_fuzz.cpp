@@ -1,7 +1,8 @@
 // The JSON config files mbi reads: hardware parameters (configs/hw) and per-event energy
 // tables (configs/energy). Text that parses as JSON must give a config or an mbi::Error
-// naming the key at fault; text that does not is nlohmann's parse error, which the loaders
-// turn into a one-line error naming the file.
+// naming the key at fault; text that does not gives one of nlohmann's exceptions (a parse
+// error, or out_of_range for a number past a double), which the loaders turn into a
+// one-line error naming the file.
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
@@ -15,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   nlohmann::json document;
   try {
     document = nlohmann::json::parse(data, data + size);
-  } catch (const nlohmann::json::parse_error&) {
+  } catch (const nlohmann::json::exception&) {  // what the file loaders catch too
     return 0;
   }
   try {

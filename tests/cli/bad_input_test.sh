@@ -198,6 +198,10 @@ for bad in -1 nan; do
 done
 expect_fail accuracy-200 "--accuracy" "$mbi" hw energy --accuracy 200 --out "$work/hw"
 for bad in nan -5; do expect_fail "sigma-mv-$bad" "--sigma-mv" "$mbi" hw variability --sigma-mv "$bad" --out "$work/hw"; done
+# A number past a double in a JSON config (found by the config fuzz target): nlohmann throws
+# out_of_range, not parse_error; the loader must still name the file.
+printf '{"adc_bits": 2222222E2222222}' >"$work/overflow.json"
+expect_fail json-number-overflow "overflow.json: invalid JSON" "$mbi" hw energy --config "$work/overflow.json" --out "$work/hw"
 expect_fail no-tree-and-global "--no-tree" "$mbi" index --table "$work/tiny.tbl" --out "$work/never.tbl" --global-tree --no-tree
 # Labels the table's teacher does not know (a 10-class table, labels up to 255).
 mkdir -p "$work/labels255"
