@@ -17,6 +17,8 @@ cmake_policy(SET CMP0057 NEW)  # if(... IN_LIST ...), also in script mode
 set(MBI_DEPS_core core)
 set(MBI_DEPS_search core search)
 set(MBI_DEPS_eval core eval)
+set(MBI_DEPS_ap core eval ap)
+set(MBI_DEPS_ternary core eval ternary)
 set(MBI_DEPS_lookup core search eval lookup)
 set(MBI_DEPS_data core data)
 set(MBI_DEPS_io core search eval lookup io)
@@ -25,10 +27,10 @@ set(MBI_DEPS_hw core search eval lookup io hw)
 set(MBI_DEPS_tune core search eval lookup io bo tune)
 set(MBI_DEPS_experiment core search eval lookup io bo hw tune experiment)
 set(MBI_DEPS_train core search eval lookup io data train)
-set(MBI_DEPS_cli core search eval lookup data io bo hw tune experiment train cli)
+set(MBI_DEPS_cli core search eval ap ternary lookup data io bo hw tune experiment train cli)
 
 # Third-party header prefixes each library may include (its sources and headers alike).
-# Libraries not named here (core, search, eval, lookup) use the standard library only.
+# Libraries not named here (core, search, eval, ap, ternary, lookup) use the standard library only.
 set(MBI_THIRD_PARTY_data "zlib.h")
 set(MBI_THIRD_PARTY_io "nlohmann/;spdlog/;fmt/")
 set(MBI_THIRD_PARTY_bo "Eigen/")
@@ -89,7 +91,7 @@ endfunction()
 # Checks every library's headers and sources under `root`; FATAL_ERROR listing the violations.
 function(mbi_check_library_dependencies root)
   set(all_problems "")
-  foreach(lib core search eval lookup data io bo hw tune experiment train cli)
+  foreach(lib core search eval ap ternary lookup data io bo hw tune experiment train cli)
     file(GLOB headers ${root}/include/mbi/${lib}/*.hpp)
     file(GLOB sources ${root}/src/${lib}/*.cpp ${root}/src/${lib}/*.hpp ${root}/src/${lib}/*.inl)
     foreach(file IN LISTS headers)

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Fuzzes every parser of files mbi reads with libFuzzer, under AddressSanitizer and
 # UndefinedBehaviorSanitizer: IDX images and labels (plain and gzip), table files, model
-# files, and the JSON configs (hardware parameters, energy tables).
+# files, the JSON configs (hardware parameters, energy tables) and ternary network files.
 #
-#   bash scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     targets: idx table model config
+#   bash scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     targets: idx table model config tnet
 #
 # Installs Clang and its fuzzer runtime from Debian's packages if missing, builds the `fuzz`
 # preset in build-fuzz/, starts each target from the seed corpus in fuzz/corpus/<target>
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(idx table model config)
+[ ${#targets[@]} -eq 0 ] && targets=(idx table model config tnet)
 
 bash scripts/setup.sh
 if ! command -v clang++ >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then

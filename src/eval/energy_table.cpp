@@ -6,12 +6,15 @@
 
 namespace mbi::eval {
 
-void EnergyTable::set(const std::string& event, double joules, const std::string& source) {
+void EnergyTable::set(const std::string& event, double joules, const std::string& source,
+                      std::optional<double> seconds) {
   if (event.empty()) throw Error("energy table: an event without a name");
   if (!std::isfinite(joules) || joules < 0)
     throw Error("energy table: event " + event + " costs " + std::to_string(joules) + " J (must be finite and >= 0)");
   if (source.empty()) throw Error("energy table: event " + event + " has no source");
-  costs_[event] = {joules, source};
+  if (seconds && (!std::isfinite(*seconds) || *seconds < 0))
+    throw Error("energy table: event " + event + " takes " + std::to_string(*seconds) + " s (must be finite and >= 0)");
+  costs_[event] = {joules, source, seconds};
 }
 
 const EnergyCost* EnergyTable::find(std::string_view event) const {
@@ -21,7 +24,7 @@ const EnergyCost* EnergyTable::find(std::string_view event) const {
 
 EnergyTable& EnergyTable::merge(const EnergyTable& other) {
   for (const auto& [event, cost] : other.costs_) {
-    if (const EnergyCost* mine = find(event); mine != nullptr && mine->joules != cost.joules)
+    if (const EnergyCost* mine = find(event); mine != nullptr && (mine->joules != cost.joules || mine->seconds != cost.seconds))
       throw Error("energy tables disagree on event " + event + ": " + std::to_string(mine->joules) + " J (" +
                   mine->source + ") against " + std::to_string(cost.joules) + " J (" + cost.source + ")");
     costs_[event] = cost;
@@ -47,7 +50,16 @@ EnergyEstimate EnergyTable::price(const Ledger& ledger, double images) const {
     const double joules = static_cast<double>(count) * cost->joules * per;
     e.joules_by_event.emplace_back(event, joules);
     e.joules_per_image += joules;
+    if (cost->seconds) {
+      const double seconds = static_cast<double>(count) * *cost->seconds * per;
+      e.seconds_by_event.emplace_back(event, seconds);
+      e.seconds_per_image += seconds;
+      e.timed = true;
+    } else {
+      e.untimed.push_back(event);
+    }
   }
+  if (!e.timed) e.untimed.clear();
   return e;
 }
 

@@ -1,5 +1,7 @@
 #include "mbi/io/energy_table_json.hpp"
 
+#include <optional>
+#include <string>
 
 #include "mbi/core/atomic_file.hpp"
 #include "mbi/core/error.hpp"
@@ -23,17 +25,21 @@ eval::EnergyTable parse_energy_table(const nlohmann::json& document) {
       if (!cost.is_object()) throw Error("events." + event + ": expected {\"pj\": ..., \"source\": ...}");
       double pj = -1;
       std::string source;
+      std::optional<double> ns;
       for (const auto& [field, v] : cost.items()) {
         if (is_note(field)) continue;
         if (field == "pj" && v.is_number())
           pj = v.get<double>();
         else if (field == "source" && v.is_string())
           source = v.get<std::string>();
+        else if (field == "ns" && v.is_number())
+          ns = v.get<double>();
         else
-          throw Error("events." + event + "." + field + ": unknown key or wrong type (expected pj: number, source: text)");
+          throw Error("events." + event + "." + field +
+                      ": unknown key or wrong type (expected pj: number, source: text, optional ns: number)");
       }
       try {
-        table.set(event, pj * 1e-12, source);
+        table.set(event, pj * 1e-12, source, ns ? std::optional<double>(*ns * 1e-9) : std::nullopt);
       } catch (const Error& e) {
         throw Error("events." + event + ": " + e.what());
       }
@@ -56,7 +62,10 @@ eval::EnergyTable load_energy_table(const std::filesystem::path& file) {
 
 nlohmann::json energy_table_to_json(const eval::EnergyTable& table) {
   nlohmann::json out = nlohmann::json::object();
-  for (const auto& [event, cost] : table.costs()) out[event] = {{"pj", cost.joules * 1e12}, {"source", cost.source}};
+  for (const auto& [event, cost] : table.costs()) {
+    out[event] = {{"pj", cost.joules * 1e12}, {"source", cost.source}};
+    if (cost.seconds) out[event]["ns"] = *cost.seconds * 1e9;
+  }
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "mbi/core/byte_reader.hpp"
 #include "mbi/core/checksum.hpp"
 #include "mbi/core/error.hpp"
 
@@ -12,35 +13,6 @@ constexpr char kMagic[8] = {'M', 'B', 'I', 'M', 'O', 'D', 'E', 'L'};
 constexpr std::uint32_t kVersion = 1;
 constexpr std::uint32_t kMaxRank = 8;
 
-template <typename T>
-void put(std::string& out, T v) {
-  out.append(reinterpret_cast<const char*>(&v), sizeof v);
-}
-
-// Reads the container front to back; every read is checked against what is left.
-class Reader {
- public:
-  Reader(std::string_view bytes, const std::string& source) : bytes_(bytes), source_(source) {}
-  template <typename T>
-  T get() {
-    T v;
-    std::memcpy(&v, take(sizeof v).data(), sizeof v);
-    return v;
-  }
-  std::string_view take(std::size_t n) {
-    if (n > bytes_.size() - pos_) throw Error(source_ + ": truncated model file");
-    const std::string_view s = bytes_.substr(pos_, n);
-    pos_ += n;
-    return s;
-  }
-  std::size_t left() const { return bytes_.size() - pos_; }
-
- private:
-  std::string_view bytes_;
-  const std::string& source_;
-  std::size_t pos_ = 0;
-};
-
 }  // namespace
 
 ModelContainer parse_model_container(std::string_view bytes, const std::string& source) {
@@ -49,7 +21,7 @@ ModelContainer parse_model_container(std::string_view bytes, const std::string& 
   std::uint32_t stored_crc;
   std::memcpy(&stored_crc, bytes.data() + bytes.size() - 4, 4);
   if (crc32(bytes.data(), bytes.size() - 4) != stored_crc) throw Error(source + ": model file is corrupt (checksum mismatch)");
-  Reader in(bytes.substr(0, bytes.size() - 4), source);
+  ByteReader in(bytes.substr(0, bytes.size() - 4), source, "model file");
   in.take(sizeof kMagic);
   const auto version = in.get<std::uint32_t>();
   if (version != kVersion)
@@ -91,19 +63,19 @@ ModelContainer parse_model_container(std::string_view bytes, const std::string& 
 
 std::string serialize_model_container(const nlohmann::json& header, const std::vector<NamedTensor>& tensors) {
   std::string out(kMagic, sizeof kMagic);
-  put<std::uint32_t>(out, kVersion);
+  put_bytes<std::uint32_t>(out, kVersion);
   const std::string text = header.dump();
-  put<std::uint32_t>(out, static_cast<std::uint32_t>(text.size()));
+  put_bytes<std::uint32_t>(out, static_cast<std::uint32_t>(text.size()));
   out += text;
-  put<std::uint32_t>(out, static_cast<std::uint32_t>(tensors.size()));
+  put_bytes<std::uint32_t>(out, static_cast<std::uint32_t>(tensors.size()));
   for (const NamedTensor& t : tensors) {
-    put<std::uint32_t>(out, static_cast<std::uint32_t>(t.name.size()));
+    put_bytes<std::uint32_t>(out, static_cast<std::uint32_t>(t.name.size()));
     out += t.name;
-    put<std::uint32_t>(out, static_cast<std::uint32_t>(t.dims.size()));
-    for (const std::int64_t d : t.dims) put<std::int64_t>(out, d);
+    put_bytes<std::uint32_t>(out, static_cast<std::uint32_t>(t.dims.size()));
+    for (const std::int64_t d : t.dims) put_bytes<std::int64_t>(out, d);
     out.append(reinterpret_cast<const char*>(t.data.data()), t.data.size() * sizeof(float));
   }
-  put<std::uint32_t>(out, crc32(out.data(), out.size()));
+  put_bytes<std::uint32_t>(out, crc32(out.data(), out.size()));
   return out;
 }
 

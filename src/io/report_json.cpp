@@ -22,6 +22,13 @@ nlohmann::json report_to_json(const eval::Report& r) {
               {"nanojoules_per_image", r.energy->joules_per_image * 1e9},
               {"by_event", by_event},
               {"unpriced", r.energy->unpriced}};
+    if (r.energy->timed) {
+      nlohmann::json time_by_event = nlohmann::json::object();
+      for (const auto& [event, seconds] : r.energy->seconds_by_event) time_by_event[event] = seconds;
+      energy["seconds_per_image"] = r.energy->seconds_per_image;
+      energy["seconds_by_event"] = time_by_event;
+      energy["untimed"] = r.energy->untimed;
+    }
   }
   nlohmann::json metrics = nlohmann::json::object();
   for (const auto& [name, value] : r.metrics) metrics[name] = value;

@@ -141,6 +141,28 @@ TEST(EnergyTable, RefusesBadCostsAndDisagreements) {
   EXPECT_NEAR(e.joules_per_image, (10e-12 + 3e-12) / 2, 1e-24);
   EXPECT_TRUE(e.complete());
   ASSERT_EQ(e.joules_by_event.size(), 2U);
+  EXPECT_FALSE(e.timed);  // no latencies in the table: no time reported
+  EXPECT_TRUE(e.untimed.empty());
+}
+
+TEST(EnergyTable, AddsUpLatenciesWhereTheTableHasThem) {
+  EnergyTable t;
+  t.set("step", 0, "s", 2e-9);
+  t.set("bit", 1e-15, "s");
+  EXPECT_THROW(t.set("bad", 0, "s", -1e-9), Error);
+  EXPECT_THROW(t.set("bad", 0, "s", std::nan("")), Error);
+  EnergyTable slower;
+  slower.set("step", 0, "s", 3e-9);
+  EXPECT_THROW(t.merge(slower), Error);  // the same event at two latencies
+  Ledger l;
+  l.add("step", 100);
+  l.add("bit", 4000);
+  const EnergyEstimate e = t.price(l, 4);
+  EXPECT_TRUE(e.timed);
+  EXPECT_NEAR(e.seconds_per_image, 100 * 2e-9 / 4, 1e-18);
+  ASSERT_EQ(e.untimed.size(), 1U);
+  EXPECT_EQ(e.untimed[0], "bit");
+  EXPECT_NEAR(e.joules_per_image, 4000 * 1e-15 / 4, 1e-24);
 }
 
 }  // namespace

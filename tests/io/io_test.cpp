@@ -87,6 +87,13 @@ TEST_F(IoTest, EnergyTablesLoadWithSourcesAndRefuseMistakes) {
   EXPECT_DOUBLE_EQ(t.find("a.b")->joules, 2.5e-12);
   EXPECT_EQ(t.find("a.b")->source, "paper");
   EXPECT_EQ(energy_table_to_json(t)["a.b"]["pj"], 2.5);
+  EXPECT_FALSE(t.find("a.b")->seconds.has_value());
+  const fs::path timed = dir_ / "timed.json";
+  write_file_atomic(timed, R"({"events": {"ap.compare": {"pj": 0, "ns": 1.5, "source": "RTSim"}}})");
+  const eval::EnergyTable u = load_energy_table(timed);
+  ASSERT_TRUE(u.find("ap.compare")->seconds.has_value());
+  EXPECT_DOUBLE_EQ(*u.find("ap.compare")->seconds, 1.5e-9);
+  EXPECT_DOUBLE_EQ(energy_table_to_json(u)["ap.compare"]["ns"], 1.5);
   const auto error_of = [&](const std::string& text) {
     const fs::path p = dir_ / "bad.json";
     write_file_atomic(p, text);
@@ -101,6 +108,7 @@ TEST_F(IoTest, EnergyTablesLoadWithSourcesAndRefuseMistakes) {
                                 R"({"events": {"a": {"pj": -1, "source": "s"}}})",      // negative
                                 R"({"events": {"a": {"pj": "1", "source": "s"}}})",     // not a number
                                 R"({"events": {"a": {"nj": 1, "source": "s"}}})",       // unknown key
+                                R"({"events": {"a": {"pj": 1, "ns": -2, "source": "s"}}})",  // negative latency
                                 R"({"event": {}})",                                     // typo
                                 R"({"events": [1]})", "not json", "[1, 2]"}) {
     const std::string e = error_of(bad);
@@ -108,6 +116,21 @@ TEST_F(IoTest, EnergyTablesLoadWithSourcesAndRefuseMistakes) {
     EXPECT_EQ(e.find('\n'), std::string::npos) << "one line";
   }
   EXPECT_THROW(load_energy_table(dir_ / "missing.json"), Error);
+}
+
+// The shipped energy tables load, and every constant carries its source.
+TEST(ShippedConfigs, EveryEnergyTableLoads) {
+  std::size_t tables = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(MBI_SOURCE_DIR) / "configs" / "energy")) {
+    const eval::EnergyTable t = load_energy_table(entry.path());
+    EXPECT_FALSE(t.empty()) << entry.path();
+    for (const auto& [event, cost] : t.costs()) EXPECT_GT(cost.source.size(), 20U) << entry.path() << " " << event;
+    ++tables;
+  }
+  EXPECT_GE(tables, 2U);
+  const eval::EnergyTable ap = load_energy_table(fs::path(MBI_SOURCE_DIR) / "configs/energy/ap_rtm.json");
+  ASSERT_NE(ap.find("rtm.track_shift"), nullptr);
+  EXPECT_DOUBLE_EQ(*ap.find("rtm.track_shift")->seconds, 2.14192e-9);
 }
 
 TEST(RamConfigJson, RoundTripsAndRefusesUnknownKeys) {
