@@ -180,3 +180,15 @@ run $B hw energy --table $R/mnist-bo.tbl --out results/hw --json                
 run $B hw array --out results/hw --json
 run $B hw accuracy --table $R/mnist-bo.tbl --split test --limit 2000 --coding both --threads 2 --out results/hw-accuracy --json
 run $B hw noise --table $R/mnist-bo.tbl --split test --limit 2000 --threads 2 --out results/hw-noise --json
+
+# CAM-only inference (issue 15): ternary networks (and the same networks in float), each
+# compiled onto the AP and run over the whole test split beside its integer reference.
+for d in mnist fashion; do
+  data=../shared/data/mnist; [ $d = fashion ] && data=../shared/data/fashion-mnist
+  run $B ap train --arch cnn --epochs 12 --data $data --out models/$d-ternary-cnn.tnet --threads 1 --no-progress
+  run $B ap train --arch cnn --float --epochs 12 --data $data --out models/$d-float-cnn --threads 1 --no-progress
+  run $B ap train --arch mlp --hidden 256 --epochs 12 --data $data --out models/$d-ternary-mlp.tnet --threads 1 --no-progress
+  run $B ap train --arch mlp --hidden 256 --float --epochs 12 --data $data --out models/$d-float-mlp --threads 1 --no-progress
+  run $B ap compile --net models/$d-ternary-cnn.tnet --out results/ap/$d-compile --json
+  run $B ap run --net models/$d-ternary-cnn.tnet --data $data --split test --out results/ap/$d-run --json
+done

@@ -13,14 +13,20 @@
 namespace mbi::ap {
 namespace {
 
-bool overlaps(Field f, std::uint32_t column) { return column >= f.first_column && column - f.first_column < f.bits; }
+bool overlaps(Field f, std::uint32_t column) {
+  if (column < f.first_column || (column - f.first_column) % f.stride != 0) return false;
+  return (column - f.first_column) / f.stride < f.bits;
+}
 
 bool overlaps(Field a, Field b) {
-  return a.bits != 0 && b.bits != 0 && a.first_column < b.first_column + b.bits && b.first_column < a.first_column + a.bits;
+  for (std::uint32_t i = 0; i < b.bits; ++i)
+    if (overlaps(a, b.column(i))) return true;
+  return false;
 }
 
 void check_field(const CamArray& cam, Field f, const char* what) {
-  if (f.bits == 0 || f.bits > 64 || f.first_column >= cam.columns() || f.bits > cam.columns() - f.first_column)
+  if (f.bits == 0 || f.bits > 64 || f.stride == 0 || f.first_column >= cam.columns() ||
+      std::uint64_t{f.bits - 1} * f.stride >= cam.columns() - f.first_column)
     throw Error(std::string("AP arithmetic: ") + what + " field of " + std::to_string(f.bits) + " bits at column " +
                 std::to_string(f.first_column) + " does not fit " + std::to_string(cam.columns()) + " columns");
 }
@@ -58,9 +64,9 @@ void add_or_subtract(CamArray& cam, Field dst, Field src, std::uint32_t carry, s
       adder_changes(subtract, true, true), adder_changes(subtract, true, false),
       adder_changes(subtract, false, true), adder_changes(subtract, false, false)};
   for (std::uint32_t i = 0; i < dst.bits; ++i) {
-    const std::uint32_t b = dst.first_column + i;
+    const std::uint32_t b = dst.column(i);
     const bool reaches = i < src.bits || src.is_signed;  // else the source bit is 0
-    const std::uint32_t a = src.first_column + (i < src.bits ? i : src.bits - 1);
+    const std::uint32_t a = src.column(i < src.bits ? i : src.bits - 1);
     const std::array<std::uint32_t, 3> with_source = {a, b, carry};
     const std::array<std::uint32_t, 2> without = {b, carry};
     const std::size_t table = (reaches ? 0 : 2) + (i == 0 ? 0 : 1);
@@ -97,10 +103,10 @@ void relu(CamArray& cam, Field field, std::span<const ColumnBit> condition) {
   check_field(cam, field, "ReLU");
   if (!field.is_signed) throw Error("AP arithmetic: ReLU of an unsigned field");
   std::vector<ColumnBit> key(condition.begin(), condition.end());
-  key.push_back({field.first_column + field.bits - 1, true});
+  key.push_back({field.column(field.bits - 1), true});
   cam.compare(key);
   std::vector<ColumnBit> zeros;
-  for (std::uint32_t i = 0; i < field.bits; ++i) zeros.push_back({field.first_column + i, false});
+  for (std::uint32_t i = 0; i < field.bits; ++i) zeros.push_back({field.column(i), false});
   cam.write(zeros);
 }
 
@@ -108,7 +114,7 @@ void clear(CamArray& cam, Field field, std::span<const ColumnBit> condition) {
   check_field(cam, field, "cleared");
   cam.compare(condition);
   std::vector<ColumnBit> zeros;
-  for (std::uint32_t i = 0; i < field.bits; ++i) zeros.push_back({field.first_column + i, false});
+  for (std::uint32_t i = 0; i < field.bits; ++i) zeros.push_back({field.column(i), false});
   cam.write(zeros);
 }
 
@@ -122,9 +128,9 @@ void copy(CamArray& cam, Field dst, Field src, std::span<const ColumnBit> condit
   for (std::uint32_t i = 0; i < dst.bits; ++i) {
     if (i >= src.bits && !src.is_signed) break;  // zero extension: the clear did it
     key.resize(fixed);
-    key.push_back({src.first_column + std::min(i, src.bits - 1), true});
+    key.push_back({src.column(std::min(i, src.bits - 1)), true});
     cam.compare(key);
-    const ColumnBit one{dst.first_column + i, true};
+    const ColumnBit one{dst.column(i), true};
     cam.write({&one, 1});
   }
 }
@@ -142,7 +148,7 @@ struct LevelPass {
 // signed field's order is its bits with the sign bit flipped).
 ColumnBit ordered_bit(Field f, std::uint32_t j, std::uint64_t ordered_value) {
   const bool bit = ((ordered_value >> j) & 1U) != 0;
-  return {f.first_column + j, f.is_signed && j == f.bits - 1 ? !bit : bit};
+  return {f.column(j), f.is_signed && j == f.bits - 1 ? !bit : bit};
 }
 
 // The prefix patterns of `value` >= t (rising) or <= t (falling), in unsigned order `t_ordered`
@@ -215,7 +221,7 @@ void requantize(CamArray& cam, Field dst, Field value, std::span<const std::int6
     key.insert(key.end(), pass.key.begin(), pass.key.end());
     cam.compare(key);
     level.clear();
-    for (std::uint32_t i = 0; i < dst.bits; ++i) level.push_back({dst.first_column + i, ((pass.level >> i) & 1U) != 0});
+    for (std::uint32_t i = 0; i < dst.bits; ++i) level.push_back({dst.column(i), ((pass.level >> i) & 1U) != 0});
     cam.write(level);
   }
 }
@@ -242,11 +248,11 @@ void max_into(CamArray& cam, Field dst, Field src, std::uint32_t greater, std::u
   // Most significant bit first: the first bit where the fields differ decides.
   for (std::uint32_t i = dst.bits; i-- > 0;) {
     const bool sign = src.is_signed && i == src.bits - 1;  // there a 0 is the larger bit
-    const std::array<ColumnBit, 3> src_larger = {{{equal, true}, {src.first_column + i, !sign}, {dst.first_column + i, sign}}};
+    const std::array<ColumnBit, 3> src_larger = {{{equal, true}, {src.column(i), !sign}, {dst.column(i), sign}}};
     const std::array<ColumnBit, 2> decided_greater = {{{greater, true}, {equal, false}}};
     cam.compare(src_larger);
     cam.write(decided_greater);
-    const std::array<ColumnBit, 3> dst_larger = {{{equal, true}, {src.first_column + i, sign}, {dst.first_column + i, !sign}}};
+    const std::array<ColumnBit, 3> dst_larger = {{{equal, true}, {src.column(i), sign}, {dst.column(i), !sign}}};
     const ColumnBit decided{equal, false};
     cam.compare(dst_larger);
     cam.write({&decided, 1});
@@ -254,8 +260,8 @@ void max_into(CamArray& cam, Field dst, Field src, std::uint32_t greater, std::u
   // Where src was greater, its bits replace dst's.
   for (std::uint32_t i = 0; i < dst.bits; ++i)
     for (const bool bit : {true, false}) {
-      const std::array<ColumnBit, 3> differs = {{{greater, true}, {src.first_column + i, bit}, {dst.first_column + i, !bit}}};
-      const ColumnBit take{dst.first_column + i, bit};
+      const std::array<ColumnBit, 3> differs = {{{greater, true}, {src.column(i), bit}, {dst.column(i), !bit}}};
+      const ColumnBit take{dst.column(i), bit};
       cam.compare(differs);
       cam.write({&take, 1});
     }
@@ -288,7 +294,7 @@ void argmax(CamArray& cam, std::span<const Field> values, Field index, Field bes
   std::vector<ColumnBit> index_bits;
   for (std::size_t j = 1; j < values.size(); ++j) {
     index_bits.clear();
-    for (std::uint32_t i = 0; i < index.bits; ++i) index_bits.push_back({index.first_column + i, ((j >> i) & 1U) != 0});
+    for (std::uint32_t i = 0; i < index.bits; ++i) index_bits.push_back({index.column(i), ((j >> i) & 1U) != 0});
     max_into(cam, best, values[j], greater, equal, index_bits, condition);
   }
 }
@@ -303,12 +309,12 @@ void store_value(CamArray& cam, std::size_t row, Field field, std::int64_t value
   if (!fits)
     throw Error("AP arithmetic: " + std::to_string(value) + " does not fit a " + std::to_string(field.bits) + "-bit " +
                 (field.is_signed ? "signed" : "unsigned") + " field");
-  cam.store(row, field.first_column, field.bits, static_cast<std::uint64_t>(value));
+  cam.store(row, field.first_column, field.bits, static_cast<std::uint64_t>(value), field.stride);
 }
 
 std::int64_t load_value(CamArray& cam, std::size_t row, Field field) {
   check_field(cam, field, "loaded");
-  const std::uint64_t raw = cam.load(row, field.first_column, field.bits);
+  const std::uint64_t raw = cam.load(row, field.first_column, field.bits, field.stride);
   if (!field.is_signed || field.bits == 64 || ((raw >> (field.bits - 1)) & 1U) == 0)
     return static_cast<std::int64_t>(raw);
   return static_cast<std::int64_t>(raw | (~std::uint64_t{0} << field.bits));

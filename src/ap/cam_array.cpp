@@ -1,5 +1,6 @@
 #include "mbi/ap/cam_array.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <string>
 
@@ -29,9 +30,11 @@ void CamArray::check_row(std::size_t row) const {
   if (row >= rows_) throw Error("CAM array: row " + std::to_string(row) + " of " + std::to_string(rows_));
 }
 
-void CamArray::check_row_bits(std::size_t row, std::uint32_t first_column, std::uint32_t bits) const {
+void CamArray::check_row_bits(std::size_t row, std::uint32_t first_column, std::uint32_t bits,
+                              std::uint32_t stride) const {
   check_row(row);
-  if (bits > 64 || (bits > 0 && (first_column >= columns_ || bits > columns_ - first_column)))
+  if (bits > 64 || stride == 0 ||
+      (bits > 0 && (first_column >= columns_ || std::uint64_t{bits - 1} * stride >= columns_ - first_column)))
     throw Error("CAM array: " + std::to_string(bits) + " bits from column " + std::to_string(first_column) + " of " +
                 std::to_string(columns_));
 }
@@ -106,28 +109,61 @@ bool CamArray::tagged(std::size_t row) const {
   return (tags_[row / 64] >> (row % 64)) & 1U;
 }
 
-void CamArray::store(std::size_t row, std::uint32_t first_column, std::uint32_t bits, std::uint64_t value) {
-  check_row_bits(row, first_column, bits);
+void CamArray::store(std::size_t row, std::uint32_t first_column, std::uint32_t bits, std::uint64_t value,
+                     std::uint32_t stride) {
+  check_row_bits(row, first_column, bits, stride);
   const std::uint64_t bit = std::uint64_t{1} << (row % 64);
   for (std::uint32_t b = 0; b < bits; ++b) {
-    shift(first_column + b);
-    std::uint64_t& word = plane(first_column + b)[row / 64];
+    const std::uint32_t column = first_column + b * stride;
+    shift(column);
+    std::uint64_t& word = plane(column)[row / 64];
     word = (value >> b) & 1U ? word | bit : word & ~bit;
   }
   ++counts_.row_stores;
   counts_.row_store_bits += bits;
 }
 
-std::uint64_t CamArray::load(std::size_t row, std::uint32_t first_column, std::uint32_t bits) {
-  check_row_bits(row, first_column, bits);
+std::uint64_t CamArray::load(std::size_t row, std::uint32_t first_column, std::uint32_t bits, std::uint32_t stride) {
+  check_row_bits(row, first_column, bits, stride);
   std::uint64_t value = 0;
   for (std::uint32_t b = 0; b < bits; ++b) {
-    shift(first_column + b);
-    value |= ((plane(first_column + b)[row / 64] >> (row % 64)) & 1U) << b;
+    const std::uint32_t column = first_column + b * stride;
+    shift(column);
+    value |= ((plane(column)[row / 64] >> (row % 64)) & 1U) << b;
   }
   ++counts_.row_reads;
   counts_.row_read_bits += bits;
   return value;
+}
+
+void CamArray::store_rows(std::span<const std::uint32_t> columns, std::span<const std::uint64_t> values) {
+  if (values.size() != rows_ || columns.size() > 64) throw Error("CAM array: store_rows takes one value per row, <= 64 bits");
+  for (std::size_t b = 0; b < columns.size(); ++b) {
+    check_column(columns[b]);
+    shift(columns[b]);
+    std::uint64_t* p = plane(columns[b]);
+    for (std::size_t w = 0; w < words_; ++w) {
+      std::uint64_t word = 0;
+      const std::size_t end = std::min<std::size_t>(64, rows_ - w * 64);
+      for (std::size_t r = 0; r < end; ++r) word |= ((values[w * 64 + r] >> b) & 1U) << r;
+      p[w] = word;
+    }
+  }
+  counts_.row_stores += rows_;
+  counts_.row_store_bits += rows_ * columns.size();
+}
+
+void CamArray::load_rows(std::span<const std::uint32_t> columns, std::span<std::uint64_t> values) {
+  if (values.size() != rows_ || columns.size() > 64) throw Error("CAM array: load_rows takes one value per row, <= 64 bits");
+  std::fill(values.begin(), values.end(), 0);
+  for (std::size_t b = 0; b < columns.size(); ++b) {
+    check_column(columns[b]);
+    shift(columns[b]);
+    const std::uint64_t* p = plane(columns[b]);
+    for (std::size_t r = 0; r < rows_; ++r) values[r] |= ((p[r / 64] >> (r % 64)) & 1U) << b;
+  }
+  counts_.row_reads += rows_;
+  counts_.row_read_bits += rows_ * columns.size();
 }
 
 }  // namespace mbi::ap

@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   mbi::cli::register_index(app);
   mbi::cli::register_hw(app);
   mbi::cli::register_experiment(app);
+  mbi::cli::register_ap(app);
 
   try {
     app.parse(argc, argv);

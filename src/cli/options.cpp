@@ -1,7 +1,6 @@
 #include "options.hpp"
 
 #include "validators.hpp"
-#include "validators.hpp"
 
 #include <iostream>
 
@@ -38,6 +37,20 @@ void check_not_an_input(const std::string& flag, const std::filesystem::path& ou
     if (same)
       throw CLI::ValidationError(flag, out.string() + " is an input of this command (" + in.string() +
                                            "); write the result elsewhere");
+  }
+}
+
+void check_output_file(const std::string& flag, const std::filesystem::path& out) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(out, ec)) throw CLI::ValidationError(flag, out.string() + " is a folder; name a file");
+  for (fs::path up = out.parent_path(); !up.empty(); up = up.parent_path()) {
+    if (fs::exists(up, ec)) {
+      if (!fs::is_directory(up, ec))
+        throw CLI::ValidationError(flag, up.string() + " is a file, so " + out.string() + " cannot be written");
+      break;
+    }
+    if (up == up.parent_path()) break;
   }
 }
 

@@ -27,6 +27,10 @@ CLI::Option* add_out(CLI::App& cmd, std::filesystem::path& out, const std::strin
 // `inputs`, however the paths are written: a run must never overwrite what it was given.
 void check_not_an_input(const std::string& flag, const std::filesystem::path& out,
                         std::initializer_list<std::filesystem::path> inputs);
+// Refuses (CLI::ValidationError naming `flag`), before any work, an output file that could
+// not be written at the end: an existing folder in its place, or a file where a folder above
+// it must be.
+void check_output_file(const std::string& flag, const std::filesystem::path& out);
 // --seed: any 64-bit integer.
 CLI::Option* add_seed(CLI::App& cmd, std::uint64_t& seed, const std::string& help);
 // --no-progress: no progress bar.

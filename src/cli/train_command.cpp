@@ -33,6 +33,7 @@ struct TrainArgs {
 
 void run(TrainArgs& a) {
   check_not_an_input("--out", a.out, {a.init});
+  check_output_file("--out", a.out);
   train::set_threads(a.threads);
   if (a.start != "fixed" && a.start != "random") throw Error("--start: expected fixed or random");
   a.config.start = a.start == "random" ? StartPolicy::kRandom : StartPolicy::kFixed;

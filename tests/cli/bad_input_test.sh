@@ -160,6 +160,13 @@ expect_fail train-out-is-init "--out" "$mbi" train --data "$mnist" --limit 50 --
   --init "$work/tiny.pt" --out "$work/tiny.pt" --run-dir "$work/run-x" --no-progress
 [ "$(md5sum "$work/tiny.pt" | cut -d' ' -f1)" = "$sum_before" ] && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL: the teacher was overwritten"; }
+# An output that cannot be written is refused before the training, not after it.
+expect_fail ap-train-out-under-a-file "tiny.pt is a file" "$mbi" ap train --data "$mnist" --limit 50 --epochs 1 \
+  --out "$work/tiny.pt/net.tnet" --no-progress
+expect_fail ap-train-out-is-a-folder "is a folder" "$mbi" ap train --data "$mnist" --limit 50 --epochs 1 \
+  --out "$work" --no-progress
+expect_fail ap-train-bits "--activation-bits" "$mbi" ap train --data "$mnist" --activation-bits 9 --out "$work/n.tnet"
+expect_fail ap-train-arch "--arch" "$mbi" ap train --data "$mnist" --arch resnet --out "$work/n.tnet"
 for bad in nan inf -inf 1e400 '' 0.95 abc; do
   expect_fail "val-fraction-$bad" "--val-fraction" "$mbi" tune --table "$work/tiny.tbl" --data "$mnist" --val-fraction "$bad"
 done

@@ -12,11 +12,14 @@
 
 namespace mbi::ap {
 
-// `bits` columns from `first_column` up, least significant bit first.
+// `bits` columns from `first_column` up, `stride` apart (1: adjacent), least significant bit
+// first. A stride lays a field's bits across racetrack tracks (one bit per track).
 struct Field {
   std::uint32_t first_column = 0;
   std::uint32_t bits = 0;
   bool is_signed = false;
+  std::uint32_t stride = 1;
+  std::uint32_t column(std::uint32_t bit) const { return first_column + bit * stride; }
 };
 
 // dst += src in every row that matches `condition` (all rows when empty). src is at most as

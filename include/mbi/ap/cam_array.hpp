@@ -44,9 +44,14 @@ class CamArray {
   bool tagged(std::size_t row) const;  // inspection for tests and tools; not counted
 
   // Row access, for loading inputs and reading results: `bits` (<= 64) columns from
-  // `first_column` up, least significant bit first.
-  void store(std::size_t row, std::uint32_t first_column, std::uint32_t bits, std::uint64_t value);
-  std::uint64_t load(std::size_t row, std::uint32_t first_column, std::uint32_t bits);
+  // `first_column` up, `stride` apart, least significant bit first.
+  void store(std::size_t row, std::uint32_t first_column, std::uint32_t bits, std::uint64_t value,
+             std::uint32_t stride = 1);
+  std::uint64_t load(std::size_t row, std::uint32_t first_column, std::uint32_t bits, std::uint32_t stride = 1);
+  // The same for every row at once (values[r] for row r): data moved into or out of the array,
+  // counted as one row store (read) per row.
+  void store_rows(std::span<const std::uint32_t> columns, std::span<const std::uint64_t> values);
+  void load_rows(std::span<const std::uint32_t> columns, std::span<std::uint64_t> values);
 
   const OpCounts& counts() const { return counts_; }
   void reset_counts() { counts_ = {}; }
@@ -57,7 +62,7 @@ class CamArray {
   void check_column(std::uint32_t column) const;
   void shift(std::uint32_t column);  // brings `column` under a port, counting the shifts
   void check_row(std::size_t row) const;
-  void check_row_bits(std::size_t row, std::uint32_t first_column, std::uint32_t bits) const;
+  void check_row_bits(std::size_t row, std::uint32_t first_column, std::uint32_t bits, std::uint32_t stride) const;
 
   std::size_t rows_;
   std::uint32_t columns_;

@@ -1,0 +1,42 @@
+#pragma once
+// CAM-only inference studies (issue 15): what each compiler pass does to a ternary network's
+// AP program, and the AP classifying a whole split beside the integer reference, with its
+// energy and latency from an energy table.
+#include <cstdint>
+
+#include "mbi/ap/compiler.hpp"
+#include "mbi/ap/runner.hpp"
+#include "mbi/core/image_set.hpp"
+#include "mbi/eval/energy_table.hpp"
+#include "mbi/eval/report.hpp"
+#include "mbi/io/result_files.hpp"
+#include "mbi/ternary/network.hpp"
+
+namespace mbi::experiment {
+
+// Compiles `network` five ways (nothing; folding; folding + CSE; folding + RTM layout; all)
+// and runs each program once on a blank image (shifts and passes do not depend on the data)
+// on racetrack tracks of `racetrack`. Table ap_passes (passes, add/subtract passes,
+// temporaries, shifts per program run, columns); plot ap_passes; the summary gives each pass's
+// saving.
+io::ResultFiles ap_compiler_study(const ternary::Network& network, ap::RacetrackGeometry racetrack);
+
+struct ApEvaluation {
+  eval::Report ap;          // the AP's report (events, energy, latency)
+  eval::Report reference;   // the integer reference's
+  std::size_t logit_mismatches = 0;       // images whose AP logits differ from the reference's
+  std::size_t prediction_mismatches = 0;  // images whose AP prediction differs
+  ap::CompileStats stats;
+  std::uint64_t program_passes = 0;
+  double simulator_seconds = 0;
+};
+
+// The AP (compiled with `compile`, run with `run`) and the integer reference on `images`,
+// priced by `energy`.
+ApEvaluation ap_evaluate(const ternary::Network& network, const ImageSet& images, const ap::CompileOptions& compile,
+                         const ap::RunOptions& run, const eval::EnergyTable& energy, const eval::EvaluationInput& input,
+                         const eval::Provenance& provenance);
+// Its files: summary, reports (CSV), ap_energy (event, joules per image, share) and its plot.
+io::ResultFiles ap_evaluation_files(const ApEvaluation& e);
+
+}  // namespace mbi::experiment

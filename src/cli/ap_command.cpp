@@ -1,0 +1,258 @@
+// `mbi ap`: CAM-only inference of ternary networks (issue 15).
+//   mbi ap train    trains a ternary network (or the same network in float) and writes its
+//                   integer form (.tnet) with a record beside it;
+//   mbi ap compile  what each compiler pass does to the network's AP program;
+//   mbi ap run      the AP classifies a split beside the integer reference: mismatches,
+//                   accuracy, energy and latency per inference.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <iostream>
+
+#include "commands.hpp"
+#include "config_path.hpp"
+#include "mbi/experiment/ap_studies.hpp"
+#include "mbi/io/energy_table_json.hpp"
+#include "mbi/core/atomic_file.hpp"
+#include "mbi/core/error.hpp"
+#include "mbi/ternary/network_file.hpp"
+#include "mbi/ternary/reference.hpp"
+#include "mbi/train/threads.hpp"
+#include "mbi/train/ternary_training.hpp"
+#include "options.hpp"
+#include "validators.hpp"
+
+namespace mbi::cli {
+namespace {
+
+struct ApTrainArgs {
+  DataOptions data;
+  train::TernaryArchitecture architecture;
+  train::TernaryTrainOptions options;
+  std::filesystem::path out = "models/ternary-cnn.tnet";
+  int threads = 0;
+  bool json = false;
+  bool no_progress = false;
+};
+
+nlohmann::json architecture_json(const train::TernaryArchitecture& a) {
+  return {{"kind", a.kind},
+          {"conv_channels", a.kind == "cnn" ? a.conv_channels : std::vector<int>{}},
+          {"hidden", a.hidden},
+          {"activation_bits", a.float_baseline ? 32 : a.activation_bits},
+          {"weights", a.float_baseline ? "float" : "ternary"}};
+}
+
+void run_train(ApTrainArgs& a) {
+  check_output_file("--out", a.out);
+  train::set_threads(a.threads);
+  a.options.progress = !a.no_progress;
+  const ImageSet train_set = a.data.load("train");
+  const ImageSet val_set = a.data.load("val");
+  const ImageSet test_set = a.data.load("test");
+  spdlog::info("training a {} {} on {} images, validating on {} ({}x{}, {} classes)",
+               a.architecture.float_baseline ? "float" : "ternary", a.architecture.kind, train_set.count(),
+               val_set.count(), train_set.rows, train_set.cols, train_set.classes);
+  train::TernaryTrainResult r = train::train_ternary(a.architecture, a.options, train_set, val_set);
+  const double test_accuracy = train::ternary_accuracy(r.model, test_set);
+  nlohmann::json record = {{"command", invocation()},
+                           {"data", a.data.dir.string()},
+                           {"architecture", architecture_json(a.architecture)},
+                           {"seed", a.options.seed},
+                           {"epochs", a.options.epochs},
+                           {"batch", a.options.batch},
+                           {"lr", a.options.lr},
+                           {"weight_decay", a.options.weight_decay},
+                           {"augment_shift", a.options.augment_shift},
+                           {"best_epoch", r.best_epoch},
+                           {"val_accuracy", r.best_val_accuracy},
+                           {"test_accuracy", test_accuracy},
+                           {"train_images", train_set.count()},
+                           {"val_images", val_set.count()},
+                           {"test_images", test_set.count()},
+                           {"split_seed", a.data.split_seed},
+                           {"threads", train::threads()}};
+  nlohmann::json log = nlohmann::json::array();
+  double seconds = 0;
+  for (const auto& e : r.log) {
+    log.push_back({{"epoch", e.epoch}, {"loss", e.loss}, {"train_accuracy", e.train_accuracy},
+                   {"val_accuracy", e.val_accuracy}, {"seconds", e.seconds}});
+    seconds += e.seconds;
+  }
+  record["training_seconds"] = seconds;
+  record["log"] = log;
+  if (!a.architecture.float_baseline) {
+    // The integer network, and how well it agrees with the LibTorch model it came from.
+    const ternary::Network network = r.model->export_network(a.architecture.kind);
+    ternary::ReferenceClassifier reference(network);
+    std::vector<int> predictions(test_set.count());
+    eval::Ledger ledger;
+    reference.classify(test_set, predictions, ledger);
+    std::size_t correct = 0;
+    for (std::size_t i = 0; i < test_set.count(); ++i) correct += predictions[i] == test_set.labels[i] ? 1 : 0;
+    record["integer_test_accuracy"] = 100.0 * static_cast<double>(correct) / static_cast<double>(test_set.count());
+    record["nonzero_weights"] = network.nonzero_weights();
+    record["weight_bytes"] = network.weight_bytes();
+    ternary::save_network(a.out, network);
+  }
+  write_file_atomic(a.out.string() + ".json", record.dump(2) + "\n");
+  if (a.json) {
+    std::cout << record.dump() << std::endl;
+  } else if (a.architecture.float_baseline) {
+    spdlog::info("wrote {}.json: validation {:.2f}%, test {:.2f}% (float)", a.out.string(), r.best_val_accuracy,
+                 test_accuracy);
+  } else {
+    spdlog::info("wrote {}: validation {:.2f}%, test {:.2f}% (LibTorch), {:.2f}% (integer network)", a.out.string(),
+                 r.best_val_accuracy, test_accuracy, record["integer_test_accuracy"].get<double>());
+  }
+}
+
+void register_ap_train(CLI::App& ap) {
+  auto args = std::make_shared<ApTrainArgs>();
+  auto* cmd = ap.add_subcommand("train", "train a ternary network (or the same network in float) and write its integer form");
+  args->data.add_to(*cmd);
+  auto& arch = args->architecture;
+  auto& o = args->options;
+  add_out(*cmd, args->out,
+          "ternary network file to write (.tnet), its record beside it (<out>.json); with --float only the record");
+  cmd->add_option("--arch", arch.kind, "cnn (5x5 convolutions, each followed by a 2x2 max pool) or mlp")
+      ->check(CLI::IsMember({"cnn", "mlp"}))
+      ->capture_default_str();
+  cmd->add_option("--conv-channels", arch.conv_channels, "output channels of each convolution (cnn)")
+      ->check(whole_number(1, 4096))
+      ->capture_default_str();
+  cmd->add_option("--hidden", arch.hidden, "widths of the dense hidden layers")
+      ->check(whole_number(1, 65536))
+      ->capture_default_str();
+  cmd->add_option("--activation-bits", arch.activation_bits, "bits of every activation (levels = 2^bits)")
+      ->check(whole_number(1, 8))
+      ->capture_default_str();
+  cmd->add_flag("--float", arch.float_baseline, "train the same network with float weights and ReLUs (the baseline)");
+  cmd->add_option("--epochs", o.epochs, "epochs (cosine learning-rate decay over them)")
+      ->check(whole_number(1, 100000))
+      ->capture_default_str();
+  cmd->add_option("--batch", o.batch, "batch size")->check(whole_number(1, 65536))->capture_default_str();
+  cmd->add_option("--lr", o.lr, "Adam learning rate")->check(finite_number(1e-7, 1.0))->capture_default_str();
+  cmd->add_option("--weight-decay", o.weight_decay, "Adam weight decay of the weights")
+      ->check(finite_number(0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--augment-shift", o.augment_shift, "shift training images by up to N pixels (0 = off)")
+      ->check(whole_number(0, 8))
+      ->capture_default_str();
+  add_seed(*cmd, o.seed, "random seed");
+  add_threads(*cmd, args->threads, "CPU threads (0 = all cores)");
+  add_no_progress(*cmd, args->no_progress);
+  add_json(*cmd, args->json, "print the training record as JSON");
+  cmd->callback([args] { run_train(*args); });
+}
+
+constexpr const char* kApEnergy = "configs/energy/ap_rtm.json";
+
+// The racetrack geometry flags (--domains, --ports), RTSim's by default.
+void add_racetrack(CLI::App& cmd, ap::RacetrackGeometry& g) {
+  cmd.add_option("--domains", g.domains_per_track, "domains per racetrack track (0: a plain CAM, no shifts)")
+      ->check(whole_number(0, 4096))
+      ->capture_default_str();
+  cmd.add_option("--ports", g.ports_per_track, "access ports per track (evenly spaced; must divide --domains)")
+      ->check(whole_number(1, 4096))
+      ->capture_default_str();
+}
+
+void check_racetrack(const ap::RacetrackGeometry& g) {
+  if (g.domains_per_track != 0 && (g.ports_per_track > g.domains_per_track || g.domains_per_track % g.ports_per_track != 0))
+    throw CLI::ValidationError("--ports", std::to_string(g.ports_per_track) + " ports cannot be spaced evenly on tracks of " +
+                                              std::to_string(g.domains_per_track) + " domains");
+}
+
+struct ApCompileArgs {
+  std::filesystem::path net;
+  std::filesystem::path out = "results/ap-compile";
+  ap::RacetrackGeometry racetrack{.domains_per_track = 64, .ports_per_track = 2};
+  bool json = false;
+};
+
+void register_ap_compile(CLI::App& ap) {
+  auto a = std::make_shared<ApCompileArgs>();
+  auto* cmd = ap.add_subcommand("compile", "what each compiler pass (folding, CSE, RTM layout) does to the AP program");
+  cmd->add_option("--net", a->net, "ternary network file (.tnet, from mbi ap train)")->required()->check(CLI::ExistingFile);
+  add_out(*cmd, a->out, "folder for ap_passes.csv, its plot and summary.json");
+  add_racetrack(*cmd, a->racetrack);
+  add_json(*cmd, a->json);
+  cmd->callback([a] {
+    check_racetrack(a->racetrack);
+    const ternary::Network network = ternary::load_network(a->net);
+    const io::ResultFiles r = experiment::ap_compiler_study(network, a->racetrack);
+    r.write(a->out, "summary.json");
+    if (!a->json)
+      for (const std::string& line : r.notes) spdlog::info("{}", line);
+    print_json(r.summary, a->json);
+  });
+}
+
+struct ApRunArgs {
+  DataOptions data;
+  std::string split = "test";
+  std::filesystem::path net;
+  std::filesystem::path energy;
+  std::filesystem::path out = "results/ap-run";
+  ap::CompileOptions compile;
+  ap::RunOptions run;
+  bool no_fold = false, no_cse = false, no_rtm_layout = false;
+  bool json = false;
+};
+
+void register_ap_run(CLI::App& ap) {
+  auto a = std::make_shared<ApRunArgs>();
+  auto* cmd = ap.add_subcommand("run", "classify a split on the simulated AP beside the integer reference");
+  a->data.add_to(*cmd);
+  add_split(*cmd, a->split);
+  cmd->add_option("--net", a->net, "ternary network file (.tnet, from mbi ap train)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--energy", a->energy, std::string("per-event energies and latencies of the AP (default: ") + kApEnergy + ")");
+  add_out(*cmd, a->out, "folder for summary.json, reports.csv, ap_energy.csv and its plot");
+  cmd->add_option("--batch", a->run.batch, "images per CAM array (rows = images x positions)")
+      ->check(whole_number(1, 1000000))
+      ->capture_default_str();
+  add_racetrack(*cmd, a->run.racetrack);
+  cmd->add_flag("--no-fold", a->no_fold, "store the weights and apply them by condition instead of folding them");
+  cmd->add_flag("--no-cse", a->no_cse, "no shared partial sums");
+  cmd->add_flag("--no-rtm-layout", a->no_rtm_layout, "fields contiguous on the tracks instead of bit-sliced");
+  add_json(*cmd, a->json);
+  cmd->callback([a] {
+    check_racetrack(a->run.racetrack);
+    a->compile.fold_constants = !a->no_fold;
+    a->compile.cse = !a->no_cse;
+    a->compile.rtm_layout = !a->no_rtm_layout;
+    a->compile.domains_per_track = a->run.racetrack.domains_per_track == 0 ? 64 : a->run.racetrack.domains_per_track;
+    const ternary::Network network = ternary::load_network(a->net);
+    const eval::EnergyTable energy = io::load_energy_table(given_or_shipped(a->energy, kApEnergy, "--energy"));
+    const ImageSet images = a->data.load(a->split);
+    spdlog::info("{} images of {} through the AP ({} a batch)", images.count(), a->split, a->run.batch);
+    eval::Provenance provenance = cli::provenance();
+    provenance.inputs = {{"network", a->net.string()}, {"data", a->data.dir.string()}};
+    const experiment::ApEvaluation e = experiment::ap_evaluate(network, images, a->compile, a->run, energy,
+                                                               {a->data.dir.string(), a->split}, provenance);
+    const io::ResultFiles r = experiment::ap_evaluation_files(e);
+    r.write(a->out, "summary.json");
+    if (!a->json) {
+      for (const std::string& line : r.notes) spdlog::info("{}", line);
+      spdlog::info("mismatches against the integer reference: {} logits, {} predictions (of {} images)", e.logit_mismatches,
+                   e.prediction_mismatches, images.count());
+    } else {
+      print_json(r.summary, true);
+    }
+    if (e.logit_mismatches != 0 || e.prediction_mismatches != 0)
+      throw Error("the AP disagreed with the integer reference on " + std::to_string(e.logit_mismatches) + " images");
+  });
+}
+
+}  // namespace
+
+void register_ap(CLI::App& app) {
+  auto* ap = app.add_subcommand("ap", "CAM-only inference: ternary networks on a simulated associative processor");
+  ap->require_subcommand(1);
+  register_ap_train(*ap);
+  register_ap_compile(*ap);
+  register_ap_run(*ap);
+}
+
+}  // namespace mbi::cli

@@ -1,0 +1,162 @@
+#include "mbi/experiment/ap_studies.hpp"
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "mbi/io/report_json.hpp"
+#include "mbi/ternary/reference.hpp"
+
+namespace mbi::experiment {
+namespace {
+
+double saving(std::uint64_t before, std::uint64_t after) {
+  return before == 0 ? 0.0 : 100.0 * (1.0 - static_cast<double>(after) / static_cast<double>(before));
+}
+
+}  // namespace
+
+io::ResultFiles ap_compiler_study(const ternary::Network& network, ap::RacetrackGeometry racetrack) {
+  ImageSet image;
+  image.rows = network.input.rows;
+  image.cols = network.input.cols;
+  image.classes = network.classes();
+  image.pixels.assign(image.pixels_per_image(), 0);
+  image.labels = {0};
+  struct Config {
+    const char* name;
+    bool fold, cse, rtm;
+  };
+  const std::vector<Config> configs = {{"none", false, false, false},
+                                       {"fold", true, false, false},
+                                       {"fold+cse", true, true, false},
+                                       {"fold+rtm", true, false, true},
+                                       {"fold+cse+rtm", true, true, true}};
+  io::ResultFiles out;
+  CsvTable t({"config", "fold", "cse", "rtm_layout", "passes", "arithmetic_passes", "add_subtract_passes", "add_steps",
+              "terms", "temporaries", "shifts_per_run", "columns_max"});
+  std::vector<ap::CompileStats> stats;
+  std::vector<std::uint64_t> shifts;
+  for (const Config& c : configs) {
+    ap::CompileOptions o;
+    o.fold_constants = c.fold;
+    o.cse = c.cse;
+    o.rtm_layout = c.rtm;
+    o.domains_per_track = racetrack.domains_per_track == 0 ? 64 : racetrack.domains_per_track;
+    const ap::CompiledNetwork compiled = ap::compile(network, o);
+    const ap::RunOutput run = ap::run_network(compiled, image, {.batch = 1, .racetrack = racetrack});
+    std::uint32_t columns = 0;
+    for (const ap::LayerProgram& p : compiled.layers) columns = std::max(columns, p.columns);
+    const ap::CompileStats& s = compiled.stats;
+    t.add({c.name, c.fold ? "1" : "0", c.cse ? "1" : "0", c.rtm ? "1" : "0", cell(static_cast<double>(s.passes)),
+           cell(static_cast<double>(s.arithmetic_passes)), cell(static_cast<double>(s.add_subtract_passes)),
+           cell(static_cast<double>(s.add_steps)), cell(static_cast<double>(s.terms)),
+           cell(static_cast<double>(s.cse_temporaries)), cell(static_cast<double>(run.counts.track_shifts)), cell(columns)});
+    stats.push_back(s);
+    shifts.push_back(run.counts.track_shifts);
+  }
+  out.summary = {{"network", network.name},
+                 {"terms", stats[1].terms},
+                 {"folding_saves_passes_percent", saving(stats[0].passes, stats[1].passes)},
+                 {"cse_temporaries", stats[2].cse_temporaries},
+                 {"cse_saves_add_subtract_passes_percent", saving(stats[1].add_subtract_passes, stats[2].add_subtract_passes)},
+                 {"cse_saves_arithmetic_passes_percent", saving(stats[1].arithmetic_passes, stats[2].arithmetic_passes)},
+                 {"cse_saves_passes_percent", saving(stats[1].passes, stats[2].passes)},
+                 {"rtm_layout_saves_shifts_percent", saving(shifts[2], shifts[4])},
+                 {"shifts_per_run_naive_layout", shifts[2]},
+                 {"shifts_per_run_rtm_layout", shifts[4]},
+                 {"passes_all_on", stats[4].passes},
+                 {"racetrack", {{"domains_per_track", racetrack.domains_per_track}, {"ports_per_track", racetrack.ports_per_track}}}};
+  out.notes.push_back("folding saves " + cell(saving(stats[0].passes, stats[1].passes)) + " % of the passes; CSE (" +
+                      cell(static_cast<double>(stats[2].cse_temporaries)) + " temporaries) saves " +
+                      cell(saving(stats[1].add_subtract_passes, stats[2].add_subtract_passes)) +
+                      " % of the add/subtract passes; the RTM layout saves " + cell(saving(shifts[2], shifts[4])) +
+                      " % of the shifts");
+  out.tables.emplace_back("ap_passes", t);
+  out.plots.emplace_back(
+      "ap_passes",
+      "set datafile separator ','\nset title 'AP program of " + network.name +
+          ": passes and shifts per program run, by compiler pass'\n"
+          "set style data histogram\nset style histogram cluster gap 1\nset style fill solid 0.8\nset logscale y\n"
+          "set ylabel 'count per program run (log)'\nset key below\nset xtics rotate by -20\n"
+          "plot 'ap_passes.csv' every ::1 using 5:xtic(1) title 'compare/write passes', '' every ::1 using 7 title "
+          "'add/subtract passes', '' every ::1 using 11 title 'racetrack shifts'\n");
+  return out;
+}
+
+ApEvaluation ap_evaluate(const ternary::Network& network, const ImageSet& images, const ap::CompileOptions& compile,
+                         const ap::RunOptions& run, const eval::EnergyTable& energy, const eval::EvaluationInput& input,
+                         const eval::Provenance& provenance) {
+  ApEvaluation e;
+  const ap::CompiledNetwork compiled = ap::compile(network, compile);
+  e.stats = compiled.stats;
+  ap::ApClassifier classifier(network, compiled, run);
+  std::vector<int> ap_predictions, reference_predictions;
+  const auto started = std::chrono::steady_clock::now();
+  e.ap = eval::evaluate(classifier, images, input, &energy, provenance, &ap_predictions);
+  e.simulator_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  e.program_passes = classifier.last().program_passes;
+  ternary::ReferenceClassifier reference(network);
+  e.reference = eval::evaluate(reference, images, input, nullptr, provenance, &reference_predictions);
+  for (std::size_t i = 0; i < images.count(); ++i) {
+    e.prediction_mismatches += ap_predictions[i] != reference_predictions[i] ? 1 : 0;
+    e.logit_mismatches += classifier.last().logits[i] != ternary::logits(network, images.image(i)) ? 1 : 0;
+  }
+  return e;
+}
+
+io::ResultFiles ap_evaluation_files(const ApEvaluation& e) {
+  io::ResultFiles out;
+  const double images = static_cast<double>(e.ap.images);
+  const std::uint64_t row_bits = e.ap.events.count("ap.compare_row_bit") + e.ap.events.count("ap.write_row_bit");
+  out.summary = {{"images", e.ap.images},
+                 {"ap_accuracy", e.ap.accuracy()},
+                 {"reference_accuracy", e.reference.accuracy()},
+                 {"logit_mismatches", e.logit_mismatches},
+                 {"prediction_mismatches", e.prediction_mismatches},
+                 {"program_passes", e.program_passes},
+                 {"add_subtract_passes", e.stats.add_subtract_passes},
+                 {"cse_temporaries", e.stats.cse_temporaries},
+                 {"simulator_seconds", e.simulator_seconds},
+                 {"simulator_row_bit_ops_per_second", e.simulator_seconds > 0 ? static_cast<double>(row_bits) / e.simulator_seconds : 0},
+                 {"ap", io::report_to_json(e.ap)},
+                 {"reference", io::report_to_json(e.reference)}};
+  if (e.ap.energy) {
+    out.summary["energy_nj_per_image"] = e.ap.energy->joules_per_image * 1e9;
+    if (e.ap.energy->timed) {
+      const double batches = e.ap.metric("batches").value_or(1);
+      out.summary["seconds_per_image_amortized"] = e.ap.energy->seconds_per_image;
+      out.summary["latency_seconds_per_batch_run"] = e.ap.energy->seconds_per_image * images / batches;
+      // Split: the program's own steps (compare, write, shift: the same for any number of
+      // rows) against moving data in and out one row at a time (which a real design would
+      // overlap or spread over ports).
+      double compute = 0, movement = 0;
+      for (const auto& [event, seconds] : e.ap.energy->seconds_by_event)
+        (event == "ap.row_store" || event == "ap.row_read" ? movement : compute) += seconds;
+      out.summary["compute_latency_seconds_per_batch_run"] = compute * images / batches;
+      out.summary["data_movement_seconds_per_batch_run"] = movement * images / batches;
+    }
+    CsvTable t({"event", "count_per_image", "nj_per_image", "share_percent", "ns_per_image"});
+    for (const auto& [event, joules] : e.ap.energy->joules_by_event) {
+      double ns = 0;
+      for (const auto& [timed, seconds] : e.ap.energy->seconds_by_event)
+        if (timed == event) ns = seconds * 1e9;
+      t.add({event, cell(static_cast<double>(e.ap.events.count(event)) / images), cell(joules * 1e9),
+             cell(e.ap.energy->joules_per_image > 0 ? 100.0 * joules / e.ap.energy->joules_per_image : 0.0), cell(ns)});
+    }
+    out.tables.emplace_back("ap_energy", t);
+    out.plots.emplace_back("ap_energy",
+                           "set datafile separator ','\nset title 'AP energy per image by event'\n"
+                           "set style data histogram\nset style fill solid 0.8\nset ylabel 'nJ per image'\n"
+                           "set xtics rotate by -30\nset key off\n"
+                           "plot 'ap_energy.csv' every ::1 using 3:xtic(1)\n");
+  }
+  const std::vector<eval::Report> reports = {e.ap, e.reference};
+  out.tables.emplace_back("reports", io::reports_table(reports));
+  out.notes.push_back("AP accuracy " + cell(e.ap.accuracy()) + " %, integer reference " + cell(e.reference.accuracy()) +
+                      " %, logits differing on " + cell(static_cast<double>(e.logit_mismatches)) + " of " +
+                      cell(static_cast<double>(e.ap.images)) + " images");
+  return out;
+}
+
+}  // namespace mbi::experiment
