@@ -78,6 +78,9 @@ void Network::validate() const {
     if (!levels_in) throw Error(where(i) + "follows a layer without activation");
     if (l.kind == LayerKind::max_pool) {
       if (last) throw Error(where(i) + "the last layer must be a convolution or dense layer");
+      if (l.has_activation || !l.weights.empty() || !l.thresholds.empty() || !l.rising.empty() || l.padding != 0 ||
+          l.out_channels != 0)
+        throw Error(where(i) + "a max pool has a window and nothing else (no weights, activation or padding)");
     } else {
       const std::size_t fan_in = l.kind == LayerKind::conv
                                      ? static_cast<std::size_t>(in.channels) * l.kernel * l.kernel

@@ -193,6 +193,9 @@ TEST(TernaryNetwork, ValidationNamesWhatIsWrong) {
   refused([](Network& n) { n.activation_bits = 9; });
   refused([](Network& n) { n.input_thresholds.pop_back(); });
   refused([](Network& n) { n.layers[0].kind = static_cast<LayerKind>(7); });
+  // Found by the tnet fuzz target: a max pool carrying an activation (and no thresholds).
+  refused([](Network& n) { n.layers[1].has_activation = true; });
+  refused([](Network& n) { n.layers[1].weights = {1}; });
 }
 
 class NetworkFileTest : public ::testing::Test {
