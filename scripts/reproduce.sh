@@ -192,3 +192,15 @@ for d in mnist fashion; do
   run $B ap compile --net models/$d-ternary-cnn.tnet --out results/ap/$d-compile --json
   run $B ap run --net models/$d-ternary-cnn.tnet --data $data --split test --out results/ap/$d-run --json
 done
+# Accuracy against activation bits (2, 3 and the shipped 4), beside the float baselines.
+for d in mnist fashion; do
+  data=../shared/data/mnist; [ $d = fashion ] && data=../shared/data/fashion-mnist
+  for b in 2 3; do
+    run $B ap train --arch cnn --activation-bits $b --epochs 12 --data $data \
+      --out results/ap/bits/$d-ternary-cnn-a$b.tnet --threads 1 --no-progress
+    run $B ap train --arch mlp --hidden 256 --activation-bits $b --epochs 12 --data $data \
+      --out results/ap/bits/$d-ternary-mlp-a$b.tnet --threads 1 --no-progress
+  done
+done
+run $B ap report --records models/*-ternary-*.tnet.json models/*-float-*.json results/ap/bits/*.tnet.json \
+  --out results/ap/report --json

@@ -3,7 +3,8 @@
 //                   integer form (.tnet) with a record beside it;
 //   mbi ap compile  what each compiler pass does to the network's AP program;
 //   mbi ap run      the AP classifies a split beside the integer reference: mismatches,
-//                   accuracy, energy and latency per inference.
+//                   accuracy, energy and latency per inference;
+//   mbi ap report   training records side by side, accuracy against activation bits.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -245,6 +246,38 @@ void register_ap_run(CLI::App& ap) {
   });
 }
 
+struct ApReportArgs {
+  std::vector<std::filesystem::path> records;
+  std::filesystem::path out = "results/ap-report";
+  bool json = false;
+};
+
+void register_ap_report(CLI::App& ap) {
+  auto a = std::make_shared<ApReportArgs>();
+  auto* cmd = ap.add_subcommand("report", "the records of mbi ap train side by side: accuracy against activation bits");
+  cmd->add_option("--records", a->records, "records written by mbi ap train (<net>.tnet.json, <float>.json)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  add_out(*cmd, a->out, "folder for ap_records.csv, the per-series tables, the plot and summary.json");
+  add_json(*cmd, a->json);
+  cmd->callback([a] {
+    std::vector<nlohmann::json> records;
+    std::vector<std::string> names;
+    for (const auto& path : a->records) {
+      try {
+        records.push_back(nlohmann::json::parse(read_file(path)));
+      } catch (const nlohmann::json::exception& e) {
+        throw Error(path.string() + ": invalid JSON: " + e.what());
+      }
+      names.push_back(path.string());
+    }
+    const io::ResultFiles r = experiment::ap_records_report(records, names);
+    r.write(a->out, "summary.json");
+    if (!a->json) spdlog::info("{} records side by side in {}", records.size(), a->out.string());
+    print_json(r.summary, a->json);
+  });
+}
+
 }  // namespace
 
 void register_ap(CLI::App& app) {
@@ -253,6 +286,7 @@ void register_ap(CLI::App& app) {
   register_ap_train(*ap);
   register_ap_compile(*ap);
   register_ap_run(*ap);
+  register_ap_report(*ap);
 }
 
 }  // namespace mbi::cli

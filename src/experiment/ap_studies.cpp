@@ -1,9 +1,14 @@
 #include "mbi/experiment/ap_studies.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <optional>
+#include <tuple>
 #include <string>
 #include <vector>
 
+#include "mbi/core/error.hpp"
+#include "mbi/io/plot.hpp"
 #include "mbi/io/report_json.hpp"
 #include "mbi/ternary/reference.hpp"
 
@@ -156,6 +161,99 @@ io::ResultFiles ap_evaluation_files(const ApEvaluation& e) {
   out.notes.push_back("AP accuracy " + cell(e.ap.accuracy()) + " %, integer reference " + cell(e.reference.accuracy()) +
                       " %, logits differing on " + cell(static_cast<double>(e.logit_mismatches)) + " of " +
                       cell(static_cast<double>(e.ap.images)) + " images");
+  return out;
+}
+
+}  // namespace mbi::experiment
+
+namespace mbi::experiment {
+namespace {
+
+// The data set's name: the last folder of the record's data path ("fashion-mnist").
+std::string dataset_name(const std::string& path) {
+  std::string p = path;
+  while (!p.empty() && p.back() == '/') p.pop_back();
+  const auto slash = p.rfind('/');
+  return slash == std::string::npos ? p : p.substr(slash + 1);
+}
+
+}  // namespace
+
+io::ResultFiles ap_records_report(const std::vector<nlohmann::json>& records, const std::vector<std::string>& names) {
+  if (records.size() != names.size()) throw Error("ap records report: one name per record");
+  struct Row {
+    std::string name, data, arch, weights;
+    int bits = 0;
+    double val = 0, test = 0, integer = -1, seconds = 0;
+    double nonzero = 0, bytes = 0;
+  };
+  std::vector<Row> rows;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const nlohmann::json& r = records[i];
+    try {
+      Row row;
+      row.name = names[i];
+      row.data = dataset_name(r.at("data").get<std::string>());
+      const nlohmann::json& a = r.at("architecture");
+      row.arch = a.at("kind").get<std::string>();
+      row.weights = a.at("weights").get<std::string>();
+      row.bits = a.at("activation_bits").get<int>();
+      row.val = r.at("val_accuracy").get<double>();
+      row.test = r.at("test_accuracy").get<double>();
+      row.integer = r.contains("integer_test_accuracy") ? r.at("integer_test_accuracy").get<double>() : -1;
+      row.seconds = r.value("training_seconds", 0.0);
+      row.nonzero = r.value("nonzero_weights", 0.0);
+      row.bytes = r.value("weight_bytes", 0.0);
+      rows.push_back(row);
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(names[i] + ": not a record of mbi ap train (" + e.what() + ")");
+    }
+  }
+  std::sort(rows.begin(), rows.end(), [](const Row& x, const Row& y) {
+    return std::tie(x.data, x.arch, x.weights, x.bits) < std::tie(y.data, y.arch, y.weights, y.bits);
+  });
+  io::ResultFiles out;
+  CsvTable all({"record", "data", "arch", "weights", "activation_bits", "val_accuracy", "test_accuracy",
+                "integer_test_accuracy", "nonzero_weights", "weight_bytes", "training_seconds"});
+  for (const Row& r : rows)
+    all.add({r.name, r.data, r.arch, r.weights, cell(static_cast<double>(r.bits)), cell(r.val), cell(r.test),
+             r.integer < 0 ? std::string() : cell(r.integer), cell(r.nonzero), cell(r.bytes), cell(r.seconds)});
+  out.tables.emplace_back("ap_records", all);
+  // Per data set and architecture: the ternary networks' accuracy against their activation bits.
+  std::string plot =
+      "set datafile separator ','\nset title 'Ternary networks: test accuracy against activation bits'\n"
+      "set xlabel 'activation bits'\nset ylabel 'test accuracy (%)'\nset key below\nset xtics 1\nset offsets 0.5, 0.5, 0, 0\n";
+  std::vector<std::string> lines;
+  nlohmann::json series = nlohmann::json::array();
+  for (std::size_t i = 0; i < rows.size();) {
+    std::size_t j = i;
+    while (j < rows.size() && rows[j].data == rows[i].data && rows[j].arch == rows[i].arch) ++j;
+    const std::string stem = "ap_bits_" + rows[i].data + "_" + rows[i].arch;
+    CsvTable t({"activation_bits", "test_accuracy", "integer_test_accuracy"});
+    std::optional<double> float_accuracy;
+    for (std::size_t k = i; k < j; ++k) {
+      if (rows[k].weights == "float") {
+        float_accuracy = rows[k].test;
+        continue;
+      }
+      t.add({cell(static_cast<double>(rows[k].bits)), cell(rows[k].test), cell(rows[k].integer)});
+    }
+    const std::string label = rows[i].data + " " + rows[i].arch;
+    if (!t.rows().empty()) {
+      lines.push_back("'" + stem + ".csv' every ::1 using 1:3 with linespoints lw 2 title " + io::gnuplot_quote(label + ", ternary"));
+      out.tables.emplace_back(stem, t);
+    }
+    if (float_accuracy)
+      lines.push_back(cell(*float_accuracy) + " with lines dt 2 title " + io::gnuplot_quote(label + ", float"));
+    series.push_back({{"data", rows[i].data}, {"arch", rows[i].arch}, {"float_test_accuracy", float_accuracy ? nlohmann::json(*float_accuracy) : nlohmann::json()}});
+    i = j;
+  }
+  if (!lines.empty()) {
+    plot += "plot ";
+    for (std::size_t k = 0; k < lines.size(); ++k) plot += (k ? ", " : "") + lines[k];
+    out.plots.emplace_back("ap_accuracy_vs_bits", plot + "\n");
+  }
+  out.summary = {{"records", rows.size()}, {"series", series}};
   return out;
 }
 

@@ -167,6 +167,11 @@ expect_fail ap-train-out-is-a-folder "is a folder" "$mbi" ap train --data "$mnis
   --out "$work" --no-progress
 expect_fail ap-train-bits "--activation-bits" "$mbi" ap train --data "$mnist" --activation-bits 9 --out "$work/n.tnet"
 expect_fail ap-train-arch "--arch" "$mbi" ap train --data "$mnist" --arch resnet --out "$work/n.tnet"
+printf '{"a": 1}' >"$work/not-a-record.json"
+expect_fail ap-report-not-a-record "not-a-record.json: not a record of mbi ap train" "$mbi" ap report \
+  --records "$work/not-a-record.json" --out "$work/report"
+expect_fail ap-run-missing-net "--net" "$mbi" ap run --net "$work/missing.tnet" --data "$mnist" --out "$work/run"
+expect_fail ap-compile-ports "--ports" "$mbi" ap compile --net "$work/not-a-record.json" --domains 64 --ports 3 --out "$work/c"
 for bad in nan inf -inf 1e400 '' 0.95 abc; do
   expect_fail "val-fraction-$bad" "--val-fraction" "$mbi" tune --table "$work/tiny.tbl" --data "$mnist" --val-fraction "$bad"
 done

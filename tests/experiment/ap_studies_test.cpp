@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "mbi/core/error.hpp"
 #include "ternary_fixtures.hpp"
 
 namespace mbi::experiment {
@@ -40,6 +41,32 @@ TEST(ApStudies, EvaluationAgreesWithTheReferenceAndIsPriced) {
   const io::ResultFiles f = ap_evaluation_files(e);
   EXPECT_EQ(f.summary["logit_mismatches"], 0);
   EXPECT_EQ(f.table("reports").rows().size(), 2U);
+}
+
+TEST(ApStudies, RecordsReportGroupsByDataAndArchitecture) {
+  const auto record = [](const char* data, const char* kind, const char* weights, int bits, double test) {
+    return nlohmann::json{{"data", data},
+                          {"architecture", {{"kind", kind}, {"weights", weights}, {"activation_bits", bits}}},
+                          {"val_accuracy", test + 0.5},
+                          {"test_accuracy", test},
+                          {"integer_test_accuracy", test}};
+  };
+  const std::vector<nlohmann::json> records = {record("../shared/data/mnist", "cnn", "ternary", 4, 99.2),
+                                               record("../shared/data/mnist/", "cnn", "ternary", 2, 98.1),
+                                               record("../shared/data/mnist", "cnn", "float", 32, 99.3),
+                                               record("data/fashion-mnist", "mlp", "ternary", 4, 88.9)};
+  const io::ResultFiles r = ap_records_report(records, {"a", "b", "c", "d"});
+  EXPECT_EQ(r.table("ap_records").rows().size(), 4U);
+  const CsvTable& mnist = r.table("ap_bits_mnist_cnn");
+  ASSERT_EQ(mnist.rows().size(), 2U);  // the float baseline is a line, not a point
+  EXPECT_EQ(mnist.rows()[0][0], "2");  // sorted by bits
+  EXPECT_EQ(r.table("ap_bits_fashion-mnist_mlp").rows().size(), 1U);
+  EXPECT_EQ(r.summary["series"][1]["float_test_accuracy"], 99.3);
+  ASSERT_EQ(r.plots.size(), 1U);
+  EXPECT_NE(r.plots[0].second.find("99.3 with lines"), std::string::npos);
+  nlohmann::json broken = records[0];
+  broken.erase("test_accuracy");
+  EXPECT_THROW(ap_records_report({broken}, {"broken.json"}), Error);
 }
 
 }  // namespace

@@ -2,7 +2,11 @@
 // CAM-only inference studies (issue 15): what each compiler pass does to a ternary network's
 // AP program, and the AP classifying a whole split beside the integer reference, with its
 // energy and latency from an energy table.
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "mbi/ap/compiler.hpp"
 #include "mbi/ap/runner.hpp"
@@ -38,5 +42,12 @@ ApEvaluation ap_evaluate(const ternary::Network& network, const ImageSet& images
                          const eval::Provenance& provenance);
 // Its files: summary, reports (CSV), ap_energy (event, joules per image, share) and its plot.
 io::ResultFiles ap_evaluation_files(const ApEvaluation& e);
+
+// The records `mbi ap train` writes beside its networks (and float baselines), side by side:
+// table ap_records (one row per record) and, per data set and architecture, the test
+// accuracy against the activation bits (tables ap_bits_<data>_<arch>, plot
+// ap_accuracy_vs_bits, the float baseline as a dashed line). `names` label the records (their
+// files). Throws mbi::Error naming a record that lacks a field.
+io::ResultFiles ap_records_report(const std::vector<nlohmann::json>& records, const std::vector<std::string>& names);
 
 }  // namespace mbi::experiment
