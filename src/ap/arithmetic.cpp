@@ -314,10 +314,7 @@ void store_value(CamArray& cam, std::size_t row, Field field, std::int64_t value
 
 std::int64_t load_value(CamArray& cam, std::size_t row, Field field) {
   check_field(cam, field, "loaded");
-  const std::uint64_t raw = cam.load(row, field.first_column, field.bits, field.stride);
-  if (!field.is_signed || field.bits == 64 || ((raw >> (field.bits - 1)) & 1U) == 0)
-    return static_cast<std::int64_t>(raw);
-  return static_cast<std::int64_t>(raw | (~std::uint64_t{0} << field.bits));
+  return field.value_of(cam.load(row, field.first_column, field.bits, field.stride));
 }
 
 }  // namespace mbi::ap

@@ -14,11 +14,6 @@ std::vector<std::uint32_t> columns_of(const Field& f) {
   return c;
 }
 
-std::int64_t as_value(std::uint64_t raw, const Field& f) {
-  if (f.is_signed && f.bits < 64 && ((raw >> (f.bits - 1)) & 1U)) return static_cast<std::int64_t>(raw | (~std::uint64_t{0} << f.bits));
-  return static_cast<std::int64_t>(raw);
-}
-
 void execute(CamArray& cam, const LayerProgram& p, const Step& s) {
   switch (s.kind) {
     case StepKind::clear:
@@ -100,7 +95,7 @@ RunOutput run_network(const CompiledNetwork& compiled, const ImageSet& images, c
         cam.load_rows(columns_of(p.outputs[o]), values);
         for (std::size_t i = 0; i < n; ++i)
           for (std::size_t pos = 0; pos < per_image; ++pos)
-            next[i][o * per_image + pos] = as_value(values[i * per_image + pos], p.outputs[o]);
+            next[i][o * per_image + pos] = p.outputs[o].value_of(values[i * per_image + pos]);
       }
       if (&p == &compiled.layers.back()) {
         cam.load_rows(columns_of(p.prediction), values);

@@ -16,19 +16,9 @@ constexpr std::uint32_t kMaxRank = 8;
 }  // namespace
 
 ModelContainer parse_model_container(std::string_view bytes, const std::string& source) {
-  if (bytes.size() < sizeof kMagic + 12 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
-    throw Error(source + ": not an mbi model file (bad magic)");
-  std::uint32_t stored_crc;
-  std::memcpy(&stored_crc, bytes.data() + bytes.size() - 4, 4);
-  if (crc32(bytes.data(), bytes.size() - 4) != stored_crc) throw Error(source + ": model file is corrupt (checksum mismatch)");
-  ByteReader in(bytes.substr(0, bytes.size() - 4), source, "model file");
-  in.take(sizeof kMagic);
-  const auto version = in.get<std::uint32_t>();
-  if (version != kVersion)
-    throw Error(source + ": model file version " + std::to_string(version) + " is not supported (expected " +
-                std::to_string(kVersion) + ")");
+  auto [in, checksum] = open_container(bytes, {kMagic, sizeof kMagic}, kVersion, source, "an mbi model file", "model file");
   ModelContainer c;
-  c.checksum = stored_crc;
+  c.checksum = checksum;
   const std::string_view header = in.take(in.get<std::uint32_t>());
   try {
     c.header = nlohmann::json::parse(header);

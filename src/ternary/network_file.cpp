@@ -1,6 +1,5 @@
 #include "mbi/ternary/network_file.hpp"
 
-#include <cstring>
 #include <string>
 
 #include "mbi/core/atomic_file.hpp"
@@ -31,7 +30,7 @@ void put_vector(std::string& out, const std::vector<T>& v) {
 template <typename T>
 std::vector<T> get_vector(ByteReader& in, const std::string& source) {
   const auto n = in.get<std::uint64_t>();
-  if (n > in.left() / sizeof(T)) throw Error(source + ": truncated ternary network (a list of " + std::to_string(n) + ")");
+  if (n > in.left() / sizeof(T)) throw Error(source + ": truncated ternary network file (a list of " + std::to_string(n) + ")");
   std::vector<T> v(static_cast<std::size_t>(n));
   for (T& x : v) x = in.get<T>();
   return v;
@@ -70,18 +69,9 @@ void save_network(const std::filesystem::path& path, const Network& network) {
 Network load_network(const std::filesystem::path& path) { return parse_network(read_file(path), path.string()); }
 
 Network parse_network(std::string_view bytes, const std::string& source) {
-  if (bytes.size() < sizeof kMagic + 12 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
-    throw Error(source + ": not a ternary network file (bad magic)");
-  std::uint32_t stored_crc;
-  std::memcpy(&stored_crc, bytes.data() + bytes.size() - 4, 4);
-  if (crc32(bytes.data(), bytes.size() - 4) != stored_crc)
-    throw Error(source + ": ternary network file is corrupt (checksum mismatch)");
-  ByteReader in(bytes.substr(0, bytes.size() - 4), source, "ternary network");
-  in.take(sizeof kMagic);
-  const auto version = in.get<std::uint32_t>();
-  if (version != kVersion)
-    throw Error(source + ": ternary network version " + std::to_string(version) + " is not supported (expected " +
-                std::to_string(kVersion) + ")");
+  ByteReader in = open_container(bytes, {kMagic, sizeof kMagic}, kVersion, source, "a ternary network file",
+                                 "ternary network file")
+                      .reader;
   if (in.get<std::uint32_t>() != in.left()) throw Error(source + ": ternary network payload length is wrong");
   Network n;
   n.name = std::string(in.take(in.get<std::uint32_t>()));

@@ -124,9 +124,10 @@ void ReferenceClassifier::classify(const ImageSet& images, std::span<int> predic
                 std::to_string(images.cols));
   if (predictions.size() != images.count()) throw Error("ternary network: one prediction per image");
   Work work;
+  logits_.resize(images.count());
   for (std::size_t i = 0; i < images.count(); ++i) {
-    const std::vector<std::int64_t> y = run(network_, images.image(i), work).back();
-    predictions[i] = static_cast<int>(std::max_element(y.begin(), y.end()) - y.begin());
+    logits_[i] = std::move(run(network_, images.image(i), work).back());
+    predictions[i] = static_cast<int>(std::max_element(logits_[i].begin(), logits_[i].end()) - logits_[i].begin());
   }
   ledger.add("ternary.add", work.adds);
   ledger.add("ternary.threshold_compare", work.threshold_compares);

@@ -20,6 +20,11 @@ struct Field {
   bool is_signed = false;
   std::uint32_t stride = 1;
   std::uint32_t column(std::uint32_t bit) const { return first_column + bit * stride; }
+  // The value of the field's raw bits (sign-extended when signed).
+  std::int64_t value_of(std::uint64_t raw) const {
+    if (!is_signed || bits == 64 || ((raw >> (bits - 1)) & 1U) == 0) return static_cast<std::int64_t>(raw);
+    return static_cast<std::int64_t>(raw | (~std::uint64_t{0} << bits));
+  }
 };
 
 // dst += src in every row that matches `condition` (all rows when empty). src is at most as

@@ -3,6 +3,7 @@
 // truncated or forged file ends in one clear error instead of a read past the end. Values
 // are little-endian on the machines mbi runs on (x86-64, AArch64), as they were written.
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -41,6 +42,18 @@ class ByteReader {
   std::string kind_;
   std::size_t pos_ = 0;
 };
+
+// The checked files mbi writes share one frame: "magic | u32 version | ... | u32 crc32 of
+// everything before". open_container() checks the magic, the checksum and the version (one-
+// line errors: "<source>: not <description> (bad magic)", "<source>: <kind> is corrupt
+// (checksum mismatch)", "<source>: <kind> version V is not supported (expected E)") and
+// returns a reader over the bytes after the version and before the checksum.
+struct CheckedContainer {
+  ByteReader reader;
+  std::uint32_t checksum;  // the stored CRC-32: identifies the file
+};
+CheckedContainer open_container(std::string_view bytes, std::string_view magic, std::uint32_t version,
+                                const std::string& source, const std::string& description, const std::string& kind);
 
 // Appends `v`'s bytes to `out`: the writing side of ByteReader.
 template <typename T>

@@ -31,9 +31,12 @@ class ReferenceClassifier final : public eval::Classifier {
   std::string system() const override { return "ternary-reference"; }
   eval::Footprint footprint() const override;
   void classify(const ImageSet& images, std::span<int> predictions, eval::Ledger& ledger) override;
+  // The last classify()'s logits, per image (what a device must match bit for bit).
+  const std::vector<std::vector<std::int64_t>>& last_logits() const { return logits_; }
 
  private:
   const Network& network_;
+  std::vector<std::vector<std::int64_t>> logits_;
 };
 
 }  // namespace mbi::ternary
