@@ -18,6 +18,7 @@ set(MBI_DEPS_core core)
 set(MBI_DEPS_search core search)
 set(MBI_DEPS_eval core eval)
 set(MBI_DEPS_ap core eval ternary ap)
+set(MBI_DEPS_cim core eval ternary cim)
 set(MBI_DEPS_ternary core eval ternary)
 set(MBI_DEPS_lookup core search eval lookup)
 set(MBI_DEPS_data core data)
@@ -25,12 +26,12 @@ set(MBI_DEPS_io core search eval lookup io)
 set(MBI_DEPS_bo core bo)
 set(MBI_DEPS_hw core search eval lookup io hw)
 set(MBI_DEPS_tune core search eval lookup io bo tune)
-set(MBI_DEPS_experiment core search eval ap ternary lookup io bo hw tune experiment)
+set(MBI_DEPS_experiment core search eval ap cim ternary lookup io bo hw tune experiment)
 set(MBI_DEPS_train core search eval ternary lookup io data train)
-set(MBI_DEPS_cli core search eval ap ternary lookup data io bo hw tune experiment train cli)
+set(MBI_DEPS_cli core search eval ap cim ternary lookup data io bo hw tune experiment train cli)
 
 # Third-party header prefixes each library may include (its sources and headers alike).
-# Libraries not named here (core, search, eval, ap, ternary, lookup) use the standard library only.
+# Libraries not named here (core, search, eval, ap, cim, ternary, lookup) use the standard library only.
 set(MBI_THIRD_PARTY_data "zlib.h")
 set(MBI_THIRD_PARTY_io "nlohmann/;spdlog/;fmt/")
 set(MBI_THIRD_PARTY_bo "Eigen/")

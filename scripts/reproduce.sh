@@ -182,7 +182,8 @@ run $B hw accuracy --table $R/mnist-bo.tbl --split test --limit 2000 --coding bo
 run $B hw noise --table $R/mnist-bo.tbl --split test --limit 2000 --threads 2 --out results/hw-noise --json
 
 # CAM-only inference (issue 15): ternary networks (and the same networks in float), each
-# compiled onto the AP and run over the whole test split beside its integer reference.
+# compiled onto the AP and run over the whole test split beside its integer reference and the
+# crossbar compute-in-memory baseline; the crossbar's accuracy and energy against its ADC bits.
 for d in mnist fashion; do
   data=../shared/data/mnist; [ $d = fashion ] && data=../shared/data/fashion-mnist
   run $B ap train --arch cnn --epochs 12 --data $data --out models/$d-ternary-cnn.tnet --threads 1 --no-progress
@@ -191,6 +192,8 @@ for d in mnist fashion; do
   run $B ap train --arch mlp --hidden 256 --float --epochs 12 --data $data --out models/$d-float-mlp --threads 1 --no-progress
   run $B ap compile --net models/$d-ternary-cnn.tnet --out results/ap/$d-compile --json
   run $B ap run --net models/$d-ternary-cnn.tnet --data $data --split test --out results/ap/$d-run --json
+  run $B ap run --net models/$d-ternary-mlp.tnet --data $data --split test --out results/ap/$d-mlp-run --json
+  run $B ap crossbar --net models/$d-ternary-cnn.tnet --data $data --split test --out results/ap/$d-crossbar --json
 done
 # Accuracy against activation bits (2, 3 and the shipped 4), beside the float baselines.
 for d in mnist fashion; do

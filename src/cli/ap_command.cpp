@@ -2,20 +2,25 @@
 //   mbi ap train    trains a ternary network (or the same network in float) and writes its
 //                   integer form (.tnet) with a record beside it;
 //   mbi ap compile  what each compiler pass does to the network's AP program;
-//   mbi ap run      the AP classifies a split beside the integer reference: mismatches,
-//                   accuracy, energy and latency per inference;
+//   mbi ap run      the AP classifies a split beside the integer reference and the crossbar
+//                   compute-in-memory baseline: mismatches, accuracy, energy and latency
+//                   per inference of each;
+//   mbi ap crossbar the crossbar baseline alone over a split, against its ADC width;
 //   mbi ap report   training records side by side, accuracy against activation bits.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <iostream>
+#include <optional>
 
 #include "commands.hpp"
 #include "config_path.hpp"
 #include "mbi/experiment/ap_studies.hpp"
+#include "mbi/experiment/crossbar_study.hpp"
 #include "mbi/io/energy_table_json.hpp"
 #include "mbi/core/atomic_file.hpp"
 #include "mbi/core/error.hpp"
+#include "mbi/cim/crossbar.hpp"
 #include "mbi/ternary/network_file.hpp"
 #include "mbi/ternary/reference.hpp"
 #include "mbi/train/threads.hpp"
@@ -148,6 +153,7 @@ void register_ap_train(CLI::App& ap) {
 }
 
 constexpr const char* kApEnergy = "configs/energy/ap_rtm.json";
+constexpr const char* kCrossbarEnergy = "configs/energy/crossbar_isaac.json";
 
 // The racetrack geometry flags (--domains, --ports), RTSim's by default.
 void add_racetrack(CLI::App& cmd, ap::RacetrackGeometry& g) {
@@ -199,6 +205,9 @@ struct ApRunArgs {
   ap::CompileOptions compile;
   ap::RunOptions run;
   bool no_fold = false, no_cse = false, no_rtm_layout = false;
+  std::filesystem::path crossbar_energy;
+  cim::CrossbarConfig crossbar;
+  bool no_crossbar = false;
   bool json = false;
 };
 
@@ -217,9 +226,27 @@ void register_ap_run(CLI::App& ap) {
   cmd->add_flag("--no-fold", a->no_fold, "store the weights and apply them by condition instead of folding them");
   cmd->add_flag("--no-cse", a->no_cse, "no shared partial sums");
   cmd->add_flag("--no-rtm-layout", a->no_rtm_layout, "fields contiguous on the tracks instead of bit-sliced");
+  cmd->add_option("--crossbar-energy", a->crossbar_energy,
+                  std::string("per-event energies and latencies of the crossbar baseline (default: ") + kCrossbarEnergy + ")");
+  cmd->add_option("--crossbar-rows", a->crossbar.rows, "word lines per crossbar array")
+      ->check(whole_number(1, 65536))
+      ->capture_default_str();
+  cmd->add_option("--crossbar-columns", a->crossbar.columns, "bit lines per crossbar array (even: two per output)")
+      ->check(whole_number(2, 65536))
+      ->capture_default_str();
+  cmd->add_option("--adc-bits", a->crossbar.adc_bits, "bits of the crossbar's ADCs (counts above 2^bits - 1 clip)")
+      ->check(whole_number(1, 32))
+      ->capture_default_str();
+  cmd->add_option("--dac-bits", a->crossbar.dac_bits, "input bits the crossbar's DACs apply per read")
+      ->check(whole_number(1, 8))
+      ->capture_default_str();
+  cmd->add_flag("--no-crossbar", a->no_crossbar, "leave out the crossbar compute-in-memory baseline");
   add_json(*cmd, a->json);
   cmd->callback([a] {
     check_racetrack(a->run.racetrack);
+    if (a->crossbar.columns % 2 != 0)
+      throw CLI::ValidationError("--crossbar-columns", "must be even (a differential pair per output), not " +
+                                                            std::to_string(a->crossbar.columns));
     a->compile.fold_constants = !a->no_fold;
     a->compile.cse = !a->no_cse;
     a->compile.rtm_layout = !a->no_rtm_layout;
@@ -230,8 +257,13 @@ void register_ap_run(CLI::App& ap) {
     spdlog::info("{} images of {} through the AP ({} a batch)", images.count(), a->split, a->run.batch);
     eval::Provenance provenance = cli::provenance();
     provenance.inputs = {{"network", a->net.string()}, {"data", a->data.dir.string()}};
+    std::optional<experiment::CrossbarBaseline> baseline;
+    if (!a->no_crossbar)
+      baseline = experiment::CrossbarBaseline{
+          a->crossbar, io::load_energy_table(given_or_shipped(a->crossbar_energy, kCrossbarEnergy, "--crossbar-energy"))};
     const experiment::ApEvaluation e = experiment::ap_evaluate(network, images, a->compile, a->run, energy,
-                                                               {a->data.dir.string(), a->split}, provenance);
+                                                               {a->data.dir.string(), a->split}, provenance,
+                                                               baseline ? &*baseline : nullptr);
     const io::ResultFiles r = experiment::ap_evaluation_files(e);
     r.write(a->out, "summary.json");
     if (!a->json) {
@@ -243,6 +275,62 @@ void register_ap_run(CLI::App& ap) {
     }
     if (e.logit_mismatches != 0 || e.prediction_mismatches != 0)
       throw Error("the AP disagreed with the integer reference on " + std::to_string(e.logit_mismatches) + " images");
+    // A crossbar whose ADC clips may differ from the reference: that is what it measures.
+    // With an ADC wide enough for a whole array, a difference is a defect.
+    if (e.crossbar && e.crossbar_logit_mismatches != 0 && e.crossbar->metric("clipped_conversions_percent").value_or(0) == 0)
+      throw Error("the crossbar disagreed with the integer reference on " + std::to_string(e.crossbar_logit_mismatches) +
+                  " images without clipping a conversion");
+  });
+}
+
+struct ApCrossbarArgs {
+  DataOptions data;
+  std::string split = "test";
+  std::filesystem::path net;
+  std::filesystem::path energy;
+  std::filesystem::path out = "results/ap-crossbar";
+  cim::CrossbarConfig crossbar;
+  std::vector<int> adc_bits = {4, 5, 6, 7, 8};
+  bool json = false;
+};
+
+void register_ap_crossbar(CLI::App& ap) {
+  auto a = std::make_shared<ApCrossbarArgs>();
+  auto* cmd = ap.add_subcommand("crossbar", "the crossbar compute-in-memory baseline over a split, against its ADC width");
+  a->data.add_to(*cmd);
+  add_split(*cmd, a->split);
+  cmd->add_option("--net", a->net, "ternary network file (.tnet, from mbi ap train)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--energy", a->energy,
+                  std::string("per-event energies and latencies of the crossbar (default: ") + kCrossbarEnergy + ")");
+  add_out(*cmd, a->out, "folder for crossbar_adc.csv, its plot and summary.json");
+  cmd->add_option("--adc-bits", a->adc_bits, "ADC widths to run (counts above 2^bits - 1 clip)")
+      ->check(whole_number(1, 32))
+      ->capture_default_str();
+  cmd->add_option("--dac-bits", a->crossbar.dac_bits, "input bits the DACs apply per read")
+      ->check(whole_number(1, 8))
+      ->capture_default_str();
+  cmd->add_option("--rows", a->crossbar.rows, "word lines per array")->check(whole_number(1, 65536))->capture_default_str();
+  cmd->add_option("--columns", a->crossbar.columns, "bit lines per array (even: two per output)")
+      ->check(whole_number(2, 65536))
+      ->capture_default_str();
+  add_json(*cmd, a->json);
+  cmd->callback([a] {
+    if (a->crossbar.columns % 2 != 0)
+      throw CLI::ValidationError("--columns", "must be even (a differential pair per output), not " +
+                                                  std::to_string(a->crossbar.columns));
+    const eval::EnergyTable energy = io::load_energy_table(given_or_shipped(a->energy, kCrossbarEnergy, "--energy"));
+    const ternary::Network network = ternary::load_network(a->net);
+    const ImageSet images = a->data.load(a->split);
+    spdlog::info("{} images of {} through the crossbar baseline, ADCs of {} widths", images.count(), a->split,
+                 a->adc_bits.size());
+    eval::Provenance provenance = cli::provenance();
+    provenance.inputs = {{"network", a->net.string()}, {"data", a->data.dir.string()}};
+    const io::ResultFiles r = experiment::crossbar_adc_study(network, images, a->crossbar, a->adc_bits, energy,
+                                                             {a->data.dir.string(), a->split}, provenance);
+    r.write(a->out, "summary.json");
+    if (!a->json)
+      for (const std::string& line : r.notes) spdlog::info("{}", line);
+    print_json(r.summary, a->json);
   });
 }
 
@@ -286,6 +374,7 @@ void register_ap(CLI::App& app) {
   register_ap_train(*ap);
   register_ap_compile(*ap);
   register_ap_run(*ap);
+  register_ap_crossbar(*ap);
   register_ap_report(*ap);
 }
 

@@ -1,5 +1,7 @@
 #include "mbi/experiment/ap_studies.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <optional>
@@ -17,6 +19,24 @@ namespace {
 
 double saving(std::uint64_t before, std::uint64_t after) {
   return before == 0 ? 0.0 : 100.0 * (1.0 - static_cast<double>(after) / static_cast<double>(before));
+}
+
+// A priced report's energy by event (count, nJ, share, ns per image) and its bar plot.
+void add_energy_breakdown(io::ResultFiles& out, const eval::Report& r, const std::string& stem, const std::string& title) {
+  const double images = static_cast<double>(r.images);
+  CsvTable t({"event", "count_per_image", "nj_per_image", "share_percent", "ns_per_image"});
+  for (const auto& [event, joules] : r.energy->joules_by_event) {
+    double ns = 0;
+    for (const auto& [timed, seconds] : r.energy->seconds_by_event)
+      if (timed == event) ns = seconds * 1e9;
+    t.add({event, cell(static_cast<double>(r.events.count(event)) / images), cell(joules * 1e9),
+           cell(r.energy->joules_per_image > 0 ? 100.0 * joules / r.energy->joules_per_image : 0.0), cell(ns)});
+  }
+  out.tables.emplace_back(stem, t);
+  out.plots.emplace_back(stem, "set datafile separator ','\nset title " + io::gnuplot_quote(title) +
+                                   "\nset style data histogram\nset style fill solid 0.8\nset ylabel 'nJ per image'\n"
+                                   "set xtics rotate by -30\nset key off\n"
+                                   "plot '" + stem + ".csv' every ::1 using 3:xtic(1)\n");
 }
 
 }  // namespace
@@ -91,7 +111,7 @@ io::ResultFiles ap_compiler_study(const ternary::Network& network, ap::Racetrack
 
 ApEvaluation ap_evaluate(const ternary::Network& network, const ImageSet& images, const ap::CompileOptions& compile,
                          const ap::RunOptions& run, const eval::EnergyTable& energy, const eval::EvaluationInput& input,
-                         const eval::Provenance& provenance) {
+                         const eval::Provenance& provenance, const CrossbarBaseline* baseline) {
   ApEvaluation e;
   const ap::CompiledNetwork compiled = ap::compile(network, compile);
   e.stats = compiled.stats;
@@ -106,6 +126,12 @@ ApEvaluation ap_evaluate(const ternary::Network& network, const ImageSet& images
   for (std::size_t i = 0; i < images.count(); ++i) {
     e.prediction_mismatches += ap_predictions[i] != reference_predictions[i] ? 1 : 0;
     e.logit_mismatches += classifier.last().logits[i] != reference.last_logits()[i] ? 1 : 0;
+  }
+  if (baseline) {
+    cim::CrossbarClassifier crossbar(network, baseline->config);
+    e.crossbar = eval::evaluate(crossbar, images, input, &baseline->energy, provenance);
+    for (std::size_t i = 0; i < images.count(); ++i)
+      e.crossbar_logit_mismatches += crossbar.last_logits()[i] != reference.last_logits()[i] ? 1 : 0;
   }
   return e;
 }
@@ -141,22 +167,53 @@ io::ResultFiles ap_evaluation_files(const ApEvaluation& e) {
       out.summary["compute_latency_seconds_per_batch_run"] = compute * images / batches;
       out.summary["data_movement_seconds_per_batch_run"] = movement * images / batches;
     }
-    CsvTable t({"event", "count_per_image", "nj_per_image", "share_percent", "ns_per_image"});
-    for (const auto& [event, joules] : e.ap.energy->joules_by_event) {
-      double ns = 0;
-      for (const auto& [timed, seconds] : e.ap.energy->seconds_by_event)
-        if (timed == event) ns = seconds * 1e9;
-      t.add({event, cell(static_cast<double>(e.ap.events.count(event)) / images), cell(joules * 1e9),
-             cell(e.ap.energy->joules_per_image > 0 ? 100.0 * joules / e.ap.energy->joules_per_image : 0.0), cell(ns)});
-    }
-    out.tables.emplace_back("ap_energy", t);
-    out.plots.emplace_back("ap_energy",
-                           "set datafile separator ','\nset title 'AP energy per image by event'\n"
-                           "set style data histogram\nset style fill solid 0.8\nset ylabel 'nJ per image'\n"
-                           "set xtics rotate by -30\nset key off\n"
-                           "plot 'ap_energy.csv' every ::1 using 3:xtic(1)\n");
+    add_energy_breakdown(out, e.ap, "ap_energy", "AP energy per image by event");
   }
-  const std::vector<eval::Report> reports = {e.ap, e.reference};
+  std::vector<eval::Report> reports = {e.ap, e.reference};
+  if (e.crossbar) {
+    const eval::Report& x = *e.crossbar;
+    reports.push_back(x);
+    out.summary["crossbar"] = io::report_to_json(x);
+    out.summary["crossbar_accuracy"] = x.accuracy();
+    out.summary["crossbar_logit_mismatches"] = e.crossbar_logit_mismatches;
+    for (const auto& [name, value] : x.metrics) out.summary["crossbar_" + name] = value;
+    if (x.energy) {
+      out.summary["crossbar_energy_nj_per_image"] = x.energy->joules_per_image * 1e9;
+      out.summary["crossbar_latency_seconds_per_image"] = x.energy->seconds_per_image;
+      add_energy_breakdown(out, x, "crossbar_energy", "Crossbar energy per image by event");
+      // A ratio only of complete prices: an unpriced event is unknown, not free.
+      if (e.ap.energy && e.ap.energy->complete() && x.energy->complete() && x.energy->joules_per_image > 0)
+        out.summary["ap_over_crossbar_energy"] = e.ap.energy->joules_per_image / x.energy->joules_per_image;
+    }
+    // The systems side by side: the AP serves a whole batch per program run, the crossbar
+    // one image at a time.
+    CsvTable systems({"system", "accuracy", "nj_per_image", "latency_us_per_image_served", "latency_us_per_batch_run",
+                      "images_per_run", "unpriced_events"});
+    auto row = [&](const eval::Report& r, double per_run_seconds, double images_per_run) {
+      std::string unpriced;
+      if (r.energy)
+        for (const std::string& u : r.energy->unpriced) unpriced += (unpriced.empty() ? "" : " ") + u;
+      systems.add({r.system, cell(r.accuracy()), r.energy ? cell(r.energy->joules_per_image * 1e9) : "",
+                   r.energy ? cell(r.energy->seconds_per_image * 1e6) : "", cell(per_run_seconds * 1e6),
+                   cell(images_per_run), unpriced});
+    };
+    const double batches = e.ap.metric("batches").value_or(1);
+    row(e.ap, e.ap.energy ? e.ap.energy->seconds_per_image * static_cast<double>(e.ap.images) / batches : 0,
+        static_cast<double>(e.ap.images) / batches);
+    row(x, x.energy ? x.energy->seconds_per_image : 0, 1);
+    out.tables.emplace_back("systems", systems);
+    std::string note = fmt::format("crossbar accuracy {:.2f} %, logits differing from the reference on {} images",
+                                   x.accuracy(), e.crossbar_logit_mismatches);
+    if (x.energy) {
+      note += fmt::format(", {:.1f} nJ and {:.1f} us per image", x.energy->joules_per_image * 1e9,
+                          x.energy->seconds_per_image * 1e6);
+      for (const std::string& u : x.energy->unpriced) note += " (" + u + " unpriced)";
+    }
+    if (out.summary.contains("ap_over_crossbar_energy"))
+      note += fmt::format("; the AP spends {:.2f} x the crossbar's energy per image",
+                          out.summary["ap_over_crossbar_energy"].get<double>());
+    out.notes.push_back(note);
+  }
   out.tables.emplace_back("reports", io::reports_table(reports));
   out.notes.push_back("AP accuracy " + cell(e.ap.accuracy()) + " %, integer reference " + cell(e.reference.accuracy()) +
                       " %, logits differing on " + cell(static_cast<double>(e.logit_mismatches)) + " of " +

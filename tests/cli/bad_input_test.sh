@@ -172,6 +172,17 @@ expect_fail ap-report-not-a-record "not-a-record.json: not a record of mbi ap tr
   --records "$work/not-a-record.json" --out "$work/report"
 expect_fail ap-run-missing-net "--net" "$mbi" ap run --net "$work/missing.tnet" --data "$mnist" --out "$work/run"
 expect_fail ap-compile-ports "--ports" "$mbi" ap compile --net "$work/not-a-record.json" --domains 64 --ports 3 --out "$work/c"
+expect_fail ap-run-adc-bits "--adc-bits" "$mbi" ap run --net "$work/not-a-record.json" --data "$mnist" --adc-bits 0 \
+  --out "$work/run"
+expect_fail ap-run-odd-columns "--crossbar-columns" "$mbi" ap run --net "$work/not-a-record.json" --data "$mnist" \
+  --crossbar-columns 127 --out "$work/run"
+expect_fail ap-crossbar-odd-columns "--columns" "$mbi" ap crossbar --net "$work/not-a-record.json" --data "$mnist" \
+  --columns 9 --out "$work/xbar"
+expect_fail ap-crossbar-dac-bits "--dac-bits" "$mbi" ap crossbar --net "$work/not-a-record.json" --data "$mnist" \
+  --dac-bits 9 --out "$work/xbar"
+printf '{"events": {"xbar.array_read": {"pj": -3, "source": "x"}}}' >"$work/bad-energy.json"
+expect_fail ap-crossbar-bad-energy "bad-energy.json" "$mbi" ap crossbar --net "$work/not-a-record.json" \
+  --data "$mnist" --energy "$work/bad-energy.json" --out "$work/xbar"
 for bad in nan inf -inf 1e400 '' 0.95 abc; do
   expect_fail "val-fraction-$bad" "--val-fraction" "$mbi" tune --table "$work/tiny.tbl" --data "$mnist" --val-fraction "$bad"
 done

@@ -2,6 +2,7 @@
 // evaluation whose AP agrees with the integer reference on every image and is priced in
 // energy and time.
 #include "mbi/experiment/ap_studies.hpp"
+#include "mbi/experiment/crossbar_study.hpp"
 
 #include <gtest/gtest.h>
 
@@ -41,6 +42,60 @@ TEST(ApStudies, EvaluationAgreesWithTheReferenceAndIsPriced) {
   const io::ResultFiles f = ap_evaluation_files(e);
   EXPECT_EQ(f.summary["logit_mismatches"], 0);
   EXPECT_EQ(f.table("reports").rows().size(), 2U);
+}
+
+TEST(ApStudies, CrossbarBaselineRunsBesideTheApWithItsEnergyRatio) {
+  const ternary::Network n = test::small_cnn(9, 4);
+  const ImageSet images = test::random_images(20, 9);
+  eval::EnergyTable energy;
+  energy.set("ap.compare_row_bit", 1e-15, "test");
+  CrossbarBaseline baseline;
+  baseline.config = {.rows = 16, .columns = 8};
+  baseline.energy.set("xbar.read_cycle", 0, "test", 100e-9);
+  baseline.energy.set("xbar.array_read", 30e-12, "test", 0.0);
+  const ApEvaluation e = ap_evaluate(n, images, {}, {.batch = 8, .racetrack = {8, 2}}, energy, {"random", "test"}, {}, &baseline);
+  ASSERT_TRUE(e.crossbar.has_value());
+  EXPECT_EQ(e.crossbar_logit_mismatches, 0U);  // 8-bit ADCs cover 16 rows
+  EXPECT_DOUBLE_EQ(e.crossbar->accuracy(), e.reference.accuracy());
+  // Every array of every product is read 4 times (4-bit activations through 1-bit DACs).
+  const eval::Ledger per_image = cim::crossbar_events_per_image(n, baseline.config);
+  EXPECT_EQ(e.crossbar->events.count("xbar.array_read"), per_image.count("xbar.array_read") * 20);
+  EXPECT_DOUBLE_EQ(e.crossbar->energy->seconds_per_image, per_image.count("xbar.read_cycle") * 100e-9);
+  const io::ResultFiles f = ap_evaluation_files(e);
+  EXPECT_EQ(f.table("systems").rows().size(), 2U);
+  EXPECT_EQ(f.table("reports").rows().size(), 3U);
+  EXPECT_EQ(f.summary["crossbar_logit_mismatches"], 0);
+  // Both tables leave events unpriced here, so no ratio is claimed.
+  EXPECT_FALSE(f.summary.contains("ap_over_crossbar_energy"));
+  // Priced completely (1 pJ per event of each), the ratio is the two energies' quotient.
+  eval::EnergyTable ap_all;
+  for (const auto& [event, count] : e.ap.events.events()) ap_all.set(event, 1e-12, "test");
+  CrossbarBaseline priced = baseline;
+  priced.energy = {};
+  for (const auto& [event, count] : e.crossbar->events.events()) priced.energy.set(event, 1e-12, "test");
+  const ApEvaluation p = ap_evaluate(n, images, {}, {.batch = 8, .racetrack = {8, 2}}, ap_all, {"random", "test"}, {}, &priced);
+  const io::ResultFiles g = ap_evaluation_files(p);
+  ASSERT_TRUE(g.summary.contains("ap_over_crossbar_energy"));
+  EXPECT_DOUBLE_EQ(g.summary["ap_over_crossbar_energy"].get<double>(),
+                   p.ap.energy->joules_per_image / p.crossbar->energy->joules_per_image);
+}
+
+TEST(ApStudies, CrossbarAdcStudyLosesAccuracyOnlyWhenItClips) {
+  const ternary::Network n = test::small_cnn(10, 4);
+  ImageSet images = test::random_images(25, 10);
+  for (std::size_t i = 0; i < images.count(); ++i) images.labels[i] = static_cast<std::uint8_t>(i % 4);
+  eval::EnergyTable energy;
+  energy.set("xbar.adc_conversion_8bit", 1.6e-12, "test");
+  const io::ResultFiles r = crossbar_adc_study(n, images, {.rows = 64, .columns = 8}, {1, 8}, energy, {"random", "test"}, {});
+  const nlohmann::json& points = r.summary["points"];
+  ASSERT_EQ(points.size(), 2U);
+  EXPECT_GT(points[0]["clipped_conversions_percent"].get<double>(), 0);   // 1 bit: counts above 1 clip
+  EXPECT_GT(points[0]["logit_mismatches"].get<std::size_t>(), 0U);
+  EXPECT_EQ(points[1]["clipped_conversions_percent"].get<double>(), 0);   // 8 bits cover 64 rows
+  EXPECT_EQ(points[1]["logit_mismatches"].get<std::size_t>(), 0U);
+  EXPECT_FALSE(points[0]["energy_complete"].get<bool>());  // no price for a 1-bit ADC here: unpriced
+  EXPECT_EQ(r.table("crossbar_adc").rows().size(), 2U);
+  EXPECT_THROW(crossbar_adc_study(n, images, {}, {}, energy, {"random", "test"}, {}), Error);
 }
 
 TEST(ApStudies, RecordsReportGroupsByDataAndArchitecture) {

@@ -5,11 +5,13 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "mbi/ap/compiler.hpp"
 #include "mbi/ap/runner.hpp"
+#include "mbi/cim/crossbar.hpp"
 #include "mbi/core/image_set.hpp"
 #include "mbi/eval/energy_table.hpp"
 #include "mbi/eval/report.hpp"
@@ -25,6 +27,12 @@ namespace mbi::experiment {
 // saving.
 io::ResultFiles ap_compiler_study(const ternary::Network& network, ap::RacetrackGeometry racetrack);
 
+// The crossbar compute-in-memory baseline to run beside the AP: its arrays and its prices.
+struct CrossbarBaseline {
+  cim::CrossbarConfig config;
+  eval::EnergyTable energy;
+};
+
 struct ApEvaluation {
   eval::Report ap;          // the AP's report (events, energy, latency)
   eval::Report reference;   // the integer reference's
@@ -33,14 +41,20 @@ struct ApEvaluation {
   ap::CompileStats stats;
   std::uint64_t program_passes = 0;
   double simulator_seconds = 0;
+  // The crossbar baseline on the same images, when one was asked for.
+  std::optional<eval::Report> crossbar;
+  std::size_t crossbar_logit_mismatches = 0;  // images whose crossbar logits differ from the reference's
 };
 
 // The AP (compiled with `compile`, run with `run`) and the integer reference on `images`,
-// priced by `energy`.
+// priced by `energy`; with `baseline`, the crossbar too.
 ApEvaluation ap_evaluate(const ternary::Network& network, const ImageSet& images, const ap::CompileOptions& compile,
                          const ap::RunOptions& run, const eval::EnergyTable& energy, const eval::EvaluationInput& input,
-                         const eval::Provenance& provenance);
-// Its files: summary, reports (CSV), ap_energy (event, joules per image, share) and its plot.
+                         const eval::Provenance& provenance, const CrossbarBaseline* baseline = nullptr);
+// Its files: summary, reports (CSV), ap_energy (event, joules per image, share) and its plot;
+// with the crossbar, also crossbar_energy and its plot, and table systems (accuracy, energy
+// and latency per image of each system side by side) with the AP / crossbar energy ratio in
+// the summary.
 io::ResultFiles ap_evaluation_files(const ApEvaluation& e);
 
 // The records `mbi ap train` writes beside its networks (and float baselines), side by side:
