@@ -70,6 +70,7 @@ void run_train(ApTrainArgs& a) {
                            {"lr", a.options.lr},
                            {"weight_decay", a.options.weight_decay},
                            {"augment_shift", a.options.augment_shift},
+                           {"from_float_epochs", a.options.from_float_epochs},
                            {"best_epoch", r.best_epoch},
                            {"val_accuracy", r.best_val_accuracy},
                            {"test_accuracy", test_accuracy},
@@ -84,6 +85,21 @@ void run_train(ApTrainArgs& a) {
     log.push_back({{"epoch", e.epoch}, {"loss", e.loss}, {"train_accuracy", e.train_accuracy},
                    {"val_accuracy", e.val_accuracy}, {"seconds", e.seconds}});
     seconds += e.seconds;
+  }
+  if (r.float_model) {
+    // The float network the ternary one started from and learned from: the same network in
+    // float, trained in the same run.
+    nlohmann::json float_log = nlohmann::json::array();
+    for (const auto& e : r.float_log) {
+      float_log.push_back({{"epoch", e.epoch}, {"loss", e.loss}, {"train_accuracy", e.train_accuracy},
+                           {"val_accuracy", e.val_accuracy}, {"seconds", e.seconds}});
+      seconds += e.seconds;
+    }
+    record["distill_alpha"] = a.options.distill_alpha;
+    record["distill_temperature"] = a.options.distill_temperature;
+    record["float_start"] = {{"val_accuracy", r.float_val_accuracy},
+                             {"test_accuracy", train::ternary_accuracy(r.float_model, test_set)},
+                             {"log", float_log}};
   }
   record["training_seconds"] = seconds;
   record["log"] = log;
@@ -133,7 +149,7 @@ void register_ap_train(CLI::App& ap) {
   cmd->add_option("--activation-bits", arch.activation_bits, "bits of every activation (levels = 2^bits)")
       ->check(whole_number(1, 8))
       ->capture_default_str();
-  cmd->add_flag("--float", arch.float_baseline, "train the same network with float weights and ReLUs (the baseline)");
+  auto* float_flag = cmd->add_flag("--float", arch.float_baseline, "train the same network with float weights and ReLUs (the baseline)");
   cmd->add_option("--epochs", o.epochs, "epochs (cosine learning-rate decay over them)")
       ->check(whole_number(1, 100000))
       ->capture_default_str();
@@ -144,6 +160,17 @@ void register_ap_train(CLI::App& ap) {
       ->capture_default_str();
   cmd->add_option("--augment-shift", o.augment_shift, "shift training images by up to N pixels (0 = off)")
       ->check(whole_number(0, 8))
+      ->capture_default_str();
+  cmd->add_option("--from-float", o.from_float_epochs,
+                  "train the same network in float for N epochs first, start from its weights and distill from it (0 = off)")
+      ->check(whole_number(0, 100000))
+      ->capture_default_str()
+      ->excludes(float_flag);
+  cmd->add_option("--distill-alpha", o.distill_alpha, "weight of the distillation loss with --from-float (the rest: cross-entropy)")
+      ->check(finite_number(0, 1))
+      ->capture_default_str();
+  cmd->add_option("--distill-temperature", o.distill_temperature, "softmax temperature of the distillation with --from-float")
+      ->check(finite_number(0.01, 100))
       ->capture_default_str();
   add_seed(*cmd, o.seed, "random seed");
   add_threads(*cmd, args->threads, "CPU threads (0 = all cores)");

@@ -213,9 +213,36 @@ TernaryTrainResult train_ternary(const TernaryArchitecture& architecture, const 
                                  const ImageSet& train_set, const ImageSet& val_set) {
   if (train_set.count() == 0) throw Error("ternary training: no training images");
   if (opt.epochs < 1 || opt.batch < 1) throw Error("ternary training: epochs and batch must be positive");
+  if (opt.from_float_epochs < 0 || !(opt.distill_alpha >= 0 && opt.distill_alpha <= 1) ||
+      !(opt.distill_temperature > 0 && std::isfinite(opt.distill_temperature)))
+    throw Error("ternary training: float epochs must be >= 0, the distillation alpha in [0, 1], its temperature > 0");
   torch::manual_seed(opt.seed);
   const int classes = std::max(train_set.classes, val_set.classes);
   TernaryNet model(architecture, train_set.rows, train_set.cols, classes);
+  TernaryTrainResult result;
+  TernaryNet teacher{nullptr};
+  if (opt.from_float_epochs > 0 && !architecture.float_baseline) {
+    // The same network in float first; its weights and batch norms are the ternary start
+    // (the ternary weights take their scale from them), and it teaches.
+    TernaryArchitecture float_architecture = architecture;
+    float_architecture.float_baseline = true;
+    TernaryTrainOptions float_options = opt;
+    float_options.epochs = opt.from_float_epochs;
+    float_options.from_float_epochs = 0;
+    TernaryTrainResult start = train_ternary(float_architecture, float_options, train_set, val_set);
+    {
+      torch::NoGradGuard no_grad;
+      const auto from_p = start.model->parameters(), from_b = start.model->buffers();
+      auto to_p = model->parameters(), to_b = model->buffers();
+      for (std::size_t i = 0; i < to_p.size(); ++i) to_p[i].copy_(from_p[i]);
+      for (std::size_t i = 0; i < to_b.size(); ++i) to_b[i].copy_(from_b[i]);
+    }
+    teacher = start.model;
+    teacher->eval();
+    result.float_model = start.model;
+    result.float_val_accuracy = start.best_val_accuracy;
+    result.float_log = std::move(start.log);
+  }
   // PACT's clips learn without weight decay; weights as asked.
   std::vector<torch::Tensor> weights, clips;
   for (const auto& p : model->named_parameters()) (p.key().rfind("clip", 0) == 0 ? clips : weights).push_back(p.value());
@@ -224,7 +251,6 @@ TernaryTrainResult train_ternary(const TernaryArchitecture& architecture, const 
   groups.emplace_back(clips, std::make_unique<torch::optim::AdamOptions>(torch::optim::AdamOptions(opt.lr)));
   torch::optim::Adam optimizer(std::move(groups), torch::optim::AdamOptions(opt.lr));
 
-  TernaryTrainResult result;
   std::vector<torch::Tensor> best;  // parameters and buffers of the best epoch
   const auto state = [&] {
     std::vector<torch::Tensor> s;
@@ -256,9 +282,24 @@ TernaryTrainResult train_ternary(const TernaryArchitecture& architecture, const 
     std::int64_t correct = 0;
     for (std::int64_t b = 0; b < batches; ++b) {
       const torch::Tensor idx = order.slice(0, b * opt.batch, std::min<std::int64_t>((b + 1) * opt.batch, x.size(0)));
-      const torch::Tensor logits = model->forward(x.index_select(0, idx));
+      const torch::Tensor batch_x = x.index_select(0, idx);
+      const torch::Tensor logits = model->forward(batch_x);
       const torch::Tensor labels = y.index_select(0, idx);
-      const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, labels);
+      torch::Tensor loss = torch::nn::functional::cross_entropy(logits, labels);
+      if (teacher) {
+        torch::Tensor taught;
+        {
+          torch::NoGradGuard no_grad;
+          taught = teacher->forward(batch_x);
+        }
+        const double t = opt.distill_temperature;
+        namespace F = torch::nn::functional;
+        const torch::Tensor kd = F::kl_div(F::log_softmax(logits / t, F::LogSoftmaxFuncOptions(1)),
+                                           F::softmax(taught / t, F::SoftmaxFuncOptions(1)),
+                                           F::KLDivFuncOptions().reduction(torch::kBatchMean)) *
+                                 (t * t);
+        loss = opt.distill_alpha * kd + (1 - opt.distill_alpha) * loss;
+      }
       const double value = loss.item<double>();
       if (!std::isfinite(value))
         throw Error("ternary training: the loss became " + std::to_string(value) + " in epoch " + std::to_string(epoch) +

@@ -183,6 +183,10 @@ expect_fail ap-crossbar-dac-bits "--dac-bits" "$mbi" ap crossbar --net "$work/no
 printf '{"events": {"xbar.array_read": {"pj": -3, "source": "x"}}}' >"$work/bad-energy.json"
 expect_fail ap-crossbar-bad-energy "bad-energy.json" "$mbi" ap crossbar --net "$work/not-a-record.json" \
   --data "$mnist" --energy "$work/bad-energy.json" --out "$work/xbar"
+expect_fail ap-train-from-float-and-float "--from-float" "$mbi" ap train --data "$mnist" --float --from-float 2 \
+  --out "$work/n.tnet"
+expect_fail ap-train-distill-alpha "--distill-alpha" "$mbi" ap train --data "$mnist" --from-float 2 --distill-alpha 1.5 \
+  --out "$work/n.tnet"
 for bad in nan inf -inf 1e400 '' 0.95 abc; do
   expect_fail "val-fraction-$bad" "--val-fraction" "$mbi" tune --table "$work/tiny.tbl" --data "$mnist" --val-fraction "$bad"
 done

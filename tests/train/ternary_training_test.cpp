@@ -1,5 +1,6 @@
 // Ternary training: the TWN rule of ternarize(), a short training on synthetic images that
-// learns, and the exported integer network agreeing with the LibTorch model it came from.
+// learns, the exported integer network agreeing with the LibTorch model it came from, and a
+// start from the same network in float.
 #include "mbi/train/ternary_training.hpp"
 
 #include <gtest/gtest.h>
@@ -75,6 +76,32 @@ TEST(TernaryTraining, LearnsAndExportsAnIntegerNetworkThatAgrees) {
   f.hidden = {8};
   TernaryTrainResult r = train_ternary(f, {.epochs = 1, .batch = 64, .progress = false}, train_set, val_set);
   EXPECT_THROW(r.model->export_network("float"), Error);
+}
+
+TEST(TernaryTraining, FromFloatStartsFromTheFloatNetworkAndDistillsFromIt) {
+  torch::set_num_threads(1);
+  const ImageSet train_set = bars(300, 3), val_set = bars(100, 4);
+  TernaryArchitecture a;
+  a.kind = "mlp";
+  a.hidden = {16};
+  TernaryTrainOptions o;
+  o.epochs = 1;
+  o.batch = 32;
+  o.progress = false;
+  o.from_float_epochs = 3;
+  o.lr = 1e-7;  // the ternary phase barely moves: what it ends with is where it started
+  TernaryTrainResult r = train_ternary(a, o, train_set, val_set);
+  ASSERT_TRUE(r.float_model);
+  EXPECT_EQ(r.float_log.size(), 3U);
+  EXPECT_EQ(r.log.size(), 1U);
+  EXPECT_TRUE(r.float_model->architecture().float_baseline);
+  EXPECT_FALSE(r.model->architecture().float_baseline);
+  // Every weight and batch-norm statistic was copied from the float network (the clips too).
+  const auto from = r.float_model->named_parameters(), to = r.model->named_parameters();
+  for (const auto& p : from) EXPECT_TRUE(torch::allclose(p.value(), to[p.key()], 1e-4, 1e-5)) << p.key();
+  // Refusals.
+  o.distill_alpha = 1.5;
+  EXPECT_THROW(train_ternary(a, o, train_set, val_set), Error);
 }
 
 }  // namespace

@@ -77,6 +77,12 @@ struct TernaryTrainOptions {
   int augment_shift = 0;  // random shifts of up to N pixels
   std::uint64_t seed = 1;
   bool progress = true;
+  // Start from float (0 = off): train the same network in float for this many epochs first,
+  // start the ternary network from its weights and batch norms, and distill from it:
+  // loss = alpha T^2 KL(softmax(teacher / T) || softmax(student / T)) + (1 - alpha) CE.
+  int from_float_epochs = 0;
+  double distill_alpha = 0.9;
+  double distill_temperature = 3;
 };
 
 struct TernaryEpoch {
@@ -89,9 +95,14 @@ struct TernaryTrainResult {
   int best_epoch = 0;
   double best_val_accuracy = 0;
   std::vector<TernaryEpoch> log;
+  // With from_float_epochs: the float network it started from (and distilled from).
+  TernaryNet float_model{nullptr};
+  double float_val_accuracy = 0;
+  std::vector<TernaryEpoch> float_log;
 };
 
-// Trains on `train_set`, picks the epoch with the best accuracy on `val_set`.
+// Trains on `train_set`, picks the epoch with the best accuracy on `val_set` (the float start
+// too, when asked for).
 TernaryTrainResult train_ternary(const TernaryArchitecture& architecture, const TernaryTrainOptions& options,
                                  const ImageSet& train_set, const ImageSet& val_set);
 // Percent correct of the LibTorch model (fake-quantized as trained) on `images`.
