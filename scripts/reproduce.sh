@@ -207,3 +207,6 @@ for d in mnist fashion; do
 done
 run $B ap report --records models/*-ternary-*.tnet.json models/*-float-*.json results/ap/bits/*.tnet.json \
   --out results/ap/report --json
+
+# Device noise (issue 17): PCM conductances from 1 s to 1 year after programming.
+run $B noise pcm --out results/noise/pcm --json

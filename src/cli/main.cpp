@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
   mbi::cli::register_hw(app);
   mbi::cli::register_experiment(app);
   mbi::cli::register_ap(app);
+  mbi::cli::register_noise(app);
 
   try {
     app.parse(argc, argv);

@@ -3,8 +3,8 @@
 #include <optional>
 #include <string>
 
-#include "mbi/core/atomic_file.hpp"
 #include "mbi/core/error.hpp"
+#include "mbi/io/json_file.hpp"
 
 namespace mbi::io {
 namespace {
@@ -49,15 +49,7 @@ eval::EnergyTable parse_energy_table(const nlohmann::json& document) {
 }
 
 eval::EnergyTable load_energy_table(const std::filesystem::path& file) {
-  try {
-    return parse_energy_table(nlohmann::json::parse(read_file(file)));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(file.string() + ": not valid JSON (" + e.what() + ")");
-  } catch (const Error& e) {
-    const std::string what = e.what();
-    if (what.rfind(file.string(), 0) == 0) throw;
-    throw Error(file.string() + ": " + what);
-  }
+  return parse_json_file(file, [](const nlohmann::json& document) { return parse_energy_table(document); });
 }
 
 nlohmann::json energy_table_to_json(const eval::EnergyTable& table) {

@@ -187,6 +187,10 @@ expect_fail ap-train-from-float-and-float "--from-float" "$mbi" ap train --data 
   --out "$work/n.tnet"
 expect_fail ap-train-distill-alpha "--distill-alpha" "$mbi" ap train --data "$mnist" --from-float 2 --distill-alpha 1.5 \
   --out "$work/n.tnet"
+expect_fail noise-pcm-level "--levels" "$mbi" noise pcm --levels 30 --out "$work/pcm"
+expect_fail noise-pcm-bad-config "bad-energy.json" "$mbi" noise pcm --config "$work/bad-energy.json" --out "$work/pcm"
+expect_fail noise-pcm-cells "--cells" "$mbi" noise pcm --cells 0 --out "$work/pcm"
+[ ! -e "$work/pcm" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: a refused noise pcm wrote $work/pcm"; }
 for bad in nan inf -inf 1e400 '' 0.95 abc; do
   expect_fail "val-fraction-$bad" "--val-fraction" "$mbi" tune --table "$work/tiny.tbl" --data "$mnist" --val-fraction "$bad"
 done

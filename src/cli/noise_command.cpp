@@ -1,0 +1,63 @@
+// `mbi noise`: device noise of emerging memories (issue 17).
+//   mbi noise pcm   what the PCM model (aihwkit's) does to conductances over time.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "commands.hpp"
+#include "config_path.hpp"
+#include "mbi/experiment/device_studies.hpp"
+#include "mbi/io/device_json.hpp"
+#include "options.hpp"
+#include "validators.hpp"
+
+namespace mbi::cli {
+namespace {
+
+constexpr const char* kPcmConfig = "configs/device/pcm_aihwkit.json";
+
+struct NoisePcmArgs {
+  std::filesystem::path config;
+  std::filesystem::path out = "results/noise/pcm";
+  std::vector<double> levels = {0, 2.5, 5, 10, 15, 20, 25};
+  std::vector<double> seconds = {1, 3600, 86400, 2592000, 31536000};
+  std::size_t cells = 10000;
+  std::uint64_t seed = 1;
+  bool json = false;
+};
+
+void register_noise_pcm(CLI::App& noise) {
+  auto a = std::make_shared<NoisePcmArgs>();
+  auto* cmd = noise.add_subcommand("pcm", "PCM conductances over time: programming noise, drift, 1/f read noise");
+  cmd->add_option("--config", a->config, std::string("PCM model parameters (default: ") + kPcmConfig + ")");
+  add_out(*cmd, a->out, "folder for pcm_statistics.csv, the pcm_drift plot and summary.json");
+  cmd->add_option("--levels", a->levels, "target conductances in uS (0..g_max)")
+      ->check(finite_number(0, 1e6))
+      ->capture_default_str();
+  cmd->add_option("--seconds", a->seconds, "times since programming to read at (1 s to 1 year by default)")
+      ->check(finite_number(0, 1e12))
+      ->capture_default_str();
+  cmd->add_option("--cells", a->cells, "cells programmed per level")->check(whole_number(1, 10000000))->capture_default_str();
+  add_seed(*cmd, a->seed, "random seed of programming and reads");
+  add_json(*cmd, a->json);
+  cmd->callback([a] {
+    const device::PcmModel model(io::load_pcm_parameters(given_or_shipped(a->config, kPcmConfig, "--config")));
+    for (const double level : a->levels)
+      if (level > model.parameters().g_max)
+        throw CLI::ValidationError("--levels", fmt::format("{:g} uS is above g_max ({:g} uS)", level, model.parameters().g_max));
+    const io::ResultFiles r = experiment::pcm_statistics(model, a->levels, a->seconds, a->cells, a->seed);
+    r.write(a->out, "summary.json");
+    if (!a->json)
+      for (const std::string& line : r.notes) spdlog::info("{}", line);
+    print_json(r.summary, a->json);
+  });
+}
+
+}  // namespace
+
+void register_noise(CLI::App& app) {
+  auto* noise = app.add_subcommand("noise", "device noise of emerging memories (PCM, telegraph noise, faults)");
+  noise->require_subcommand(1);
+  register_noise_pcm(*noise);
+}
+
+}  // namespace mbi::cli
