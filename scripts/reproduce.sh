@@ -210,3 +210,9 @@ run $B ap report --records models/*-ternary-*.tnet.json models/*-float-*.json re
 
 # Device noise (issue 17): PCM conductances from 1 s to 1 year after programming.
 run $B noise pcm --out results/noise/pcm --json
+# The ternary CNNs on crossbars of PCM cells, 1 s to 1 year after programming, 10 devices a point.
+for d in mnist fashion; do
+  data=../shared/data/mnist; [ $d = fashion ] && data=../shared/data/fashion-mnist
+  run $B noise crossbar --net models/$d-ternary-cnn.tnet --data $data --split test --limit 2000 --devices 10 \
+    --out results/noise/$d-crossbar --no-progress --json
+done

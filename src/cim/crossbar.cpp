@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <string>
 
 #include "mbi/core/error.hpp"
@@ -131,6 +132,36 @@ CrossbarClassifier::CrossbarClassifier(const Network& network, const CrossbarCon
   }
 }
 
+CrossbarClassifier::CrossbarClassifier(const Network& network, const CrossbarConfig& config, const PcmCells& cells)
+    : CrossbarClassifier(network, config) {
+  if (!(cells.seconds >= 0 && std::isfinite(cells.seconds))) throw Error("crossbar: seconds since programming must be >= 0");
+  const device::PcmModel model(cells.pcm);
+  const double g_max = cells.pcm.g_max;
+  for (std::size_t index = 0; index < mapping_.size(); ++index) {
+    const LayerMapping& m = mapping_[index];
+    const Layer& l = network_.layers[m.layer];
+    Random programming(cells.seed, 2 * index), reads(cells.seed, 2 * index + 1);
+    std::vector<float> g(m.fan_in * m.outputs * 2);
+    double programmed_sum = 0, read_sum = 0;
+    for (std::size_t j = 0; j < m.fan_in; ++j)
+      for (std::size_t o = 0; o < m.outputs; ++o) {
+        const std::int8_t w = l.weights[o * m.fan_in + j];
+        for (std::size_t polarity = 0; polarity < 2; ++polarity) {
+          const bool on = polarity == 0 ? w > 0 : w < 0;
+          const device::PcmCell cell = model.program(on ? g_max : 0.0, programming);
+          const double read = model.read(cell, cells.seconds, reads);
+          programmed_sum += cell.programmed;
+          read_sum += read;
+          g[j * m.outputs * 2 + o * 2 + polarity] = static_cast<float>(read / g_max);
+        }
+      }
+    const double factor = cells.drift_compensation && read_sum > 0 ? programmed_sum / read_sum : 1.0;
+    for (float& x : g) x = static_cast<float>(x * factor);
+    analog_.push_back(std::move(g));
+    compensation_.push_back(factor);
+  }
+}
+
 eval::Footprint CrossbarClassifier::footprint() const {
   std::uint64_t cells = 0;
   for (const LayerMapping& m : mapping_) cells += m.cells;
@@ -150,6 +181,7 @@ std::vector<std::int64_t> CrossbarClassifier::run(const std::uint8_t* pixels) {
   std::size_t next = 0;
   std::vector<std::int64_t> field;
   std::vector<std::uint64_t> planes;  // [row tile][bit][word]
+  std::vector<float> currents;        // PCM cells: [row tile][bit][output x 2 + polarity]
   for (std::size_t li = 0; li < network_.layers.size(); ++li) {
     const Layer& l = network_.layers[li];
     const Shape& s = shapes_[li];
@@ -167,7 +199,10 @@ std::vector<std::int64_t> CrossbarClassifier::run(const std::uint8_t* pixels) {
           }
     } else {
       const LayerMapping& m = mapping_[next];
-      const std::vector<std::uint64_t>& masks = masks_[next++];
+      const std::vector<std::uint64_t>& masks = masks_[next];
+      const float* conductances = analog_.empty() ? nullptr : analog_[next].data();
+      ++next;
+      const std::size_t columns = 2 * m.outputs;
       const bool conv = l.kind == LayerKind::conv;
       const int k = conv ? l.kernel : 1;
       field.resize(m.fan_in);
@@ -198,6 +233,22 @@ std::vector<std::int64_t> CrossbarClassifier::run(const std::uint8_t* pixels) {
               if ((v >> b) & 1U)
                 planes[(tile * bits + static_cast<std::size_t>(b)) * words_per_tile_ + row / 64] |= std::uint64_t{1} << (row % 64);
           }
+          if (conductances) {
+            // Each column's current for each input bit: the sum of the conductances of the rows
+            // whose input has that bit set (in units of g_max).
+            currents.assign(m.row_tiles * static_cast<std::size_t>(bits) * columns, 0.0F);
+            for (std::size_t j = 0; j < m.fan_in; ++j) {
+              const auto v = static_cast<std::uint64_t>(field[j]);
+              if (v == 0) continue;
+              const std::size_t tile = j / static_cast<std::size_t>(config_.rows);
+              const float* row = conductances + j * columns;
+              for (int b = 0; b < bits; ++b)
+                if ((v >> b) & 1U) {
+                  float* sum = &currents[(tile * bits + static_cast<std::size_t>(b)) * columns];
+                  for (std::size_t col = 0; col < columns; ++col) sum[col] += row[col];
+                }
+            }
+          }
           const std::size_t position = static_cast<std::size_t>(r) * s.cols + c;
           for (std::size_t o = 0; o < m.outputs; ++o) {
             std::int64_t column_sums[2] = {0, 0};
@@ -208,11 +259,20 @@ std::vector<std::int64_t> CrossbarClassifier::run(const std::uint8_t* pixels) {
                   // The column's count for this read: each DAC bit weighs its power of two.
                   std::int64_t count = 0;
                   const int first = slice * config_.dac_bits;
-                  for (int b = first; b < std::min(bits, first + config_.dac_bits); ++b) {
-                    const std::uint64_t* plane = &planes[(t * bits + static_cast<std::size_t>(b)) * words_per_tile_];
-                    std::int64_t ones = 0;
-                    for (std::size_t w = 0; w < words_per_tile_; ++w) ones += std::popcount(plane[w] & mask[w]);
-                    count += ones << (b - first);
+                  if (conductances) {
+                    // The ADC rounds the analog current to a count.
+                    double current = 0;
+                    for (int b = first; b < std::min(bits, first + config_.dac_bits); ++b)
+                      current += std::ldexp(currents[(t * bits + static_cast<std::size_t>(b)) * columns + o * 2 + polarity],
+                                            b - first);
+                    count = static_cast<std::int64_t>(std::llround(std::max(current, 0.0)));
+                  } else {
+                    for (int b = first; b < std::min(bits, first + config_.dac_bits); ++b) {
+                      const std::uint64_t* plane = &planes[(t * bits + static_cast<std::size_t>(b)) * words_per_tile_];
+                      std::int64_t ones = 0;
+                      for (std::size_t w = 0; w < words_per_tile_; ++w) ones += std::popcount(plane[w] & mask[w]);
+                      count += ones << (b - first);
+                    }
                   }
                   ++conversions_;
                   if (count > adc_max) {
@@ -262,10 +322,14 @@ std::vector<std::pair<std::string, double>> CrossbarClassifier::metrics() const 
     arrays += m.arrays;
     cells += m.cells;
   }
-  return {{"arrays", static_cast<double>(arrays)},
-          {"cells", static_cast<double>(cells)},
-          {"clipped_conversions_percent",
-           conversions_ ? 100.0 * static_cast<double>(clipped_) / static_cast<double>(conversions_) : 0.0}};
+  std::vector<std::pair<std::string, double>> out = {
+      {"arrays", static_cast<double>(arrays)},
+      {"cells", static_cast<double>(cells)},
+      {"clipped_conversions_percent",
+       conversions_ ? 100.0 * static_cast<double>(clipped_) / static_cast<double>(conversions_) : 0.0}};
+  for (std::size_t i = 0; i < compensation_.size(); ++i)
+    out.emplace_back("compensation_" + std::to_string(mapping_[i].layer), compensation_[i]);
+  return out;
 }
 
 }  // namespace mbi::cim

@@ -1,12 +1,16 @@
 // `mbi noise`: device noise of emerging memories (issue 17).
-//   mbi noise pcm   what the PCM model (aihwkit's) does to conductances over time.
+//   mbi noise pcm        what the PCM model (aihwkit's) does to conductances over time;
+//   mbi noise crossbar   a ternary network on crossbars of PCM cells: accuracy against the
+//                        time since programming, over many devices.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
 #include "config_path.hpp"
+#include "mbi/experiment/crossbar_noise.hpp"
 #include "mbi/experiment/device_studies.hpp"
 #include "mbi/io/device_json.hpp"
+#include "mbi/ternary/network_file.hpp"
 #include "options.hpp"
 #include "validators.hpp"
 
@@ -52,12 +56,65 @@ void register_noise_pcm(CLI::App& noise) {
   });
 }
 
+struct NoiseCrossbarArgs {
+  DataOptions data;
+  std::string split = "test";
+  std::filesystem::path net;
+  std::filesystem::path config;
+  std::filesystem::path out = "results/noise/crossbar";
+  experiment::CrossbarNoiseOptions options;
+  bool no_progress = false;
+  bool json = false;
+};
+
+void register_noise_crossbar(CLI::App& noise) {
+  auto a = std::make_shared<NoiseCrossbarArgs>();
+  auto& o = a->options;
+  auto* cmd = noise.add_subcommand("crossbar", "a ternary network on crossbars of PCM cells, against time since programming");
+  a->data.add_to(*cmd);
+  add_split(*cmd, a->split);
+  cmd->add_option("--net", a->net, "ternary network file (.tnet, from mbi ap train)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--config", a->config, std::string("PCM model parameters (default: ") + kPcmConfig + ")");
+  add_out(*cmd, a->out, "folder for crossbar_pcm.csv, its plot and summary.json");
+  cmd->add_option("--seconds", o.seconds, "times since programming to evaluate at (1 s to 1 year by default)")
+      ->check(finite_number(0, 1e12))
+      ->capture_default_str();
+  cmd->add_option("--devices", o.seeds, "devices (programming seeds) per point")->check(whole_number(1, 100000))->capture_default_str();
+  add_seed(*cmd, o.seed, "seed of the first device (device d uses seed + d)");
+  cmd->add_option("--adc-bits", o.crossbar.adc_bits, "bits of the ADCs (counts above 2^bits - 1 clip)")
+      ->check(whole_number(1, 32))
+      ->capture_default_str();
+  cmd->add_option("--rows", o.crossbar.rows, "word lines per array")->check(whole_number(1, 65536))->capture_default_str();
+  cmd->add_option("--columns", o.crossbar.columns, "bit lines per array (even: two per output)")
+      ->check(whole_number(2, 65536))
+      ->capture_default_str();
+  add_no_progress(*cmd, a->no_progress);
+  add_json(*cmd, a->json);
+  cmd->callback([a] {
+    if (a->options.crossbar.columns % 2 != 0)
+      throw CLI::ValidationError("--columns", "must be even (a differential pair per output), not " +
+                                                  std::to_string(a->options.crossbar.columns));
+    a->options.pcm = io::load_pcm_parameters(given_or_shipped(a->config, kPcmConfig, "--config"));
+    a->options.progress = !a->no_progress;
+    const ternary::Network network = ternary::load_network(a->net);
+    const ImageSet images = a->data.load(a->split);
+    spdlog::info("{} images of {} on PCM crossbars: {} times x {} devices, with and without drift compensation",
+                 images.count(), a->split, a->options.seconds.size(), a->options.seeds);
+    const io::ResultFiles r = experiment::crossbar_pcm_study(network, images, a->options);
+    r.write(a->out, "summary.json");
+    if (!a->json)
+      for (const std::string& line : r.notes) spdlog::info("{}", line);
+    print_json(r.summary, a->json);
+  });
+}
+
 }  // namespace
 
 void register_noise(CLI::App& app) {
   auto* noise = app.add_subcommand("noise", "device noise of emerging memories (PCM, telegraph noise, faults)");
   noise->require_subcommand(1);
   register_noise_pcm(*noise);
+  register_noise_crossbar(*noise);
 }
 
 }  // namespace mbi::cli

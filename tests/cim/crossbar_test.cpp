@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 #include <vector>
 
 #include "mbi/core/error.hpp"
@@ -212,6 +213,79 @@ TEST(Crossbar, RefusesBadConfigurationsAndOtherImageSizes) {
   std::vector<int> predictions(1);
   eval::Ledger ledger;
   EXPECT_THROW(crossbar.classify(other, predictions, ledger), Error);
+}
+
+// PCM parameters without any noise or drift: every cell reads exactly its target.
+device::PcmParameters noiseless() {
+  device::PcmParameters p;
+  p.programming_c0 = p.programming_c1 = p.programming_c2 = 0;
+  p.drift_mu_slope = p.drift_mu_offset = p.drift_mu_min = p.drift_mu_max = 0;
+  p.drift_sigma_slope = p.drift_sigma_offset = p.drift_sigma_min = p.drift_sigma_max = 0;
+  p.read_q_scale = 0;
+  return p;
+}
+
+double metric(const CrossbarClassifier& c, const std::string& name) {
+  for (const auto& [key, value] : c.metrics())
+    if (key == name) return value;
+  return -1;
+}
+
+TEST(Crossbar, NoiselessPcmCellsAreTheIdealCrossbar) {
+  const ImageSet images = random_images(10, 11);
+  const Network n = small_cnn(4, 4);
+  for (const CrossbarConfig c : {CrossbarConfig{}, CrossbarConfig{.rows = 7, .columns = 4, .adc_bits = 3, .dac_bits = 2}}) {
+    CrossbarClassifier ideal(n, c), pcm(n, c, PcmCells{.pcm = noiseless(), .seconds = 86400});
+    std::vector<int> p1(images.count()), p2(images.count());
+    eval::Ledger l1, l2;
+    ideal.classify(images, p1, l1);
+    pcm.classify(images, p2, l2);
+    EXPECT_EQ(pcm.last_logits(), ideal.last_logits());  // clipping included
+    EXPECT_EQ(l1.events(), l2.events());
+    EXPECT_EQ(metric(pcm, "compensation_0"), 1.0);
+  }
+}
+
+// 10x10 pixels straight into one dense layer of 6 logits: every count shows in the logits.
+Network dense_logits(std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  Network n;
+  n.input = {1, 10, 10};
+  n.activation_bits = 4;
+  for (int k = 1; k < 16; ++k) n.input_thresholds.push_back(k * 16);
+  Layer d{.kind = LayerKind::dense, .out_channels = 6};
+  for (int i = 0; i < 600; ++i) d.weights.push_back(static_cast<std::int8_t>(static_cast<int>(rng() % 3) - 1));
+  n.layers = {d};
+  n.validate();
+  return n;
+}
+
+TEST(Crossbar, PcmCellsDriftAndCompensationRescalesThem) {
+  const ImageSet images = random_images(20, 12);
+  const Network n = dense_logits(5);
+  const CrossbarConfig c{.rows = 32, .columns = 16, .adc_bits = 12};
+  auto run = [&](const PcmCells& cells) {
+    CrossbarClassifier crossbar(n, c, cells);
+    std::vector<int> predictions(images.count());
+    eval::Ledger ledger;
+    crossbar.classify(images, predictions, ledger);
+    return std::make_pair(crossbar.last_logits(), metric(crossbar, "compensation_0"));
+  };
+  const auto [day, factor] = run({.pcm = {}, .seconds = 86400, .seed = 3});
+  EXPECT_GT(factor, 1.3);  // a day of drift: about two thirds of the conductance left
+  EXPECT_LT(factor, 1.8);
+  EXPECT_EQ(run({.pcm = {}, .seconds = 86400, .seed = 3}).first, day);  // one seed, one device
+  EXPECT_NE(run({.pcm = {}, .seconds = 86400, .seed = 4}).first, day);
+  // Uncompensated, a year of drift shrinks the first layer's counts; its activations and so
+  // the logits differ from the compensated ones on most images.
+  const auto [uncompensated, one] = run({.pcm = {}, .seconds = 31536000, .drift_compensation = false, .seed = 3});
+  EXPECT_EQ(one, 1.0);
+  const auto [compensated, many] = run({.pcm = {}, .seconds = 31536000, .drift_compensation = true, .seed = 3});
+  EXPECT_GT(many, 1.5);
+  std::size_t differ = 0;
+  for (std::size_t i = 0; i < images.count(); ++i) differ += uncompensated[i] != compensated[i] ? 1 : 0;
+  EXPECT_GT(differ, images.count() / 2);
+  EXPECT_THROW(CrossbarClassifier(n, c, PcmCells{.pcm = {}, .seconds = -1}), Error);
 }
 
 }  // namespace

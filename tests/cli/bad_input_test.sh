@@ -191,6 +191,14 @@ expect_fail noise-pcm-level "--levels" "$mbi" noise pcm --levels 30 --out "$work
 expect_fail noise-pcm-bad-config "bad-energy.json" "$mbi" noise pcm --config "$work/bad-energy.json" --out "$work/pcm"
 expect_fail noise-pcm-cells "--cells" "$mbi" noise pcm --cells 0 --out "$work/pcm"
 [ ! -e "$work/pcm" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: a refused noise pcm wrote $work/pcm"; }
+expect_fail noise-crossbar-devices "--devices" "$mbi" noise crossbar --net "$work/not-a-record.json" --data "$mnist" \
+  --devices 0 --out "$work/nx"
+expect_fail noise-crossbar-columns "--columns" "$mbi" noise crossbar --net "$work/not-a-record.json" --data "$mnist" \
+  --columns 5 --out "$work/nx"
+expect_fail noise-crossbar-seconds "--seconds" "$mbi" noise crossbar --net "$work/not-a-record.json" --data "$mnist" \
+  --seconds -5 --out "$work/nx"
+expect_fail noise-crossbar-not-a-net "not-a-record.json" "$mbi" noise crossbar --net "$work/not-a-record.json" \
+  --data "$mnist" --out "$work/nx"
 for bad in nan inf -inf 1e400 '' 0.95 abc; do
   expect_fail "val-fraction-$bad" "--val-fraction" "$mbi" tune --table "$work/tiny.tbl" --data "$mnist" --val-fraction "$bad"
 done

@@ -19,13 +19,22 @@
 //
 // The simulation computes every column count from bit planes (popcounts), so with an ADC wide
 // enough for a whole array (2^adc_bits > rows x (2^dac_bits - 1)) the logits equal the integer
-// reference's bit for bit. Devices are ideal here: noise belongs to the device models.
+// reference's bit for bit.
+//
+// With PCM cells (PcmCells below) every cell is a device of device/pcm.hpp: a +1 or -1 weight
+// programmed to g_max on its column, every other cell of the arrays to 0 uS (it still
+// conducts a little after programming). As aihwkit evaluates a network `seconds` after
+// programming, each cell is programmed, drifted and read once (one 1/f read-noise draw per
+// evaluation, not per image); global drift compensation (per layer: programmed over read sum
+// of its cells) rescales the currents; the ADC then rounds the column current in units of
+// g_max to a count and clips it. Noise-free, this is the ideal crossbar exactly.
 #include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "mbi/core/image_set.hpp"
+#include "mbi/device/pcm.hpp"
 #include "mbi/eval/classifier.hpp"
 #include "mbi/ternary/network.hpp"
 
@@ -38,6 +47,14 @@ struct CrossbarConfig {
   int dac_bits = 1;   // input bits applied per read (ISAAC: 1-bit DACs)
   // Throws mbi::Error naming the field that is out of range.
   void validate() const;
+};
+
+// The crossbar's cells as PCM devices.
+struct PcmCells {
+  device::PcmParameters pcm;
+  double seconds = 86400;         // since programming (one day)
+  bool drift_compensation = true;
+  std::uint64_t seed = 1;         // the devices: programming and the read-noise draw
 };
 
 // How one convolution or dense layer sits on the arrays.
@@ -79,11 +96,14 @@ class CrossbarClassifier final : public eval::Classifier {
   // Throws mbi::Error when the network or the configuration is invalid. Keeps a reference to
   // `network`, which must outlive the classifier.
   CrossbarClassifier(const ternary::Network& network, const CrossbarConfig& config);
+  // The same crossbar with PCM cells programmed, drifted and read as `cells` says.
+  CrossbarClassifier(const ternary::Network& network, const CrossbarConfig& config, const PcmCells& cells);
   std::string system() const override { return "crossbar"; }
   // The programmed cells (1 bit each, counted in bytes) and the thresholds.
   eval::Footprint footprint() const override;
   void classify(const ImageSet& images, std::span<int> predictions, eval::Ledger& ledger) override;
-  // arrays, cells, clipped_conversions_percent (of the last classify()).
+  // arrays, cells, clipped_conversions_percent (of the last classify()); with PCM cells also
+  // the drift compensation factor of each layer (compensation_<layer>).
   std::vector<std::pair<std::string, double>> metrics() const override;
   // The last classify()'s logits, per image.
   const std::vector<std::vector<std::int64_t>>& last_logits() const { return logits_; }
@@ -98,6 +118,10 @@ class CrossbarClassifier final : public eval::Classifier {
   std::vector<LayerMapping> mapping_;   // of the convolution and dense layers, in order
   // Per mapped layer, the cells as bit masks: [output][polarity (+1, -1)][row tile][word].
   std::vector<std::vector<std::uint64_t>> masks_;
+  // With PCM cells, per mapped layer, each cell's read conductance in units of g_max (times
+  // the compensation): [input row][output x 2 + polarity]. Empty for ideal cells.
+  std::vector<std::vector<float>> analog_;
+  std::vector<double> compensation_;
   std::size_t words_per_tile_ = 0;
   std::vector<std::vector<std::int64_t>> logits_;
   std::uint64_t conversions_ = 0, clipped_ = 0;
