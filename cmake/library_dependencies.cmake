@@ -28,7 +28,7 @@ set(MBI_DEPS_bo core bo)
 set(MBI_DEPS_hw core search eval lookup device io hw)
 set(MBI_DEPS_tune core search eval lookup device io bo tune)
 set(MBI_DEPS_experiment core search eval ap cim ternary lookup device io bo hw tune experiment)
-set(MBI_DEPS_train core search eval ternary lookup device io data train)
+set(MBI_DEPS_train core search eval ternary cim lookup device io data train)
 set(MBI_DEPS_cli core search eval ap cim ternary lookup data device io bo hw tune experiment train cli)
 
 # Third-party header prefixes each library may include (its sources and headers alike).

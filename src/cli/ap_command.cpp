@@ -21,6 +21,9 @@
 #include "mbi/core/atomic_file.hpp"
 #include "mbi/core/error.hpp"
 #include "mbi/cim/crossbar.hpp"
+#include "mbi/cim/float_network_file.hpp"
+#include "mbi/device/pcm_weight_noise.hpp"
+#include "mbi/io/device_json.hpp"
 #include "mbi/ternary/network_file.hpp"
 #include "mbi/ternary/reference.hpp"
 #include "mbi/train/threads.hpp"
@@ -31,8 +34,14 @@
 namespace mbi::cli {
 namespace {
 
+constexpr const char* kPcmConfig = "configs/device/pcm_aihwkit.json";
+
 struct ApTrainArgs {
   DataOptions data;
+  std::string train_noise = "none";
+  double train_noise_seconds = 86400;
+  int train_slices = 0;
+  std::filesystem::path pcm_config;
   train::TernaryArchitecture architecture;
   train::TernaryTrainOptions options;
   std::filesystem::path out = "models/ternary-cnn.tnet";
@@ -53,6 +62,30 @@ void run_train(ApTrainArgs& a) {
   check_output_file("--out", a.out);
   train::set_threads(a.threads);
   a.options.progress = !a.no_progress;
+  if (a.train_noise != "none" && !a.architecture.float_baseline)
+    throw CLI::ValidationError("--train-noise", "weight noise in training is for float networks (--float)");
+  if (a.options.energy_regularization > 0 && !a.architecture.float_baseline)
+    throw CLI::ValidationError("--energy-reg", "the energy regularization is for float networks (--float)");
+  if (a.train_noise == "gaussian") a.options.weight_noise.kind = train::WeightNoise::Kind::gaussian;
+  if (a.train_slices > 0 && a.train_noise != "pcm")
+    throw CLI::ValidationError("--train-slices", "the decomposition's read-back statistics need --train-noise pcm");
+  if (a.train_noise == "pcm") {
+    // The device's own read-back statistics by weight magnitude (device-enhanced training), for
+    // the mapping the network will be read through: one analog pair, or binary slices (a
+    // staircase of 2^S - 1 levels, sampled finely enough that the steps stay steps).
+    const device::PcmModel model(io::load_pcm_parameters(given_or_shipped(a.pcm_config, kPcmConfig, "--pcm-config")));
+    const int points = a.train_slices > 0 ? 8 * ((1 << a.train_slices) - 1) + 1 : 51;
+    const device::WeightNoiseTable t =
+        device::pcm_weight_noise(model, a.train_noise_seconds, true, points, 20000, a.options.seed, a.train_slices);
+    a.options.weight_noise.kind = train::WeightNoise::Kind::device;
+    a.options.weight_noise.mean = t.mean;
+    a.options.weight_noise.stddev = t.stddev;
+    const std::size_t half = t.mean.size() / 2;
+    spdlog::info("PCM weight noise {:g} s after programming ({}): at |w| = max {:.3f} +- {:.3f}, at |w| = max/2 {:.3f} +- "
+                 "{:.3f}, at 0 {:.3f} +- {:.3f} (compensation {:.3f})",
+                 a.train_noise_seconds, a.train_slices > 0 ? std::to_string(a.train_slices) + " slices" : "one pair",
+                 t.mean.back(), t.stddev.back(), t.mean[half], t.stddev[half], t.mean[0], t.stddev[0], t.compensation);
+  }
   const ImageSet train_set = a.data.load("train");
   const ImageSet val_set = a.data.load("val");
   const ImageSet test_set = a.data.load("test");
@@ -71,6 +104,8 @@ void run_train(ApTrainArgs& a) {
                            {"weight_decay", a.options.weight_decay},
                            {"augment_shift", a.options.augment_shift},
                            {"from_float_epochs", a.options.from_float_epochs},
+                           {"train_noise", a.train_noise},
+                           {"energy_regularization", a.options.energy_regularization},
                            {"best_epoch", r.best_epoch},
                            {"val_accuracy", r.best_val_accuracy},
                            {"test_accuracy", test_accuracy},
@@ -84,7 +119,13 @@ void run_train(ApTrainArgs& a) {
   for (const auto& e : r.log) {
     log.push_back({{"epoch", e.epoch}, {"loss", e.loss}, {"train_accuracy", e.train_accuracy},
                    {"val_accuracy", e.val_accuracy}, {"seconds", e.seconds}});
+    if (a.architecture.float_baseline) log.back()["mapped_conductance"] = e.mapped_conductance;
     seconds += e.seconds;
+  }
+  if (a.train_noise == "gaussian") record["train_noise_sigma"] = a.options.weight_noise.sigma;
+  if (a.train_noise == "pcm") {
+    record["train_noise_seconds"] = a.train_noise_seconds;
+    record["train_slices"] = a.train_slices;
   }
   if (r.float_model) {
     // The float network the ternary one started from and learned from: the same network in
@@ -116,13 +157,21 @@ void run_train(ApTrainArgs& a) {
     record["nonzero_weights"] = network.nonzero_weights();
     record["weight_bytes"] = network.weight_bytes();
     ternary::save_network(a.out, network);
+  } else {
+    // The float network as plain numbers (batch norms folded), for the analog crossbar, and
+    // how well it agrees with the LibTorch model it came from.
+    const cim::FloatNetwork network = r.model->export_float_network(a.architecture.kind);
+    record["exported_test_accuracy"] = cim::float_accuracy(network, test_set);
+    record["mean_mapped_conductance"] = cim::mean_mapped_conductance(network);  // per weight, in units of g_max
+    record["weights"] = network.weight_count();
+    cim::save_float_network(a.out, network);
   }
   write_file_atomic(a.out.string() + ".json", record.dump(2) + "\n");
   if (a.json) {
     std::cout << record.dump() << std::endl;
   } else if (a.architecture.float_baseline) {
-    spdlog::info("wrote {}.json: validation {:.2f}%, test {:.2f}% (float)", a.out.string(), r.best_val_accuracy,
-                 test_accuracy);
+    spdlog::info("wrote {}: validation {:.2f}%, test {:.2f}% (LibTorch), {:.2f}% (exported float network)", a.out.string(),
+                 r.best_val_accuracy, test_accuracy, record["exported_test_accuracy"].get<double>());
   } else {
     spdlog::info("wrote {}: validation {:.2f}%, test {:.2f}% (LibTorch), {:.2f}% (integer network)", a.out.string(),
                  r.best_val_accuracy, test_accuracy, record["integer_test_accuracy"].get<double>());
@@ -136,7 +185,7 @@ void register_ap_train(CLI::App& ap) {
   auto& arch = args->architecture;
   auto& o = args->options;
   add_out(*cmd, args->out,
-          "ternary network file to write (.tnet), its record beside it (<out>.json); with --float only the record");
+          "network file to write (.tnet; with --float a float network, .fnet), its record beside it (<out>.json)");
   cmd->add_option("--arch", arch.kind, "cnn (5x5 convolutions, each followed by a 2x2 max pool) or mlp")
       ->check(CLI::IsMember({"cnn", "mlp"}))
       ->capture_default_str();
@@ -171,6 +220,27 @@ void register_ap_train(CLI::App& ap) {
       ->capture_default_str();
   cmd->add_option("--distill-temperature", o.distill_temperature, "softmax temperature of the distillation with --from-float")
       ->check(finite_number(0.01, 100))
+      ->capture_default_str();
+  cmd->add_option("--train-noise", args->train_noise,
+                  "float networks: weight noise in training, none, gaussian (--train-noise-sigma) or pcm (the PCM model's own "
+                  "read-back statistics --train-noise-seconds after programming)")
+      ->check(CLI::IsMember({"none", "gaussian", "pcm"}))
+      ->capture_default_str();
+  cmd->add_option("--train-noise-sigma", o.weight_noise.sigma,
+                  "gaussian weight noise: standard deviation relative to the largest |weight| of each output")
+      ->check(finite_number(0, 10))
+      ->capture_default_str();
+  cmd->add_option("--train-noise-seconds", args->train_noise_seconds, "pcm weight noise: seconds since programming")
+      ->check(finite_number(0, 1e12))
+      ->capture_default_str();
+  cmd->add_option("--train-slices", args->train_slices,
+                  "pcm weight noise: of the low-fluctuation decomposition into S binary slices (0 = one analog pair)")
+      ->check(whole_number(0, 8))
+      ->capture_default_str();
+  cmd->add_option("--pcm-config", args->pcm_config, std::string("PCM model parameters (default: ") + kPcmConfig + ")");
+  cmd->add_option("--energy-reg", o.energy_regularization,
+                  "float networks: weight of the energy regularization (mean mapped conductance per multiply-accumulate)")
+      ->check(finite_number(0, 1e6))
       ->capture_default_str();
   add_seed(*cmd, o.seed, "random seed");
   add_threads(*cmd, args->threads, "CPU threads (0 = all cores)");

@@ -14,6 +14,17 @@ namespace {
 
 constexpr std::int64_t kAlways = -(std::int64_t{1} << 62);  // a threshold every sum reaches
 constexpr std::int64_t kNever = std::int64_t{1} << 62;      // one no sum reaches
+
+// A batch norm in eval mode as y = inv x + offset, in double: inv = gamma / sqrt(var + eps),
+// offset = beta - mean inv.
+struct FoldedNorm {
+  torch::Tensor inv, offset;
+};
+template <typename Norm>
+FoldedNorm fold(const Norm& bn) {
+  const torch::Tensor inv = bn->weight.to(torch::kFloat64) / torch::sqrt(bn->running_var.to(torch::kFloat64) + bn->options.eps());
+  return {inv, bn->bias.to(torch::kFloat64) - bn->running_mean.to(torch::kFloat64) * inv};
+}
 constexpr int kKernel = 5;
 
 torch::Tensor to_pixels(const ImageSet& set) {
@@ -90,8 +101,49 @@ TernaryNetImpl::TernaryNetImpl(const TernaryArchitecture& architecture, int rows
   last_ = register_module("last", torch::nn::Linear(torch::nn::LinearOptions(inputs, classes).bias(false)));
 }
 
-torch::Tensor TernaryNetImpl::weight_used(const torch::Tensor& w, bool per_channel) const {
-  if (architecture_.float_baseline) return w;
+void TernaryNetImpl::set_weight_noise(const WeightNoise& noise) {
+  if (noise.kind != WeightNoise::Kind::none && !architecture_.float_baseline)
+    throw Error("weight noise in training is for float networks");
+  if (noise.kind == WeightNoise::Kind::device &&
+      (noise.mean.size() < 2 || noise.mean.size() != noise.stddev.size()))
+    throw Error("device weight noise: a mean and a spread for at least 2 magnitudes");
+  if (noise.kind == WeightNoise::Kind::gaussian && !(noise.sigma >= 0 && std::isfinite(noise.sigma)))
+    throw Error("gaussian weight noise: sigma must be >= 0");
+  noise_ = noise;
+  if (noise.kind == WeightNoise::Kind::device) {
+    noise_mean_ = torch::tensor(noise.mean, torch::kFloat32);
+    noise_stddev_ = torch::tensor(noise.stddev, torch::kFloat32);
+  }
+}
+
+torch::Tensor TernaryNetImpl::weight_used(const torch::Tensor& w, bool per_channel, std::int64_t positions) {
+  if (architecture_.float_baseline) {
+    const torch::Tensor flat = w.reshape({w.size(0), -1});
+    const torch::Tensor largest = flat.abs().amax(1, true).detach().clamp_min(1e-12);  // the column's scale
+    const torch::Tensor u = flat.abs() / largest;
+    if (is_training()) {
+      // The read charge of this layer: every weight read once per output position.
+      const torch::Tensor sum = u.sum() * static_cast<double>(positions);
+      mapped_sum_ = mapped_sum_.defined() ? mapped_sum_ + sum : sum;
+      mapped_count_ += static_cast<double>(flat.numel()) * static_cast<double>(positions);
+    }
+    if (!is_training() || noise_.kind == WeightNoise::Kind::none) return w;
+    torch::Tensor noisy;
+    if (noise_.kind == WeightNoise::Kind::gaussian) {
+      noisy = flat + noise_.sigma * largest * torch::randn_like(flat);
+    } else {
+      // Linear interpolation of the device's table at each weight's magnitude.
+      const auto points = noise_mean_.size(0);
+      const torch::Tensor at = u.detach().clamp(0, 1) * static_cast<double>(points - 1);
+      const torch::Tensor low = at.floor().clamp(0, static_cast<double>(points - 2)).to(torch::kLong);
+      const torch::Tensor f = at - low.to(torch::kFloat32);
+      const auto lerp = [&](const torch::Tensor& table) {
+        return table.take(low) * (1 - f) + table.take(low + 1) * f;
+      };
+      noisy = flat.sign() * (lerp(noise_mean_) + lerp(noise_stddev_) * torch::randn_like(flat)) * largest;
+    }
+    return w + (noisy.reshape(w.sizes()) - w).detach();  // noise forward, gradient straight through
+  }
   const TernaryWeights t = ternarize(w, per_channel);
   std::vector<std::int64_t> shape(static_cast<std::size_t>(w.dim()), 1);
   shape[0] = per_channel ? w.size(0) : 1;
@@ -111,21 +163,65 @@ torch::Tensor TernaryNetImpl::activate(const Block& b, const torch::Tensor& x) c
 
 torch::Tensor TernaryNetImpl::forward(const torch::Tensor& pixels) {
   const double steps = (1 << architecture_.activation_bits) - 1;
+  mapped_sum_ = torch::Tensor();
+  mapped_count_ = 0;
   torch::Tensor x = pixels / 255.0;
   if (!architecture_.float_baseline) x = torch::round(x * steps) / steps;
   if (architecture_.kind == "cnn") x = x.reshape({-1, 1, rows_, cols_});
   for (Block& b : blocks_) {
     if (b.conv) {
-      x = torch::conv2d(x, weight_used(b.conv_layer->weight, true), {}, 1, b.padding);
+      const std::int64_t out_rows = x.size(2) + 2 * b.padding - kKernel + 1, out_cols = x.size(3) + 2 * b.padding - kKernel + 1;
+      x = torch::conv2d(x, weight_used(b.conv_layer->weight, true, out_rows * out_cols), {}, 1, b.padding);
       x = activate(b, b.bn2->forward(x));
       if (b.pool) x = torch::max_pool2d(x, 2);
     } else {
       if (x.dim() > 2) x = x.flatten(1);
-      x = activate(b, b.bn1->forward(torch::linear(x, weight_used(b.dense_layer->weight, true))));
+      x = activate(b, b.bn1->forward(torch::linear(x, weight_used(b.dense_layer->weight, true, 1))));
     }
   }
   if (x.dim() > 2) x = x.flatten(1);
-  return torch::linear(x, weight_used(last_->weight, false));
+  torch::Tensor logits = torch::linear(x, weight_used(last_->weight, false, 1));
+  mapped_conductance_ = mapped_sum_.defined() ? mapped_sum_ / mapped_count_ : torch::zeros({});
+  return logits;
+}
+
+cim::FloatNetwork TernaryNetImpl::export_float_network(const std::string& name) const {
+  if (!architecture_.float_baseline) throw Error("a ternary network exports its integer form (export_network)");
+  torch::NoGradGuard no_grad;
+  cim::FloatNetwork n;
+  n.name = name;
+  n.input = {1, rows_, cols_};
+  n.input_scale = 1.0F / 255.0F;
+  const auto floats = [](const torch::Tensor& t) {
+    const torch::Tensor c = t.to(torch::kFloat32).contiguous();
+    return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+  };
+  for (const Block& b : blocks_) {
+    const torch::Tensor w = (b.conv ? b.conv_layer->weight : b.dense_layer->weight).to(torch::kFloat64);
+    // Batch norm in eval mode folded: gamma (W x - mean) / sqrt(var + eps) + beta.
+    const auto [inv, offset] = b.conv ? fold(b.bn2) : fold(b.bn1);
+    std::vector<std::int64_t> shape(static_cast<std::size_t>(w.dim()), 1);
+    shape[0] = w.size(0);
+    cim::FloatLayer l;
+    l.kind = b.conv ? ternary::LayerKind::conv : ternary::LayerKind::dense;
+    l.out_channels = static_cast<int>(w.size(0));
+    if (b.conv) {
+      l.kernel = kKernel;
+      l.padding = b.padding;
+    }
+    l.weights = floats(w * inv.reshape(shape));
+    l.bias = floats(offset);
+    l.relu = true;
+    n.layers.push_back(std::move(l));
+    if (b.pool) n.layers.push_back({.kind = ternary::LayerKind::max_pool, .kernel = 2});
+  }
+  cim::FloatLayer last;
+  last.kind = ternary::LayerKind::dense;
+  last.out_channels = classes_;
+  last.weights = floats(last_->weight);
+  n.layers.push_back(std::move(last));
+  n.validate();
+  return n;
 }
 
 ternary::Network TernaryNetImpl::export_network(const std::string& name) const {
@@ -153,14 +249,8 @@ ternary::Network TernaryNetImpl::export_network(const std::string& name) const {
     const torch::Tensor signs = t.signs.contiguous();
     l.weights.assign(signs.data_ptr<std::int8_t>(), signs.data_ptr<std::int8_t>() + signs.numel());
     // Batch norm in eval mode: u = gamma (z - mean) / sqrt(var + eps) + beta, z = alpha * step * sum.
-    const torch::Tensor gamma = (b.conv ? b.bn2->weight : b.bn1->weight).to(torch::kFloat64);
-    const torch::Tensor beta = (b.conv ? b.bn2->bias : b.bn1->bias).to(torch::kFloat64);
-    const torch::Tensor mean = (b.conv ? b.bn2->running_mean : b.bn1->running_mean).to(torch::kFloat64);
-    const torch::Tensor var = (b.conv ? b.bn2->running_var : b.bn1->running_var).to(torch::kFloat64);
-    const double eps = b.conv ? b.bn2->options.eps() : b.bn1->options.eps();
-    const torch::Tensor inv = gamma / torch::sqrt(var + eps);
-    const torch::Tensor slope = t.alpha.to(torch::kFloat64) * input_step * inv;  // A
-    const torch::Tensor offset = beta - mean * inv;                              // B
+    const auto [inv, offset] = b.conv ? fold(b.bn2) : fold(b.bn1);  // u = inv z + offset
+    const torch::Tensor slope = t.alpha.to(torch::kFloat64) * input_step * inv;  // A; offset is B
     const double c = clip_value(b.clip).item<double>();
     const double step = c / steps;
     l.has_activation = true;
@@ -219,6 +309,11 @@ TernaryTrainResult train_ternary(const TernaryArchitecture& architecture, const 
   torch::manual_seed(opt.seed);
   const int classes = std::max(train_set.classes, val_set.classes);
   TernaryNet model(architecture, train_set.rows, train_set.cols, classes);
+  if (!(opt.energy_regularization >= 0 && std::isfinite(opt.energy_regularization)))
+    throw Error("ternary training: the energy regularization must be >= 0");
+  if (opt.energy_regularization > 0 && !architecture.float_baseline)
+    throw Error("the energy regularization is for float networks");
+  model->set_weight_noise(opt.weight_noise);
   TernaryTrainResult result;
   TernaryNet teacher{nullptr};
   if (opt.from_float_epochs > 0 && !architecture.float_baseline) {
@@ -229,6 +324,8 @@ TernaryTrainResult train_ternary(const TernaryArchitecture& architecture, const 
     TernaryTrainOptions float_options = opt;
     float_options.epochs = opt.from_float_epochs;
     float_options.from_float_epochs = 0;
+    float_options.weight_noise = {};
+    float_options.energy_regularization = 0;
     TernaryTrainResult start = train_ternary(float_architecture, float_options, train_set, val_set);
     {
       torch::NoGradGuard no_grad;
@@ -278,7 +375,7 @@ TernaryTrainResult train_ternary(const TernaryArchitecture& architecture, const 
     model->train();
     ProgressBar bar("epoch " + std::to_string(epoch) + "/" + std::to_string(opt.epochs), static_cast<std::size_t>(batches),
                     opt.progress);
-    double loss_sum = 0;
+    double loss_sum = 0, mapped_sum = 0;
     std::int64_t correct = 0;
     for (std::int64_t b = 0; b < batches; ++b) {
       const torch::Tensor idx = order.slice(0, b * opt.batch, std::min<std::int64_t>((b + 1) * opt.batch, x.size(0)));
@@ -300,6 +397,11 @@ TernaryTrainResult train_ternary(const TernaryArchitecture& architecture, const 
                                  (t * t);
         loss = opt.distill_alpha * kd + (1 - opt.distill_alpha) * loss;
       }
+      if (architecture.float_baseline) {
+        const torch::Tensor mapped = model->mapped_conductance();
+        mapped_sum += mapped.item<double>() * static_cast<double>(idx.size(0));
+        if (opt.energy_regularization > 0) loss = loss + opt.energy_regularization * mapped;
+      }
       const double value = loss.item<double>();
       if (!std::isfinite(value))
         throw Error("ternary training: the loss became " + std::to_string(value) + " in epoch " + std::to_string(epoch) +
@@ -315,6 +417,7 @@ TernaryTrainResult train_ternary(const TernaryArchitecture& architecture, const 
     e.epoch = epoch;
     e.loss = loss_sum / static_cast<double>(x.size(0));
     e.train_accuracy = 100.0 * static_cast<double>(correct) / static_cast<double>(x.size(0));
+    e.mapped_conductance = mapped_sum / static_cast<double>(x.size(0));
     e.val_accuracy = ternary_accuracy(model, val_set);
     e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     char suffix[128];

@@ -7,6 +7,7 @@
 
 #include <random>
 
+#include "mbi/cim/float_network.hpp"
 #include "mbi/core/error.hpp"
 #include "mbi/ternary/reference.hpp"
 
@@ -102,6 +103,97 @@ TEST(TernaryTraining, FromFloatStartsFromTheFloatNetworkAndDistillsFromIt) {
   // Refusals.
   o.distill_alpha = 1.5;
   EXPECT_THROW(train_ternary(a, o, train_set, val_set), Error);
+}
+
+// Float networks for the analog crossbar (issue 17): the exported network (batch norms
+// folded) computes what the LibTorch model does; the mean mapped conductance the energy
+// regularization lowers is the exported network's; weight noise acts in training only.
+TEST(FloatTraining, ExportedNetworkComputesTheLibTorchForwardPass) {
+  torch::set_num_threads(1);
+  const ImageSet train_set = bars(400, 5), val_set = bars(100, 6);
+  for (const std::string kind : {"cnn", "mlp"}) {
+    TernaryArchitecture a;
+    a.kind = kind;
+    a.float_baseline = true;
+    a.conv_channels = {4, 6};
+    a.hidden = {12};
+    TernaryTrainResult r = train_ternary(a, {.epochs = 2, .batch = 32, .progress = false}, train_set, val_set);
+    const cim::FloatNetwork n = r.model->export_float_network("t");
+    torch::NoGradGuard no_grad;
+    const torch::Tensor x =
+        torch::from_blob(const_cast<std::uint8_t*>(val_set.pixels.data()), {100, 144}, torch::kUInt8).to(torch::kFloat32);
+    const torch::Tensor logits = r.model->forward(x);
+    for (std::int64_t i = 0; i < 100; ++i) {
+      const std::vector<float> got = cim::float_logits(n, val_set.image(static_cast<std::size_t>(i)));
+      for (std::int64_t k = 0; k < 3; ++k) {
+        const float want = logits[i][k].item<float>();
+        ASSERT_NEAR(got[static_cast<std::size_t>(k)], want, 1e-4F * (1 + std::abs(want))) << kind << " image " << i;
+      }
+    }
+  }
+}
+
+TEST(FloatTraining, MappedConductanceIsTheExportedNetworksAndEnergyRegularizationLowersIt) {
+  torch::set_num_threads(1);
+  const ImageSet train_set = bars(600, 7), val_set = bars(100, 8);
+  TernaryArchitecture a;
+  a.kind = "mlp";  // one position per layer: the per-read mean is the per-weight mean
+  a.float_baseline = true;
+  a.hidden = {16};
+  TernaryTrainOptions o{.epochs = 4, .batch = 32, .progress = false};
+  TernaryTrainResult plain = train_ternary(a, o, train_set, val_set);
+  plain.model->train();
+  const torch::Tensor x =
+      torch::from_blob(const_cast<std::uint8_t*>(val_set.pixels.data()), {100, 144}, torch::kUInt8).to(torch::kFloat32);
+  plain.model->forward(x);
+  const double mapped = plain.model->mapped_conductance().item<double>();
+  plain.model->eval();
+  EXPECT_NEAR(mapped, cim::mean_mapped_conductance(plain.model->export_float_network("p")), 1e-5);
+  o.energy_regularization = 1.0;
+  TernaryTrainResult lean = train_ternary(a, o, train_set, val_set);
+  EXPECT_LT(lean.log.back().mapped_conductance, 0.8 * plain.log.back().mapped_conductance);
+  EXPECT_GT(lean.best_val_accuracy, 90.0);  // still learns
+}
+
+TEST(FloatTraining, WeightNoiseActsInTrainingOnly) {
+  torch::set_num_threads(1);
+  torch::manual_seed(3);
+  TernaryArchitecture a;
+  a.kind = "mlp";
+  a.float_baseline = true;
+  a.hidden = {16};
+  TernaryNet net(a, 12, 12, 3);
+  const ImageSet images = bars(64, 9);
+  const torch::Tensor x =
+      torch::from_blob(const_cast<std::uint8_t*>(images.pixels.data()), {64, 144}, torch::kUInt8).to(torch::kFloat32);
+  torch::NoGradGuard no_grad;
+  net->train();
+  const torch::Tensor clean = net->forward(x);
+  // A device table that reads every magnitude back exactly changes nothing.
+  WeightNoise exact{.kind = WeightNoise::Kind::device, .mean = {0, 1}, .stddev = {0, 0}};
+  net->set_weight_noise(exact);
+  EXPECT_TRUE(torch::allclose(net->forward(x), clean, 1e-5, 1e-6));
+  // One that reads every weight at half its magnitude changes the logits (the last layer has
+  // no batch norm to undo it).
+  WeightNoise half{.kind = WeightNoise::Kind::device, .mean = {0, 0.5}, .stddev = {0, 0}};
+  net->set_weight_noise(half);
+  EXPECT_FALSE(torch::allclose(net->forward(x), clean, 1e-3, 1e-4));
+  // Gaussian noise: every training forward pass draws anew; evaluation sees the weights.
+  net->set_weight_noise({.kind = WeightNoise::Kind::gaussian, .sigma = 0.2});
+  EXPECT_FALSE(torch::allclose(net->forward(x), net->forward(x), 1e-3, 1e-4));
+  net->eval();
+  const torch::Tensor evaluated = net->forward(x);
+  net->set_weight_noise({});
+  EXPECT_TRUE(torch::equal(net->forward(x), evaluated));
+  // Refusals.
+  EXPECT_THROW(net->set_weight_noise({.kind = WeightNoise::Kind::device, .mean = {0}, .stddev = {0}}), Error);
+  EXPECT_THROW(net->set_weight_noise({.kind = WeightNoise::Kind::gaussian, .sigma = -1}), Error);
+  TernaryArchitecture ternary = a;
+  ternary.float_baseline = false;
+  TernaryNet t(ternary, 12, 12, 3);
+  EXPECT_THROW(t->set_weight_noise({.kind = WeightNoise::Kind::gaussian}), Error);
+  EXPECT_THROW(train_ternary(ternary, {.epochs = 1, .progress = false, .energy_regularization = 0.1}, images, images), Error);
+  EXPECT_THROW(train_ternary(a, {.epochs = 1, .progress = false, .energy_regularization = -1}, images, images), Error);
 }
 
 }  // namespace

@@ -18,10 +18,24 @@
 
 #include <torch/torch.h>
 
+#include "mbi/cim/float_network.hpp"
 #include "mbi/core/image_set.hpp"
 #include "mbi/ternary/network.hpp"
 
 namespace mbi::train {
+
+// Noise on the weights of a float network during training (issue 17), in the forward pass
+// only (the gradient passes straight through), per output column as the analog crossbar
+// scales them (cim/analog_crossbar.hpp): u = |w| / max_j |w_oj|.
+//   gaussian  w + sigma max_j |w_oj| N(0, 1): the classic noise-aware training;
+//   device    sign(w) (mean(u) + stddev(u) N(0, 1)) max_j |w_oj| with the mean and spread of
+//             what the device reads back by magnitude (device/pcm_weight_noise.hpp): the
+//             device model's own noise, drift and compensation included (device-enhanced).
+struct WeightNoise {
+  enum class Kind { none, gaussian, device } kind = Kind::none;
+  double sigma = 0.1;               // gaussian
+  std::vector<double> mean{}, stddev{};  // device: per magnitude, evenly spaced over 0..1
+};
 
 struct TernaryArchitecture {
   std::string kind = "cnn";                // "cnn" (LeNet-5 class) or "mlp"
@@ -40,6 +54,15 @@ class TernaryNetImpl : public torch::nn::Module {
   // The integer network: ternary weights, thresholds folding alpha, the batch norm (its
   // running statistics), the clip and the rounding. Eval mode only; not for float baselines.
   ternary::Network export_network(const std::string& name) const;
+  // A float baseline as plain numbers, batch norms folded into weights and biases. Eval mode.
+  cim::FloatNetwork export_float_network(const std::string& name) const;
+  // Float baselines: the noise on the weights in training mode (none by default).
+  void set_weight_noise(const WeightNoise& noise);
+  // Float baselines: the mean mapped conductance per multiply-accumulate of the last forward
+  // pass, sum over layers of positions x sum_oj u_oj over sum of positions x weights (u as
+  // for WeightNoise): the read energy of the analog crossbar up to a constant, for the
+  // energy regularization. Differentiable; defined after a forward pass.
+  torch::Tensor mapped_conductance() const { return mapped_conductance_; }
 
  private:
   struct Block {
@@ -52,13 +75,17 @@ class TernaryNetImpl : public torch::nn::Module {
     int padding = 0;  // of the convolution
     bool pool = false;
   };
-  torch::Tensor weight_used(const torch::Tensor& w, bool per_channel) const;
+  torch::Tensor weight_used(const torch::Tensor& w, bool per_channel, std::int64_t positions);
   torch::Tensor activate(const Block& b, const torch::Tensor& x) const;
 
   TernaryArchitecture architecture_;
   int rows_, cols_, classes_;
   std::vector<Block> blocks_;
   torch::nn::Linear last_{nullptr};
+  WeightNoise noise_;
+  torch::Tensor noise_mean_, noise_stddev_;  // noise_ as tensors
+  torch::Tensor mapped_sum_, mapped_conductance_;
+  double mapped_count_ = 0;
 };
 TORCH_MODULE(TernaryNet);
 
@@ -83,11 +110,16 @@ struct TernaryTrainOptions {
   int from_float_epochs = 0;
   double distill_alpha = 0.9;
   double distill_temperature = 3;
+  // Float networks (issue 17): weight noise in training, and the energy regularization
+  // loss term lambda x mapped_conductance() (0 = off).
+  WeightNoise weight_noise{};
+  double energy_regularization = 0;
 };
 
 struct TernaryEpoch {
   int epoch = 0;
   double loss = 0, train_accuracy = 0, val_accuracy = 0, seconds = 0;
+  double mapped_conductance = 0;  // float networks: mean over the epoch's batches
 };
 
 struct TernaryTrainResult {
