@@ -1,13 +1,21 @@
 // `mbi noise`: device noise of emerging memories (issue 17).
 //   mbi noise pcm        what the PCM model (aihwkit's) does to conductances over time;
 //   mbi noise crossbar   a ternary network on crossbars of PCM cells: accuracy against the
-//                        time since programming, over many devices.
+//                        time since programming, over many devices;
+//   mbi noise analog     float networks on analog PCM crossbars: accuracy and energy per
+//                        inference under weight scaling, decomposition, repeated reads, time.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "commands.hpp"
 #include "config_path.hpp"
+#include "mbi/cim/float_network_file.hpp"
+#include "mbi/experiment/analog_noise.hpp"
 #include "mbi/experiment/crossbar_noise.hpp"
+#include "mbi/io/energy_table_json.hpp"
 #include "mbi/experiment/device_studies.hpp"
 #include "mbi/io/device_json.hpp"
 #include "mbi/ternary/network_file.hpp"
@@ -18,6 +26,8 @@ namespace mbi::cli {
 namespace {
 
 constexpr const char* kPcmConfig = "configs/device/pcm_aihwkit.json";
+constexpr const char* kCrossbarEnergy = "configs/energy/crossbar_isaac.json";
+constexpr const char* kAnalogEnergy = "configs/energy/analog_pcm.json";
 
 struct NoisePcmArgs {
   std::filesystem::path config;
@@ -78,7 +88,8 @@ void register_noise_crossbar(CLI::App& noise) {
   add_out(*cmd, a->out, "folder for crossbar_pcm.csv, its plot and summary.json");
   cmd->add_option("--seconds", o.seconds, "times since programming to evaluate at (1 s to 1 year by default)")
       ->check(finite_number(0, 1e12))
-      ->capture_default_str();
+      ->capture_default_str()
+      ->delimiter(',');
   cmd->add_option("--devices", o.seeds, "devices (programming seeds) per point")->check(whole_number(1, 100000))->capture_default_str();
   add_seed(*cmd, o.seed, "seed of the first device (device d uses seed + d)");
   cmd->add_option("--adc-bits", o.crossbar.adc_bits, "bits of the ADCs (counts above 2^bits - 1 clip)")
@@ -108,6 +119,94 @@ void register_noise_crossbar(CLI::App& noise) {
   });
 }
 
+struct NoiseAnalogArgs {
+  DataOptions data;
+  std::string split = "test";
+  std::vector<std::filesystem::path> nets;
+  std::vector<std::string> labels;
+  std::filesystem::path config;
+  std::vector<std::filesystem::path> energy;
+  std::filesystem::path out = "results/noise/analog";
+  experiment::AnalogNoiseOptions options;
+  int threads = 1;
+  bool no_progress = false;
+  bool json = false;
+};
+
+void register_noise_analog(CLI::App& noise) {
+  auto a = std::make_shared<NoiseAnalogArgs>();
+  auto& o = a->options;
+  auto* cmd = noise.add_subcommand(
+      "analog", "float networks on analog PCM crossbars: accuracy and energy against weight scaling, decomposition, reads, time");
+  a->data.add_to(*cmd);
+  add_split(*cmd, a->split);
+  cmd->add_option("--net", a->nets, "float network files (.fnet, from mbi ap train --float), one or more")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--label", a->labels, "a name for each network (default: its file name)")
+      ->delimiter(',');
+  cmd->add_option("--config", a->config, std::string("PCM model parameters (default: ") + kPcmConfig + ")");
+  cmd->add_option("--energy", a->energy,
+                  std::string("energy tables, merged (default: ") + kCrossbarEnergy + " and " + kAnalogEnergy + ")");
+  add_out(*cmd, a->out, "folder for analog_pcm.csv, its plots and summary.json");
+  cmd->add_option("--devices-per-weight", o.devices, "weight scaling: devices per weight polarity, each at the full conductance")
+      ->check(whole_number(1, 1024))
+      ->capture_default_str()
+      ->delimiter(',');
+  cmd->add_option("--slices", o.slices, "low-fluctuation decomposition: binary devices per polarity (0 = one analog device)")
+      ->check(whole_number(0, 16))
+      ->capture_default_str()
+      ->delimiter(',');
+  cmd->add_option("--reads", o.reads, "repeated reads averaged")->check(whole_number(1, 1024))->capture_default_str()
+      ->delimiter(',');
+  cmd->add_option("--seconds", o.seconds, "times since programming (one day by default)")
+      ->check(finite_number(0, 1e12))
+      ->capture_default_str()
+      ->delimiter(',');
+  cmd->add_flag("--uncompensated", o.uncompensated, "also evaluate without global drift compensation");
+  cmd->add_option("--devices", o.seeds, "devices (programming seeds) per point")->check(whole_number(1, 100000))->capture_default_str();
+  add_seed(*cmd, o.seed, "seed of the first device (device d uses seed + d)");
+  cmd->add_option("--rows", o.crossbar.rows, "word lines per tile")->check(whole_number(1, 65536))->capture_default_str();
+  cmd->add_option("--dac-bits", o.crossbar.dac_bits, "input pulse resolution in bits")->check(whole_number(1, 16))->capture_default_str();
+  cmd->add_option("--adc-bits", o.crossbar.adc_bits, "ADC resolution in bits")->check(whole_number(2, 24))->capture_default_str();
+  cmd->add_option("--adc-range", o.crossbar.adc_range, "ADC full scale, +- in units of g_max x a full pulse")
+      ->check(finite_number(1e-6, 1e9))
+      ->capture_default_str();
+  add_threads(*cmd, a->threads, "devices evaluated at once");
+  add_no_progress(*cmd, a->no_progress);
+  add_json(*cmd, a->json);
+  cmd->callback([a] {
+    if (!a->labels.empty() && a->labels.size() != a->nets.size())
+      throw CLI::ValidationError("--label", "give one label per --net (" + std::to_string(a->nets.size()) + ")");
+    auto& opt = a->options;
+    const int widest = *std::max_element(opt.devices.begin(), opt.devices.end()) *
+                       std::max(1, *std::max_element(opt.slices.begin(), opt.slices.end()));
+    if (widest > opt.crossbar.rows)
+      throw CLI::ValidationError("--rows", std::to_string(widest) + " devices per weight (--devices-per-weight x --slices) "
+                                           "do not fit in " + std::to_string(opt.crossbar.rows) + " rows");
+    opt.pcm = io::load_pcm_parameters(given_or_shipped(a->config, kPcmConfig, "--config"));
+    if (a->energy.empty()) {
+      opt.energy = io::load_energy_table(given_or_shipped({}, kCrossbarEnergy, "--energy"));
+      opt.energy.merge(io::load_energy_table(given_or_shipped({}, kAnalogEnergy, "--energy")));
+    } else {
+      for (const auto& file : a->energy) opt.energy.merge(io::load_energy_table(file));
+    }
+    opt.threads = a->threads > 0 ? a->threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+    opt.progress = !a->no_progress;
+    std::vector<experiment::AnalogNetwork> networks;
+    for (std::size_t i = 0; i < a->nets.size(); ++i)
+      networks.push_back({a->labels.empty() ? a->nets[i].stem().string() : a->labels[i], cim::load_float_network(a->nets[i])});
+    const ImageSet images = a->data.load(a->split);
+    spdlog::info("{} images of {} on analog PCM crossbars: {} network(s), {} devices a point", images.count(), a->split,
+                 networks.size(), opt.seeds);
+    const io::ResultFiles r = experiment::analog_pcm_study(networks, images, opt);
+    r.write(a->out, "summary.json");
+    if (!a->json)
+      for (const std::string& line : r.notes) spdlog::info("{}", line);
+    print_json(r.summary, a->json);
+  });
+}
+
 }  // namespace
 
 void register_noise(CLI::App& app) {
@@ -115,6 +214,7 @@ void register_noise(CLI::App& app) {
   noise->require_subcommand(1);
   register_noise_pcm(*noise);
   register_noise_crossbar(*noise);
+  register_noise_analog(*noise);
 }
 
 }  // namespace mbi::cli

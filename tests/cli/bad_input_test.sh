@@ -199,6 +199,30 @@ expect_fail noise-crossbar-seconds "--seconds" "$mbi" noise crossbar --net "$wor
   --seconds -5 --out "$work/nx"
 expect_fail noise-crossbar-not-a-net "not-a-record.json" "$mbi" noise crossbar --net "$work/not-a-record.json" \
   --data "$mnist" --out "$work/nx"
+expect_fail ap-train-noise-ternary "--train-noise" "$mbi" ap train --data "$mnist" --train-noise pcm --out "$work/n.tnet"
+expect_fail ap-train-energy-reg-ternary "--energy-reg" "$mbi" ap train --data "$mnist" --energy-reg 0.1 --out "$work/n.tnet"
+expect_fail ap-train-energy-reg-negative "--energy-reg" "$mbi" ap train --data "$mnist" --float --energy-reg -1 \
+  --out "$work/n.fnet"
+expect_fail ap-train-slices-without-pcm "--train-slices" "$mbi" ap train --data "$mnist" --float --train-slices 4 \
+  --out "$work/n.fnet"
+expect_fail ap-train-slices-9 "--train-slices" "$mbi" ap train --data "$mnist" --float --train-noise pcm --train-slices 9 \
+  --out "$work/n.fnet"
+expect_fail ap-train-noise-sigma-nan "--train-noise-sigma" "$mbi" ap train --data "$mnist" --float --train-noise gaussian \
+  --train-noise-sigma nan --out "$work/n.fnet"
+[ ! -e "$work/n.fnet" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: a refused ap train wrote n.fnet"; }
+printf 'MBIFNET1 not a network' >"$work/bad.fnet"
+expect_fail noise-analog-corrupt-net "bad.fnet" "$mbi" noise analog --net "$work/bad.fnet" --data "$mnist" --limit 5 \
+  --out "$work/na"
+expect_fail noise-analog-slices "--slices" "$mbi" noise analog --net "$work/bad.fnet" --data "$mnist" --slices 17 --out "$work/na"
+expect_fail noise-analog-devices-per-weight "--devices-per-weight" "$mbi" noise analog --net "$work/bad.fnet" \
+  --data "$mnist" --devices-per-weight 0 --out "$work/na"
+expect_fail noise-analog-labels "--label" "$mbi" noise analog --net "$work/bad.fnet" --data "$mnist" --label a,b \
+  --out "$work/na"
+expect_fail noise-analog-rows "--rows" "$mbi" noise analog --net "$work/bad.fnet" --data "$mnist" --rows 8 --slices 4 \
+  --devices-per-weight 4 --out "$work/na"
+expect_fail noise-analog-seconds "--seconds" "$mbi" noise analog --net "$work/bad.fnet" --data "$mnist" --seconds 1,-5 \
+  --out "$work/na"
+[ ! -e "$work/na" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: a refused noise analog wrote $work/na"; }
 for bad in nan inf -inf 1e400 '' 0.95 abc; do
   expect_fail "val-fraction-$bad" "--val-fraction" "$mbi" tune --table "$work/tiny.tbl" --data "$mnist" --val-fraction "$bad"
 done
