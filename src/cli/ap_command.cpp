@@ -34,7 +34,6 @@
 namespace mbi::cli {
 namespace {
 
-constexpr const char* kPcmConfig = "configs/device/pcm_aihwkit.json";
 
 struct ApTrainArgs {
   DataOptions data;
@@ -250,7 +249,6 @@ void register_ap_train(CLI::App& ap) {
 }
 
 constexpr const char* kApEnergy = "configs/energy/ap_rtm.json";
-constexpr const char* kCrossbarEnergy = "configs/energy/crossbar_isaac.json";
 
 // The racetrack geometry flags (--domains, --ports), RTSim's by default.
 void add_racetrack(CLI::App& cmd, ap::RacetrackGeometry& g) {

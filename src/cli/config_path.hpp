@@ -6,6 +6,10 @@
 
 namespace mbi::cli {
 
+// The parameter files mbi ships, each with the sources of its numbers.
+inline constexpr const char* kPcmConfig = "configs/device/pcm_aihwkit.json";
+inline constexpr const char* kCrossbarEnergy = "configs/energy/crossbar_isaac.json";
+
 // `relative` (e.g. "configs/hw/sram16nm.json") as found from the working folder, else from
 // the folder of the mbi binary and its parents (a build folder sits in the repository);
 // nullopt when neither has it.

@@ -25,8 +25,6 @@
 namespace mbi::cli {
 namespace {
 
-constexpr const char* kPcmConfig = "configs/device/pcm_aihwkit.json";
-constexpr const char* kCrossbarEnergy = "configs/energy/crossbar_isaac.json";
 constexpr const char* kAnalogEnergy = "configs/energy/analog_pcm.json";
 
 struct NoisePcmArgs {

@@ -74,11 +74,18 @@ io::ResultFiles analog_pcm_study(const std::vector<AnalogNetwork>& networks, con
               "stddev_accuracy", "min_accuracy", "max_accuracy", "clean_accuracy", "ideal_accuracy", "energy_nj",
               "read_charge_nj", "adc_nj", "other_nj", "devices", "clipped_percent", "seeds"});
   nlohmann::json rows = nlohmann::json::array();
+  std::vector<std::string> time_series;
   for (const AnalogNetwork& net : networks) {
     const double clean = cim::float_accuracy(net.network, images);
     for (const int devices : o.devices)
       for (const int slices : o.slices)
         for (const int reads : o.reads) {
+          // One line of the time plot per configuration (and compensation).
+          for (const bool compensation : compensations)
+            time_series.push_back(fmt::format(
+                "'' every ::1 using (stringcolumn(1) eq '{0}' && $2=={1} && $3=={2} && $4=={3} && $6=={4} ? $5 : 1/0):7:8 "
+                "with yerrorlines title '{0} k{1} s{2} r{3}{5}'",
+                net.label, devices, slices, reads, compensation ? 1 : 0, compensation ? "" : " uncompensated"));
           cim::AnalogConfig config = o.crossbar;
           config.devices = devices;
           config.slices = slices;
@@ -86,8 +93,8 @@ io::ResultFiles analog_pcm_study(const std::vector<AnalogNetwork>& networks, con
           config.validate();
           const double ideal =
               evaluate(net.network, config, {.pcm = o.pcm, .ideal = true, .seed = o.seed}, images, o.energy).accuracy;
-          for (const double seconds : o.seconds)
-            for (const bool compensation : compensations) {
+          for (const bool compensation : compensations)  // a configuration's times in consecutive rows: lines
+            for (const double seconds : o.seconds) {
               std::vector<Run> runs(static_cast<std::size_t>(o.seeds));
               std::atomic<int> next{0};
               const auto work = [&] {
@@ -166,13 +173,14 @@ io::ResultFiles analog_pcm_study(const std::vector<AnalogNetwork>& networks, con
       "'' every ::1 using ($6==1 ? $13 : 1/0):7:(sprintf('%s k%d s%d r%d', stringcolumn(1), $2, $3, $4)) "
       "with labels offset 0,1 font ',7' notitle, "
       "'' every ::1 using 13:11 with points pt 6 title 'clean (digital float)'\n");
-  if (o.seconds.size() > 1)
-    out.plots.emplace_back(
-        "analog_pcm_time",
+  if (o.seconds.size() > 1) {
+    std::string plot =
         "set datafile separator ','\nset title 'Float networks on PCM crossbars: accuracy against time since programming'\n"
         "set logscale x\nset xrange [0.5:*]\nset xlabel 'seconds since programming'\nset ylabel 'test accuracy (%)'\n"
-        "set key below\nplot 'analog_pcm.csv' every ::1 using ($6==1 ? $5 : 1/0):7:8 with yerrorbars title "
-        "'compensated', '' every ::1 using ($6==0 ? $5 : 1/0):7:8 with yerrorbars title 'uncompensated'\n");
+        "set key below\nplot 'analog_pcm.csv'";
+    for (std::size_t i = 0; i < time_series.size(); ++i) plot += i == 0 ? " " + time_series[i].substr(3) : ", " + time_series[i];
+    out.plots.emplace_back("analog_pcm_time", plot + "\n");
+  }
   out.summary = {{"images", images.count()},
                  {"devices", o.seeds},
                  {"seed", o.seed},
