@@ -187,7 +187,7 @@ run $B hw noise --table $R/mnist-bo.tbl --split test --limit 2000 --threads 2 --
 for d in mnist fashion; do
   data=../shared/data/mnist; [ $d = fashion ] && data=../shared/data/fashion-mnist
   run $B ap train --arch cnn --epochs 12 --data $data --out models/$d-ternary-cnn.tnet --threads 1 --no-progress
-  run $B ap train --arch cnn --float --epochs 12 --data $data --out models/$d-float-cnn --threads 1 --no-progress
+  run $B ap train --arch cnn --float --epochs 12 --data $data --out models/$d-float-cnn.fnet --threads 1 --no-progress
   run $B ap train --arch mlp --hidden 256 --epochs 12 --data $data --out models/$d-ternary-mlp.tnet --threads 1 --no-progress
   run $B ap train --arch mlp --hidden 256 --float --epochs 12 --data $data --out models/$d-float-mlp --threads 1 --no-progress
   run $B ap compile --net models/$d-ternary-cnn.tnet --out results/ap/$d-compile --json
@@ -205,7 +205,8 @@ for d in mnist fashion; do
       --out results/ap/bits/$d-ternary-mlp-a$b.tnet --threads 1 --no-progress
   done
 done
-run $B ap report --records models/*-ternary-*.tnet.json models/*-float-*.json results/ap/bits/*.tnet.json \
+run $B ap report --records models/*-ternary-*.tnet.json models/*-float-cnn.fnet.json models/*-float-mlp.json \
+  results/ap/bits/*.tnet.json \
   --out results/ap/report --json
 
 # Device noise (issue 17): PCM conductances from 1 s to 1 year after programming.
@@ -215,4 +216,26 @@ for d in mnist fashion; do
   data=../shared/data/mnist; [ $d = fashion ] && data=../shared/data/fashion-mnist
   run $B noise crossbar --net models/$d-ternary-cnn.tnet --data $data --split test --limit 2000 --devices 10 \
     --out results/noise/$d-crossbar --no-progress --json
+done
+
+# Float CNNs on analog PCM crossbars, one day after programming, 10 devices a point, the whole
+# test split (issue 17). The networks: plain, classic Gaussian weight noise, energy
+# regularization alone, the PCM model's own noise (device-enhanced) for one analog pair and for
+# 4 binary slices, and all three techniques together (shipped in models/).
+for d in mnist fashion; do
+  data=../shared/data/mnist; [ $d = fashion ] && data=../shared/data/fashion-mnist
+  train="$B ap train --arch cnn --float --epochs 12 --data $data --threads 1 --no-progress"
+  run $train --train-noise gaussian --train-noise-sigma 0.1 --out models/$d-float-cnn-gauss.fnet
+  run $train --energy-reg 0.1 --out models/$d-float-cnn-ereg.fnet
+  run $train --train-noise pcm --out models/$d-float-cnn-pcm.fnet
+  run $train --train-noise pcm --train-slices 4 --out models/$d-float-cnn-pcm-s4.fnet
+  run $train --train-noise pcm --train-slices 4 --energy-reg 0.1 --out models/$d-float-cnn-pcm-s4-ereg.fnet
+  m=models/$d-float-cnn
+  analog="$B noise analog --data $data --split test --devices 10 --threads 2 --no-progress --json"
+  run $analog --net $m.fnet --label plain --devices-per-weight 1,4,16,64 --out results/noise/$d-analog-scaling
+  run $analog --net $m.fnet --label plain --reads 4 --out results/noise/$d-analog-reads
+  run $analog --net $m.fnet $m-gauss.fnet $m-ereg.fnet $m-pcm.fnet $m-pcm-s4.fnet $m-pcm-s4-ereg.fnet \
+    --label plain,gauss,ereg,pcm,pcm-s4,pcm-s4-ereg --slices 0,4 --out results/noise/$d-analog-techniques
+  run $analog --net $m.fnet $m-pcm.fnet --label plain,pcm --slices 0,4 --limit 2000 \
+    --seconds 1,3600,86400,2592000,31536000 --out results/noise/$d-analog-time
 done
