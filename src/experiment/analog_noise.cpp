@@ -16,6 +16,13 @@
 namespace mbi::experiment {
 namespace {
 
+// A label inside a single-quoted gnuplot string, where a quote is written twice.
+std::string gnuplot_quoted(const std::string& label) {
+  std::string out;
+  for (const char c : label) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out;
+}
+
 struct Run {
   double accuracy = 0;
   eval::EnergyEstimate energy;
@@ -85,7 +92,8 @@ io::ResultFiles analog_pcm_study(const std::vector<AnalogNetwork>& networks, con
             time_series.push_back(fmt::format(
                 "'' every ::1 using (stringcolumn(1) eq '{0}' && $2=={1} && $3=={2} && $4=={3} && $6=={4} ? $5 : 1/0):7:8 "
                 "with yerrorlines title '{0} k{1} s{2} r{3}{5}'",
-                net.label, devices, slices, reads, compensation ? 1 : 0, compensation ? "" : " uncompensated"));
+                gnuplot_quoted(net.label), devices, slices, reads, compensation ? 1 : 0,
+                compensation ? "" : " uncompensated"));
           cim::AnalogConfig config = o.crossbar;
           config.devices = devices;
           config.slices = slices;
