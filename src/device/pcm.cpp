@@ -50,12 +50,18 @@ double PcmModel::drift_nu_sigma(double target) const {
 }
 
 PcmCell PcmModel::program(double target, Random& random) const {
+  const double programming_normal = random.normal();
+  const double drift_normal = random.normal();
+  return program(target, programming_normal, drift_normal);
+}
+
+PcmCell PcmModel::program(double target, double programming_normal, double drift_normal) const {
   if (!(target >= 0 && target <= p_.g_max))
     throw Error("PCM model: target conductance " + std::to_string(target) + " uS outside 0.." + std::to_string(p_.g_max));
   PcmCell cell;
   cell.target = target;
-  cell.programmed = std::max(target + programming_sigma(target) * random.normal(), 0.0);
-  cell.nu = std::abs(drift_nu_mu(target) + drift_nu_sigma(target) * random.normal());
+  cell.programmed = std::max(target + programming_sigma(target) * programming_normal, 0.0);
+  cell.nu = std::abs(drift_nu_mu(target) + drift_nu_sigma(target) * drift_normal);
   return cell;
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "mbi/core/counter_normal.hpp"
 #include "mbi/core/error.hpp"
 #include "mbi/hw/sram_array.hpp"
 
@@ -44,7 +45,7 @@ ArrayDistanceModel::ArrayDistanceModel(const std::vector<SegmentSpec>& segments,
                                        Coding coding, std::vector<double> segment_weights, std::uint64_t seed,
                                        std::vector<std::uint32_t> component_of_segment)
     : map_(segments, component_of_segment, config.cols, coding), config_(config),
-      read_rng_(seed, 0x5EAD) {
+      read_rng_(seed, 0x5EAD), device_seed_(seed) {
   if (config.rows == 0 || config.tiles == 0) throw Error("arrays need at least one row and one tile");
   if (segment_weights.size() != segments.size())
     throw Error("expected one weight per segment (" + std::to_string(segments.size()) + "), got " +
@@ -124,7 +125,47 @@ void ArrayDistanceModel::set_noise(const NoiseOptions& noise) {
   if (noise.bit_flip_probability < 0 || noise.bit_flip_probability >= 1)
     throw Error("bit_flip_probability must lie in [0, 1)");
   if (noise.reads == 0) throw Error("reads must be at least 1");
+  pcm_model_.reset();
+  if (noise.pcm) {
+    if (noise.bit_flip_probability > 0 || noise.conductance_sigma > 0)
+      throw Error("PCM keys are a storage model of their own: give no bit flips or conductance fluctuation with them");
+    if (!(noise.pcm->seconds >= 0 && std::isfinite(noise.pcm->seconds)))
+      throw Error("PCM keys: the time since programming must be a finite number of seconds >= 0");
+    pcm_model_.emplace(noise.pcm->parameters);
+    // Statistics of 4,096 devices of each state, drawn from their own streams of the seed.
+    constexpr std::size_t kDevices = 4096;
+    const double g_max = noise.pcm->parameters.g_max;
+    Random draws(device_seed_, 0x9C3);
+    std::vector<device::PcmCell> set_cells(kDevices);
+    for (auto& c : set_cells) c = pcm_model_->program(g_max, draws);
+    pcm_compensation_ =
+        noise.pcm->drift_compensation ? pcm_model_->drift_compensation(set_cells, noise.pcm->seconds, draws) : 1.0;
+    double sum = 0, sum_sq = 0;
+    for (std::size_t i = 0; i < kDevices; ++i) {
+      const double g = pcm_model_->read(pcm_model_->program(0.0, draws), noise.pcm->seconds, draws) / g_max;
+      sum += g;
+      sum_sq += g * g;
+    }
+    pcm_leak_mean_ = pcm_compensation_ * sum / kDevices;
+    pcm_leak_std_ = pcm_compensation_ * std::sqrt(std::max(sum_sq / kDevices - (sum / kDevices) * (sum / kDevices), 0.0));
+  }
   noise_ = noise;
+}
+
+double ArrayDistanceModel::pcm_set_gain(std::size_t tile, std::size_t row, std::size_t array, std::size_t column) {
+  // The device's place names its fixed draws: every read of it meets the same device.
+  const std::uint64_t place =
+      ((static_cast<std::uint64_t>(tile) * 4096 + row) * map_.arrays().size() + array) * config_.cols + column;
+  const device::PcmCell cell = pcm_model_->program(noise_.pcm->parameters.g_max, counter_normal(device_seed_, 2 * place),
+                                                   counter_normal(device_seed_, 2 * place + 1));
+  return pcm_compensation_ * pcm_model_->read(cell, noise_.pcm->seconds, read_rng_) / noise_.pcm->parameters.g_max;
+}
+
+double ArrayDistanceModel::pcm_leak(double drop_sum, double drop_sq_sum) {
+  // Each RESET device adds a tiny, independent drop: their sum as a Gaussian of the summed
+  // mean and variance (~0.002 and ~0.003 of the cell's drop a day after programming).
+  if (drop_sum == 0.0) return 0.0;
+  return pcm_leak_mean_ * drop_sum + pcm_leak_std_ * std::sqrt(drop_sq_sum) * read_rng_.normal();
 }
 
 void ArrayDistanceModel::reseed_reads(std::uint64_t seed) { read_rng_ = Random(seed, 0x5EAD); }
@@ -157,6 +198,14 @@ void ArrayDistanceModel::read_once(std::span<const std::uint8_t> query, std::spa
         const std::uint32_t hi = std::clamp(std::max(k, q), run.first_bit, end);
         const std::size_t c0 = run.first_column + (lo - run.first_bit);
         const std::size_t c1 = run.first_column + (hi - run.first_bit);
+        if (pcm_model_) {
+          const double* unit = (k > q ? f.bl_drop.data() : f.blb_drop.data()) + r * cols;
+          for (std::size_t c = c0; c < c1; ++c) drop += unit[c] * pcm_set_gain(tile, r, a, c);
+          const double cell = f.bl_drop[r * cols + run.first_column];
+          const double matching = static_cast<double>(run.bits - (c1 - c0));
+          drop += pcm_leak(matching * cell, matching * cell * cell);
+          continue;
+        }
         const double* p = k > q ? bl : blb;
         const double* p_sq = k > q ? bl_sq : blb_sq;
         drop += p[c1] - p[c0];
@@ -165,6 +214,20 @@ void ArrayDistanceModel::read_once(std::span<const std::uint8_t> query, std::spa
         const std::uint32_t differ = (k ^ q) >> run.first_bit;
         const std::uint32_t key_bits = k >> run.first_bit;
         const std::size_t c = r * cols + run.first_column;
+        if (pcm_model_) {
+          double leak_sum = 0.0, leak_sq = 0.0;
+          for (std::uint32_t b = 0; b < run.bits; ++b) {
+            const double unit = ((key_bits >> b) & 1U) != 0 ? f.bl_drop[c + b] : f.blb_drop[c + b];
+            if (((differ >> b) & 1U) != 0) {
+              drop += unit * pcm_set_gain(tile, r, a, run.first_column + b);
+            } else {
+              leak_sum += unit;
+              leak_sq += unit * unit;
+            }
+          }
+          drop += pcm_leak(leak_sum, leak_sq);
+          continue;
+        }
         for (std::uint32_t b = 0; b < run.bits; ++b) {
           // A differing bit discharges BL if the key holds the 1 (k=1, q=0), BLB otherwise.
           const double d = static_cast<double>((differ >> b) & 1U) *

@@ -1,6 +1,7 @@
 // The one seeded random source: the same (seed, stream) gives the same numbers everywhere,
 // different streams differ, and the draws have the statistics their formulas promise.
 #include "mbi/core/random.hpp"
+#include "mbi/core/counter_normal.hpp"
 
 #include <gtest/gtest.h>
 
@@ -62,6 +63,30 @@ TEST(Random, UniformNormalIndexAndGeometricHaveTheirMoments) {
     EXPECT_GE(x, -2.0);
     EXPECT_LT(x, 3.0);
   }
+}
+
+
+// Counter-based normals: a function of (seed, counter) alone, standard normal over counters,
+// and unrelated between neighbouring counters and seeds.
+TEST(CounterNormal, DeterministicStandardNormalAndUncorrelated) {
+  EXPECT_EQ(counter_normal(3, 17), counter_normal(3, 17));
+  EXPECT_NE(counter_normal(3, 17), counter_normal(3, 18));
+  EXPECT_NE(counter_normal(3, 17), counter_normal(4, 17));
+  constexpr int n = 200000;
+  double sum = 0, sum2 = 0, cross = 0, seeds = 0, tail = 0;
+  for (int i = 0; i < n; ++i) {
+    const double z = counter_normal(11, static_cast<std::uint64_t>(i));
+    sum += z;
+    sum2 += z * z;
+    cross += z * counter_normal(11, static_cast<std::uint64_t>(i) + 1);
+    seeds += z * counter_normal(12, static_cast<std::uint64_t>(i));
+    tail += std::abs(z) > 2.0 ? 1 : 0;
+  }
+  EXPECT_NEAR(sum / n, 0.0, 0.01);
+  EXPECT_NEAR(sum2 / n, 1.0, 0.01);
+  EXPECT_NEAR(cross / n, 0.0, 0.01);
+  EXPECT_NEAR(seeds / n, 0.0, 0.01);
+  EXPECT_NEAR(tail / n, 0.0455, 0.002);  // P(|Z| > 2)
 }
 
 }  // namespace

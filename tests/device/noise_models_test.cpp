@@ -120,6 +120,16 @@ TEST(PcmModel, SameSeedSameConductancesAndBadParametersRefused) {
   }
   EXPECT_THROW(pcm.program(26, a), Error);
   EXPECT_THROW(pcm.program(-1, a), Error);
+  // The form with the normals given is the same cell as the one drawing them itself.
+  Random c(9, 2), d(9, 2);
+  for (int i = 0; i < 100; ++i) {
+    const double target = 0.25 * (i % 101);
+    const PcmCell x = pcm.program(target, c);
+    const double z_programming = d.normal(), z_drift = d.normal();
+    const PcmCell y = pcm.program(target, z_programming, z_drift);
+    EXPECT_EQ(x.programmed, y.programmed);
+    EXPECT_EQ(x.nu, y.nu);
+  }
   PcmParameters bad;
   bad.g_max = 0;
   EXPECT_THROW(PcmModel{bad}, Error);

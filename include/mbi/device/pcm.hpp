@@ -49,6 +49,10 @@ class PcmModel {
 
   // Programs one cell to `target` (0..g_max uS).
   PcmCell program(double target, Random& random) const;
+  // The same with the two standard normals given (programming, drift exponent): for
+  // simulators that draw them from a counter-based stream per device instead of keeping
+  // every cell (hw::ArrayDistanceModel's PCM keys). program(target, random) calls this.
+  PcmCell program(double target, double programming_normal, double drift_normal) const;
   // The drifted conductance, noise-free, `seconds` after programming.
   double drifted(const PcmCell& cell, double seconds) const;
   // One read `seconds` after programming: drift plus 1/f read noise.

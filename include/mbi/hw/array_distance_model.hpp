@@ -19,6 +19,7 @@
 // Not thread-safe: use one model per thread (construct each with its own seed, or call
 // reseed_reads()).
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -28,6 +29,7 @@
 #include "mbi/hw/coding.hpp"
 #include "mbi/hw/noise.hpp"
 #include "mbi/core/random.hpp"
+#include "mbi/device/pcm.hpp"
 #include "mbi/search/key_layout.hpp"
 
 namespace mbi::hw {
@@ -102,6 +104,13 @@ class ArrayDistanceModel {
     std::uint32_t levels;
   };
 
+  // Keys in PCM (NoiseOptions::pcm): the read conductance of the SET device of cell
+  // `column` of array `array` at (tile, row), over g_max, drift-compensated.
+  double pcm_set_gain(std::size_t tile, std::size_t row, std::size_t array, std::size_t column);
+  // The drop the RESET devices of matching cells leak in one read, given the sum and the
+  // sum of squares of those cells' nominal (SET) drops.
+  double pcm_leak(double drop_sum, double drop_sq_sum);
+
   void read_once(std::span<const std::uint8_t> query, std::span<const std::uint8_t> key, std::size_t row,
                  std::size_t tile, std::span<double> component_out);
   void read_combined(std::span<const std::uint8_t> query, std::span<const std::uint8_t> key, std::size_t row,
@@ -116,6 +125,12 @@ class ArrayDistanceModel {
   std::vector<std::uint32_t> value_levels_;  // levels of each key value
   NoiseOptions noise_;
   Random read_rng_;
+  std::uint64_t device_seed_;  // fabrication seed: PCM devices' fixed draws too
+  // Keys in PCM: the model, the global drift compensation, and the RESET devices' read
+  // conductance over g_max (mean, std over devices and reads), which only leak.
+  std::optional<device::PcmModel> pcm_model_;
+  double pcm_compensation_ = 1.0;
+  double pcm_leak_mean_ = 0.0, pcm_leak_std_ = 0.0;
   std::vector<double> drop_, drop_sq_, reads_buffer_, scratch_, components_;
   std::uint64_t array_reads_ = 0;
   std::uint64_t saturated_reads_ = 0;
