@@ -247,6 +247,22 @@ SearchResult HwSearcher::nearest(std::span<const std::uint8_t> query, int step, 
   return result;
 }
 
+std::size_t HwSearcher::ranked(std::span<SearchResult> out) {
+  const auto better = [](const Candidate& a, const Candidate& b) {
+    return a.distance != b.distance ? a.distance < b.distance : a.row < b.row;
+  };
+  const std::size_t k = std::min(out.size(), candidates_.size());
+  std::partial_sort(candidates_.begin(), candidates_.begin() + static_cast<std::ptrdiff_t>(k), candidates_.end(),
+                    better);
+  for (std::size_t i = 0; i < k; ++i) {
+    out[i].index = candidates_[i].row;
+    out[i].distance = static_cast<std::uint32_t>(std::clamp(
+        std::round(candidates_[i].distance), 0.0, static_cast<double>(std::numeric_limits<std::uint32_t>::max() - 1)));
+    out[i].comparisons = 0;
+  }
+  return k;
+}
+
 HwIndex::HwIndex(HwKeys keys, std::vector<std::uint32_t> component_of_segment, HwLookupOptions options)
     : keys_(std::move(keys)), components_(std::move(component_of_segment)), options_(std::move(options)) {
   if (keys_.layout.words() == 0 || keys_.keys.size() % keys_.layout.words() != 0)
@@ -281,6 +297,25 @@ void HwIndex::search(std::span<const std::uint64_t> queries, int group, const Se
     keys_.layout.decode(queries.subspan(i * words, words), values);
     results[i] = searcher.nearest(values, group, params.probes);
   }
+}
+
+std::size_t HwIndex::search_k(std::span<const std::uint64_t> query, int group, const SearchParams& params,
+                             std::span<SearchResult> out) const {
+  const std::size_t words = keys_.layout.words();
+  if (query.size() != words)
+    throw Error(keys_.name + ": hardware search: " + std::to_string(query.size()) + " query words for a key of " +
+                std::to_string(words));
+  if (params.max_comparisons > 0 || params.epsilon >= 0)
+    throw Error(keys_.name + ": the hardware model searches by leaves (probes), not by a comparison budget or bound");
+  if (params.probes == 0) throw Error("probes must be at least 1");
+  if (out.empty()) return 0;
+  HwSearcher& searcher = local();
+  std::vector<std::uint8_t> values(keys_.layout.total_values());
+  keys_.layout.decode(query, values);
+  const SearchResult best = searcher.nearest(values, group, params.probes);
+  const std::size_t found = searcher.ranked(out);
+  if (found > 0) out[0].comparisons = best.comparisons;
+  return found;
 }
 
 HwLookupCounters HwIndex::counters() const {

@@ -1,6 +1,7 @@
 #include "mbi/lookup/engine.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "mbi/core/error.hpp"
 #include "mbi/lookup/quantize.hpp"
@@ -118,7 +119,20 @@ void LookupEngine::infer_chunk(std::span<const std::uint8_t* const> images, cons
       const std::size_t i = active_[a];
       make_query(i, loc_[2 * i], loc_[2 * i + 1], hidden_.data() + i * hidden_words, queries_.data() + a * words);
     }
-    index.search({queries_.data(), active * words}, t, options.search, {found_.data(), active});
+    if (options.vote <= 1) {
+      index.search({queries_.data(), active * words}, t, options.search, {found_.data(), active});
+    } else {
+      ranked_.resize(options.vote);
+      voted_hidden_.resize(active * hidden_words);
+      voted_loc_.resize(2 * active);
+      voted_prediction_.resize(active);
+      for (std::size_t a = 0; a < active; ++a) {
+        const std::size_t k = index.search_k({queries_.data() + a * words, words}, t, options.search, ranked_);
+        if (k == 0) throw Error(table_.name() + ": table has no rows");
+        found_[a] = ranked_[0];
+        vote({ranked_.data(), k}, voted_hidden_.data() + a * hidden_words, &voted_loc_[2 * a], &voted_prediction_[a]);
+      }
+    }
 
     // The matched rows' values lie anywhere in the table: ask for all of them before reading
     // any, so that on a table larger than the cache their misses overlap (a tree search has
@@ -140,16 +154,59 @@ void LookupEngine::infer_chunk(std::span<const std::uint8_t* const> images, cons
       r.comparisons += found.comparisons;
       r.max_distance = std::max(r.max_distance, found.distance);
       if (found.distance > options.stop_above) continue;  // stopped: mixed mode asks the teacher
-      const auto next = table_.next_hidden(found.index);
-      copy_words(next.data(), hidden_words, hidden_.data() + i * hidden_words);
-      loc_[2 * i] = table_.next_location()[2 * static_cast<std::size_t>(found.index)];
-      loc_[2 * i + 1] = table_.next_location()[2 * static_cast<std::size_t>(found.index) + 1];
-      r.prediction = table_.prediction()[found.index];
+      if (options.vote > 1) {
+        copy_words(voted_hidden_.data() + a * hidden_words, hidden_words, hidden_.data() + i * hidden_words);
+        loc_[2 * i] = voted_loc_[2 * a];
+        loc_[2 * i + 1] = voted_loc_[2 * a + 1];
+        r.prediction = voted_prediction_[a];
+      } else {
+        const auto next = table_.next_hidden(found.index);
+        copy_words(next.data(), hidden_words, hidden_.data() + i * hidden_words);
+        loc_[2 * i] = table_.next_location()[2 * static_cast<std::size_t>(found.index)];
+        loc_[2 * i + 1] = table_.next_location()[2 * static_cast<std::size_t>(found.index) + 1];
+        r.prediction = table_.prediction()[found.index];
+      }
       if (t + 1 == config_.glimpses) r.completed = true;
       active_[still++] = static_cast<std::uint32_t>(i);
     }
     active = still;
   }
+}
+
+void LookupEngine::vote(std::span<const SearchResult> ranked, std::uint64_t* hidden, int* loc, int* prediction) {
+  const std::size_t k = ranked.size();
+  const std::size_t values = value_layout_.total_values();
+  const std::size_t hidden_words = value_layout_.words();
+  // The lower median of k values; for two levels, the majority (ties to the lower level).
+  const auto median = [&](std::vector<std::uint8_t>& column) {
+    const auto mid = column.begin() + static_cast<std::ptrdiff_t>((column.size() - 1) / 2);
+    std::nth_element(column.begin(), mid, column.end());
+    return *mid;
+  };
+  vote_values_.resize(k * values);
+  for (std::size_t j = 0; j < k; ++j)
+    value_layout_.decode(table_.next_hidden(ranked[j].index), {vote_values_.data() + j * values, values});
+  std::vector<std::uint8_t> voted(values);
+  vote_column_.resize(k);
+  for (std::size_t v = 0; v < values; ++v) {
+    for (std::size_t j = 0; j < k; ++j) vote_column_[j] = vote_values_[j * values + v];
+    voted[v] = median(vote_column_);
+  }
+  value_layout_.encode(voted, {hidden, hidden_words});
+  for (std::size_t axis = 0; axis < 2; ++axis) {
+    for (std::size_t j = 0; j < k; ++j)
+      vote_column_[j] = table_.next_location()[2 * static_cast<std::size_t>(ranked[j].index) + axis];
+    loc[axis] = median(vote_column_);
+  }
+  // Plurality; among tied classes the one whose first vote came from the nearer row.
+  std::array<std::uint32_t, 256> count{};
+  int best = table_.prediction()[ranked[0].index];
+  for (std::size_t j = 0; j < k; ++j) ++count[table_.prediction()[ranked[j].index]];
+  for (std::size_t j = 0; j < k; ++j) {
+    const int c = table_.prediction()[ranked[j].index];
+    if (count[c] > count[best]) best = c;
+  }
+  *prediction = best;
 }
 
 }  // namespace mbi

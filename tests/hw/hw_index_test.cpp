@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <utility>
 #include <string>
 #include <unistd.h>
 
@@ -222,6 +225,46 @@ TEST_F(HwLookupTest, BitFlipsHurtAndMedianReadsHelp) {
   const std::size_t none = errors("none");
   EXPECT_GT(none, 10U);
   EXPECT_LT(errors("median:5"), none);
+}
+
+// Without noise, the hardware index ranks its candidates by the exact weighted distance:
+// over every row, its k nearest are the k smallest reference distances (ties to the lower
+// row), its first the row search() finds.
+TEST_F(HwLookupTest, RanksTheKNearestCandidates) {
+  HwLookupOptions o;
+  o.array = lossless();
+  const HwIndex index(*all_keys_, kComponents, o);
+  const std::uint32_t width = table_->key_layout().total_values();
+  std::vector<std::uint8_t> values(width);
+  std::vector<std::uint64_t> packed(table_->key_layout().words());
+  for (const auto& q : queries(40, 21)) {
+    std::vector<std::pair<double, std::uint32_t>> all;
+    for (std::uint32_t r = 0; r < kRows; ++r) {
+      table_->key_layout().decode(table_->key(r), values);
+      double d = 0;
+      std::size_t v = 0;
+      for (std::size_t seg = 0; seg < kSegments.size(); ++seg)
+        for (std::uint32_t i = 0; i < kSegments[seg].values; ++i, ++v)
+          d += kWeights[seg] * std::abs(static_cast<double>(values[v]) - static_cast<double>(q[v]));
+      all.emplace_back(d, r);
+    }
+    std::sort(all.begin(), all.end());
+    table_->key_layout().encode(q, packed);
+    std::vector<SearchResult> out(7);
+    ASSERT_EQ(index.search_k(packed, 0, SearchParams{}, out), 7U);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      EXPECT_EQ(out[i].index, all[i].second) << i;
+      EXPECT_EQ(out[i].distance, static_cast<std::uint32_t>(all[i].first)) << i;
+    }
+    EXPECT_EQ(out[0].index, index.search_one(packed, 0, SearchParams{}).index);
+    EXPECT_EQ(out[0].comparisons, kRows);
+  }
+  // Asking for more than there are candidates gives them all.
+  std::vector<SearchResult> many(kRows + 5);
+  EXPECT_EQ(index.search_k(packed, 0, SearchParams{}, many), kRows);
+  SearchParams budget;
+  budget.max_comparisons = 10;
+  EXPECT_THROW(index.search_k(packed, 0, budget, many), Error);
 }
 
 TEST_F(HwLookupTest, IndexGivesEachThreadTheSameChip) {

@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
+#include <utility>
 
 #include "mbi/core/error.hpp"
 #include "mbi/lookup/lookup_run.hpp"
@@ -207,6 +210,117 @@ TEST(LookupEngine, ObservedIndexSeesEveryQuery) {
   engine.infer(f.train.image(0), o);
   EXPECT_EQ(steps, (std::vector<int>{0, 1, 2}));
   EXPECT_EQ(exact, 3U);  // a distilled image's steps are all in the table
+}
+
+// The k nearest rows by the reference distance, nearest first, ties to the lower row: an
+// index that can rank (as the hardware index does), written for obviousness.
+class ReferenceKnn final : public NearestIndex {
+ public:
+  explicit ReferenceKnn(const TableData& t) : t_(t), weights_(t.key_layout.word_weights(t.segment_weights)) {}
+  std::uint32_t words() const override { return t_.key_layout.words(); }
+  std::size_t rows() const override { return t_.rows(); }
+  void search(std::span<const std::uint64_t> queries, int group, const SearchParams& params,
+              std::span<SearchResult> results) const override {
+    for (std::size_t i = 0; i < results.size(); ++i)
+      search_k(queries.subspan(i * words(), words()), group, params, {&results[i], 1});
+  }
+  std::size_t search_k(std::span<const std::uint64_t> query, int, const SearchParams&,
+                       std::span<SearchResult> out) const override {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> all;  // distance, row
+    for (std::size_t r = 0; r < t_.rows(); ++r)
+      all.emplace_back(test::reference_distance(query.data(), &t_.keys[r * words()], weights_.data(), words()),
+                       static_cast<std::uint32_t>(r));
+    std::sort(all.begin(), all.end());
+    const std::size_t k = std::min(out.size(), all.size());
+    for (std::size_t i = 0; i < k; ++i) out[i] = {all[i].second, all[i].first, static_cast<std::uint32_t>(t_.rows()), 0};
+    return k;
+  }
+
+ private:
+  const TableData& t_;
+  std::vector<std::uint32_t> weights_;
+};
+
+// Voting as LookupOptions::vote describes it, step by step: the median of the k nearest
+// rows' values (hidden state value by value, location axis by axis; the lower median for
+// even k), the plurality of their predictions, ties to the nearer row's class.
+int reference_vote_lookup(const RamConfig& c, const TableData& t, const std::uint8_t* pixels, std::size_t k) {
+  const GlimpseGeometry g = GlimpseGeometry::from(c);
+  const GlimpseQuantizer q(g, c.norm_mean, c.norm_std, c.phi_lo, c.phi_hi, c.phi_levels());
+  const IntegralImage image({pixels, static_cast<std::size_t>(c.image_rows * c.image_cols)}, c.image_rows,
+                            c.image_cols, c.norm_mean, c.norm_std);
+  const ReferenceKnn knn(t);
+  std::vector<std::uint8_t> phi(static_cast<std::size_t>(g.size()));
+  std::vector<std::uint8_t> hidden(static_cast<std::size_t>(c.hidden), 0);
+  std::vector<std::uint8_t> values(t.key_layout.total_values());
+  std::vector<std::uint64_t> key(t.key_layout.words());
+  int x = location_to_pixel(c.start_x, c.image_cols);
+  int y = location_to_pixel(c.start_y, c.image_rows);
+  int prediction = -1;
+  auto lower_median = [](std::vector<int> v) {
+    std::sort(v.begin(), v.end());
+    return v[(v.size() - 1) / 2];
+  };
+  for (int s = 0; s < c.glimpses; ++s) {
+    q.levels(image, x, y, phi.data());
+    ram_key_values(c, phi.data(), hidden.data(), x, y, values.data());
+    t.key_layout.encode(values, key);
+    std::vector<SearchResult> near(k);
+    near.resize(knn.search_k(key, s, {}, near));
+    std::vector<std::vector<std::uint8_t>> h(near.size(), std::vector<std::uint8_t>(hidden.size()));
+    for (std::size_t j = 0; j < near.size(); ++j)
+      t.value_layout.decode({&t.next_hidden[near[j].index * t.value_layout.words()], t.value_layout.words()}, h[j]);
+    for (std::size_t v = 0; v < hidden.size(); ++v) {
+      std::vector<int> column;
+      for (const auto& hj : h) column.push_back(hj[v]);
+      hidden[v] = static_cast<std::uint8_t>(lower_median(column));
+    }
+    std::vector<int> xs, ys;
+    std::map<int, int> votes;
+    for (const SearchResult& r : near) {
+      xs.push_back(t.next_location[2 * r.index]);
+      ys.push_back(t.next_location[2 * r.index + 1]);
+      ++votes[t.prediction[r.index]];
+    }
+    x = lower_median(xs);
+    y = lower_median(ys);
+    prediction = t.prediction[near[0].index];
+    for (const SearchResult& r : near)
+      if (votes[t.prediction[r.index]] > votes[prediction]) prediction = t.prediction[r.index];
+  }
+  return prediction;
+}
+
+TEST(LookupEngine, VotingOverTheKNearestEqualsAPlainReference) {
+  Fixture f;
+  const Table table = Table::borrow(f.data);
+  const ReferenceKnn knn(f.data);
+  LookupEngine engine(table, f.config);
+  LookupOptions exhaustive;
+  exhaustive.index = &table.exhaustive();
+  std::size_t changed = 0;
+  for (const std::uint32_t k : {1U, 2U, 5U}) {
+    LookupOptions o;
+    o.index = &knn;
+    o.vote = k;
+    for (std::size_t i = 0; i < f.other.count(); ++i) {
+      const LookupResult got = engine.infer(f.other.image(i), o);
+      ASSERT_TRUE(got.completed);
+      EXPECT_EQ(got.prediction, reference_vote_lookup(f.config, f.data, f.other.image(i), k)) << "k " << k << " image " << i;
+      const LookupResult nearest = engine.infer(f.other.image(i), exhaustive);
+      if (k == 1) {
+        EXPECT_EQ(got.prediction, nearest.prediction);  // a vote of one is the nearest row
+      }
+      // The steps record the nearest row of each step's ranking.
+      EXPECT_EQ(got.steps[0].row, nearest.steps[0].row);
+      changed += got.prediction != nearest.prediction ? 1 : 0;
+    }
+  }
+  EXPECT_GT(changed, 0U);  // voting does change some answers
+  // The table's own tree keeps only its best candidate: it cannot vote.
+  LookupOptions tree;
+  tree.vote = 3;
+  EXPECT_THROW(engine.infer(f.other.image(0), tree), Error);
 }
 
 TEST(LookupEngine, RefusesATableOfAnotherTeacher) {

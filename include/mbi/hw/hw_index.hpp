@@ -117,6 +117,9 @@ class HwSearcher {
   // The nearest row to the query (plain values in segment order), scanning `probes` leaves.
   // `step` picks the step's subtree of a per-step tree and seeds the read noise.
   SearchResult nearest(std::span<const std::uint8_t> query, int step, std::uint32_t probes = 1);
+  // After nearest(): the k best candidates it compared, by the distances it read (rechecked
+  // ones by their mean), nearest first; returns how many (<= out.size()).
+  std::size_t ranked(std::span<SearchResult> out);
 
   const HwLookupCounters& counters() const { return counters_; }
   std::size_t arrays_per_key() const { return arrays_per_key_; }
@@ -160,6 +163,8 @@ class HwIndex final : public NearestIndex {
   std::size_t rows() const override { return keys_.rows(); }
   void search(std::span<const std::uint64_t> queries, int group, const SearchParams& params,
               std::span<SearchResult> results) const override;
+  std::size_t search_k(std::span<const std::uint64_t> query, int group, const SearchParams& params,
+                       std::span<SearchResult> out) const override;
 
   // Summed over every thread's searches so far.
   HwLookupCounters counters() const;

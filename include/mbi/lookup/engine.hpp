@@ -32,6 +32,13 @@ struct LookupOptions {
   // Stop as soon as one step's best match is farther than this raw distance (mixed mode
   // then hands the image to the teacher). UINT32_MAX = never.
   std::uint32_t stop_above = 0xFFFFFFFFU;
+  // Vote over the k nearest rows the index ranks (NearestIndex::search_k) instead of taking
+  // the nearest row's value: the next hidden state and location, value by value, as the
+  // median of the k rows' (the majority for two-level values), the prediction by plurality
+  // (ties to the class of the nearer row). 1 = the nearest row alone. Against read noise
+  // (issue 17): a noisy read that lifts a wrong key to first place is outvoted by the keys
+  // around the true nearest. The step's row and distance are the nearest's.
+  std::uint32_t vote = 1;
 };
 
 struct LookupStep {
@@ -99,6 +106,13 @@ class LookupEngine {
   std::vector<std::uint32_t> active_;  // slots still going
   std::vector<std::uint64_t> queries_;
   std::vector<SearchResult> found_;
+  // Voting (LookupOptions::vote): the ranked rows of one query, and the voted values per
+  // active slot (packed hidden state, location x and y, prediction).
+  void vote(std::span<const SearchResult> ranked, std::uint64_t* hidden, int* loc, int* prediction);
+  std::vector<SearchResult> ranked_;
+  std::vector<std::uint64_t> voted_hidden_;
+  std::vector<int> voted_loc_, voted_prediction_;
+  std::vector<std::uint8_t> vote_values_, vote_column_;
 };
 
 }  // namespace mbi

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <span>
 
+#include "mbi/core/error.hpp"
 #include "mbi/search/distance.hpp"
 
 namespace mbi {
@@ -68,6 +69,17 @@ class NearestIndex {
   // threads at once. Throws mbi::Error when the sizes do not fit.
   virtual void search(std::span<const std::uint64_t> queries, int group, const SearchParams& params,
                       std::span<SearchResult> results) const = 0;
+
+  // The k nearest rows to one query (words() words) among the candidates the search
+  // visits, nearest first with ties to the lower row, in out[0..k); returns how many were
+  // found (fewer than out.size() when fewer candidates were compared). out[0].comparisons
+  // holds the search's comparisons. Used to vote over the k nearest values (LookupOptions::
+  // vote). An index that keeps only its best candidate throws mbi::Error; the hardware
+  // index ranks every candidate its arrays read.
+  virtual std::size_t search_k(std::span<const std::uint64_t> /*query*/, int /*group*/,
+                               const SearchParams& /*params*/, std::span<SearchResult> /*out*/) const {
+    throw Error("this index keeps only its nearest row: voting over the k nearest needs the hardware index");
+  }
 
   // One query.
   SearchResult search_one(std::span<const std::uint64_t> query, int group, const SearchParams& params) const {

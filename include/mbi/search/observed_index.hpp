@@ -25,6 +25,12 @@ class ObservedIndex final : public NearestIndex {
     const std::size_t w = inner_.words();
     for (std::size_t i = 0; i < results.size(); ++i) observer_(queries.subspan(i * w, w), group, results[i]);
   }
+  std::size_t search_k(std::span<const std::uint64_t> query, int group, const SearchParams& params,
+                       std::span<SearchResult> out) const override {
+    const std::size_t found = inner_.search_k(query, group, params, out);
+    if (found > 0) observer_(query, group, out[0]);
+    return found;
+  }
 
  private:
   const NearestIndex& inner_;
