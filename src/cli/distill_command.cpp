@@ -2,9 +2,13 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <memory>
 #include <iostream>
 
 #include "commands.hpp"
+#include "config_path.hpp"
+#include "mbi/experiment/hw_studies.hpp"
+#include "mbi/hw/hw_config.hpp"
 #include "mbi/core/error.hpp"
 #include "mbi/lookup/ram_keys.hpp"
 #include "mbi/train/distill.hpp"
@@ -27,6 +31,9 @@ struct DistillArgs {
   TreeFlags tree;
   train::DaggerOptions dagger;
   bool no_dedup = false;
+  double dagger_noise_sigma = 0;
+  std::uint32_t dagger_noise_probes = 32;
+  std::filesystem::path hw_config;
   int threads = 0;
   bool json = false;
   bool no_progress = false;
@@ -35,6 +42,10 @@ struct DistillArgs {
 void run(DistillArgs& a) {
   train::set_threads(a.threads);
   if (a.weights.size() != 3) throw Error("--weights: expected three values a,b,c (glimpse, hidden, location)");
+  if (a.dagger.noisy_rounds > 0 && !(a.dagger_noise_sigma > 0))
+    throw Error("--dagger-noise-rounds: give the noise with --dagger-noise-sigma S (S > 0)");
+  if (a.dagger.noisy_rounds == 0 && a.dagger_noise_sigma > 0)
+    throw Error("--dagger-noise-sigma: give --dagger-noise-rounds N too");
   check_not_an_input("--out", a.out, {a.model});
   auto loaded = train::load_model(a.model);
   const RamConfig& c = loaded.model->config();
@@ -56,7 +67,17 @@ void run(DistillArgs& a) {
   const double distill_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   table.segment_weights = eq1_segment_weights(c, a.weights[0], a.weights[1], a.weights[2]);
   train::DaggerStats dagger_stats;
-  if (a.dagger.rounds > 0) {
+  if (a.dagger.noisy_rounds > 0) {
+    // Rounds whose lookups run on the modelled arrays with the published distance noise.
+    auto hw_config = std::make_shared<hw::HwConfig>(
+        hw::load_hw_config(given_or_shipped(a.hw_config, "configs/hw/sram16nm.json", "--hw-config")));
+    a.dagger.noisy_index = [hw_config, c, sigma = a.dagger_noise_sigma, seed = a.distill.seed](const Table& t) {
+      return experiment::noisy_index(t, c, *hw_config, sigma, hw::Descent::circuit, seed);
+    };
+    a.dagger.noisy_search.probes = a.dagger_noise_probes;
+  }
+  a.dagger.threads = a.threads;
+  if (a.dagger.rounds + a.dagger.noisy_rounds > 0) {
     a.dagger.tree = a.tree.params;
     a.dagger.seed = a.distill.seed;
     if (a.distill.augment_shift > 0) a.dagger.augment_shift = a.distill.augment_shift;
@@ -80,6 +101,12 @@ void run(DistillArgs& a) {
         {"augment_shift", a.distill.augment_shift},
         {"dagger_rounds", a.dagger.rounds},
         {"dagger_rows_added", dagger_stats.rows_added},
+        {"dagger_noise", a.dagger.noisy_rounds == 0 ? nlohmann::json(nullptr)
+                                                    : nlohmann::json{{"rounds", a.dagger.noisy_rounds},
+                                                                     {"distance_sigma", a.dagger_noise_sigma},
+                                                                     {"probes", a.dagger_noise_probes},
+                                                                     {"descent", "circuit"},
+                                                                     {"devices", "ideal"}}},
         {"rows", stats.rows_kept}}},
       {"weights", {{"space", "eq1"}, {"a", a.weights[0]}, {"b", a.weights[1]}, {"c", a.weights[2]}}},
       {"tree", nullptr}};
@@ -133,6 +160,19 @@ void register_distill(CLI::App& app) {
                   "rounds of adding the teacher's values for the keys lookup inference meets on the same images")
       ->check(whole_number(0, 16))
       ->capture_default_str();
+  cmd->add_option("--dagger-noise-rounds", a->dagger.noisy_rounds,
+                  "device-enhanced rows: rounds after the DAgger rounds whose lookups run through the hardware model "
+                  "with distance noise (--dagger-noise-sigma), adding the teacher's values where noisy lookups go")
+      ->check(whole_number(0, 16))
+      ->capture_default_str();
+  cmd->add_option("--dagger-noise-sigma", a->dagger_noise_sigma,
+                  "with --dagger-noise-rounds: Gaussian distance noise per component (mbi hw noise's sigma)")
+      ->check(finite_number(1e-9, 1e6));
+  cmd->add_option("--dagger-noise-probes", a->dagger_noise_probes, "with --dagger-noise-rounds: tree leaves per step")
+      ->check(whole_number(1, 1 << 20))
+      ->capture_default_str();
+  cmd->add_option("--hw-config", a->hw_config,
+                  "with --dagger-noise-rounds: hardware parameter file (default: configs/hw/sram16nm.json)");
   add_seed(*cmd, a->distill.seed, "seed for sampling, random starts and the tree");
   cmd->add_option("--weights", a->weights, "eq. 1 weights a,b,c (glimpse, hidden, location)")
       ->delimiter(',')

@@ -9,6 +9,7 @@
 #include "validators.hpp"
 #include "mbi/core/error.hpp"
 #include "mbi/hw/hw_config.hpp"
+#include "mbi/io/device_json.hpp"
 
 namespace mbi::cli {
 namespace {
@@ -60,10 +61,15 @@ struct NoiseArgs {
   HwLookupSource source;
   experiment::HwNoiseOptions options;
   bool no_emerging = false;
+  std::filesystem::path pcm_config;
+  bool no_drift_compensation = false;
 };
 
 void run_noise(NoiseArgs& a) {
   const hw::HwConfig config = hw::load_hw_config(given_or_shipped(a.common.config, kHwConfigFile, "--config"));
+  if (!a.options.pcm_seconds.empty())
+    a.options.pcm = io::load_pcm_parameters(given_or_shipped(a.pcm_config, kPcmConfig, "--pcm-config"));
+  a.options.pcm_drift_compensation = !a.no_drift_compensation;
   const auto opened = open_lookups(a.source);
   a.options.seed = a.common.seed;
   a.options.emerging = !a.no_emerging;
@@ -84,6 +90,11 @@ void HwLookupSource::add_to(CLI::App& cmd, bool table_required) {
   cmd.add_option("--descent", descent, "tree descent: circuit (centroids compared in the arrays too) or digital (exact)")
       ->check(CLI::IsMember({"circuit", "digital"}))
       ->capture_default_str();
+  cmd.add_option("--vote", vote,
+                 "k nearest candidates vote on each step's value (hidden state and location by median, prediction "
+                 "by plurality); 1 = the nearest alone")
+      ->check(whole_number(1, 1024))
+      ->capture_default_str();
   add_threads(cmd, threads, "lookup threads (0 = all cores)");
   cmd.add_flag("--progress", progress, "show a progress bar");
 }
@@ -94,6 +105,7 @@ experiment::HwLookups OpenedLookups::lookups(const HwLookupSource& s) const {
   l.exhaustive = s.search == "exhaustive";
   l.probes = s.probes;
   l.descent = s.descent == "digital" ? hw::Descent::digital : hw::Descent::circuit;
+  l.vote = s.vote;
   l.threads = s.threads;
   l.progress = s.progress;
   return l;
@@ -155,6 +167,13 @@ void register_hw_lookup(CLI::App& hw) {
       ->check(CLI::IsMember({"ideal", "circuit"}))
       ->capture_default_str();
   noise_cmd->add_flag("--no-emerging", noise->no_emerging, "skip the bit-flip and conductance sweeps");
+  noise_cmd->add_option("--pcm-seconds", o.pcm_seconds,
+                        "keys stored in PCM 2T2R cells, read these times after programming (s; none by default)")
+      ->delimiter(',')
+      ->check(finite_number(0, 1e10));
+  noise_cmd->add_option("--pcm-config", noise->pcm_config, "PCM model parameters (default: configs/device/pcm_aihwkit.json)");
+  noise_cmd->add_flag("--no-drift-compensation", noise->no_drift_compensation,
+                      "PCM keys: read without the global drift compensation");
   noise_cmd->callback([noise] { run_noise(*noise); });
 }
 

@@ -22,10 +22,11 @@ struct HwLookupSource {
   std::string search = "tree";
   std::uint32_t probes = 1;
   std::string descent = "circuit";
+  std::uint32_t vote = 1;
   int threads = 1;
   bool progress = false;
   // Adds --table (required when `table_required`), --split, --search, --probes, --descent,
-  // --threads, --progress and the data options (--data, --limit, ...).
+  // --vote, --threads, --progress and the data options (--data, --limit, ...).
   void add_to(CLI::App& cmd, bool table_required);
 };
 

@@ -8,12 +8,18 @@
 // weighting by exhaustive search would tune for a search users do not run.
 #include <spdlog/spdlog.h>
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <iostream>
+#include <memory>
 
 #include "commands.hpp"
+#include "config_path.hpp"
 #include "mbi/core/csv_table.hpp"
 #include "mbi/core/error.hpp"
+#include "mbi/experiment/hw_studies.hpp"
+#include "mbi/hw/hw_config.hpp"
 #include "mbi/io/table_info.hpp"
 #include "mbi/lookup/lookup_run.hpp"
 #include "mbi/lookup/ram_keys.hpp"
@@ -48,12 +54,37 @@ struct TuneArgs {
   int threads = 0;
   bool json = false;
   bool no_progress = false;
+  // Weights tuned under read noise: scored by lookups through the hardware model with
+  // Gaussian distance noise of this std (the published study's), 0 = the table's search.
+  double noise_sigma = 0;
+  std::string noise_descent = "circuit";
+  std::filesystem::path hw_config;
 };
+
+// The objective of weights tuned under read noise: lookups through the modelled arrays.
+tune::TrialEvaluator::Scorer noisy_scorer(const TuneArgs& a) {
+  auto config = std::make_shared<hw::HwConfig>(
+      hw::load_hw_config(given_or_shipped(a.hw_config, "configs/hw/sram16nm.json", "--hw-config")));
+  const hw::Descent descent = a.noise_descent == "digital" ? hw::Descent::digital : hw::Descent::circuit;
+  return [config, descent, sigma = a.noise_sigma, seed = a.seed, threads = a.threads](
+             const Table& table, const RamConfig& ram, const TableSearch& search, const ImageSet& set) {
+    if (!search.tree || search.max_comparisons != 0)
+      throw Error("--noise-sigma: the hardware model searches the tree by leaves: give --probes N (no budget)");
+    experiment::HwLookups lookups{table, ram, set};
+    lookups.split = "val";
+    lookups.probes = search.probes;
+    lookups.descent = descent;
+    lookups.threads = threads;
+    return experiment::noisy_lookup_accuracy(lookups, *config, sigma, seed);
+  };
+}
 
 // Refuses what would make the tuned number dishonest or the run impossible.
 void check_args(const TuneArgs& a) {
   if (a.split != "val")
     throw Error("--split " + a.split + ": weights are tuned on the validation split only (test is for reporting)");
+  if (a.noise_sigma > 0 && (a.search.exhaustive() || a.search.max_comparisons != 0 || a.search.epsilon >= 0))
+    throw Error("--noise-sigma: the hardware model searches the tree by leaves: give --probes N (no budget, no bound)");
 }
 
 // A table distilled from images that include the validation split has memorised them:
@@ -128,6 +159,9 @@ nlohmann::json weights_meta(const TuneArgs& a, const TableSearch& search, const 
                       {"val_images", val_images},
                       {"val_accuracy", winner.best_accuracy},
                       {"val_accuracy_before", baseline}};
+  if (a.noise_sigma > 0)
+    w["under_noise"] = {{"distance_sigma", a.noise_sigma}, {"descent", a.noise_descent}, {"devices", "ideal"},
+                        {"reads", 1}};
   // `mbi distill` records eq. 1 weights as a, b, c at the top level: keep that form.
   if (space.name == "eq1")
     for (std::size_t d = 0; d < 3; ++d) w[space.box[d].name] = winner.best_x[d];
@@ -149,18 +183,16 @@ void run(TuneArgs& a) {
   io::check_image_size(info, input, val, a.data.dir);
   const WeightSpace space = tune::make_weight_space(a.space, info.config);
 
-  // What the table scores now, searched as it will be after tuning.
-  LookupOptions current;
-  current.index = search.tree ? nullptr : &input.exhaustive();
-  current.search.probes = search.probes;
-  current.search.max_comparisons = search.max_comparisons;
-  const double baseline = run_lookups(input, info.config, val, current, a.threads, false).accuracy(val);
-  spdlog::info("{}: {} rows, {} validation images, current weights: val {:.2f}% ({} search)", a.table.string(),
-               input.rows(), val.count(), baseline, a.search.search);
-
   const std::vector<std::string> methods =
       a.method == "all" ? tune::search_method_names() : std::vector<std::string>{a.method};
   tune::TrialEvaluator evaluator(input.copy(), info.config, search, a.threads);
+  if (a.noise_sigma > 0) evaluator.set_scorer(noisy_scorer(a));
+
+  // What the table scores now, searched (and read) as it will be after tuning.
+  const double baseline = evaluator.score(input, val);
+  spdlog::info("{}: {} rows, {} validation images, current weights: val {:.2f}% ({} search{})", a.table.string(),
+               input.rows(), val.count(), baseline, a.search.search,
+               a.noise_sigma > 0 ? fmt::format(", distance noise sigma {}", a.noise_sigma) : std::string());
   tune::TrialReporter reporter(methods.size() * static_cast<std::size_t>(a.budget), !a.no_progress, true);
   std::vector<SearchRun> runs;
   for (const auto& m : methods) runs.push_back(tune::run_search(evaluator, val, space, m, a.budget, a.seed, reporter));
@@ -223,6 +255,16 @@ void register_tune(CLI::App& app) {
   add_threads(*cmd, a->threads);
   add_no_progress(*cmd, a->no_progress);
   add_json(*cmd, a->json, "print a JSON summary");
+  cmd->add_option("--noise-sigma", a->noise_sigma,
+                  "tune under read noise: score each weighting by lookups through the hardware model with Gaussian "
+                  "distance noise of this std per component (mbi hw noise's sigma; needs --probes N)")
+      ->check(finite_number(0, 1e6))
+      ->capture_default_str();
+  cmd->add_option("--noise-descent", a->noise_descent,
+                  "with --noise-sigma: tree descent circuit (centroids read with noise too) or digital (exact)")
+      ->check(CLI::IsMember({"circuit", "digital"}))
+      ->capture_default_str();
+  cmd->add_option("--hw-config", a->hw_config, "with --noise-sigma: hardware parameter file (default: configs/hw/sram16nm.json)");
   cmd->callback([a] {
     a->search.resolve();
     run(*a);

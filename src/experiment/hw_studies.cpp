@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iterator>
@@ -47,6 +48,7 @@ LookupOptions digital_options(const HwLookups& s) {
 
 void check(const HwLookups& s) {
   if (s.probes == 0) throw Error("--probes must be at least 1");
+  if (s.vote == 0) throw Error("--vote must be at least 1");
   if (!s.exhaustive && s.table.tree() == nullptr)
     throw Error(s.table.name() + ": has no search tree (distilled with --no-tree); use --search exhaustive");
   if (s.table.tree_count() > 1)
@@ -76,6 +78,7 @@ HwRun run_hw(const HwLookups& s, hw::HwLookupOptions o, const std::vector<int>* 
   const hw::HwIndex index(std::move(keys), components(s.config), std::move(o));
   LookupOptions lo = digital_options(s);
   lo.index = &index;
+  lo.vote = s.vote;
   HwRun r;
   r.run = run_lookups(s.table, s.config, s.images, lo, s.threads, s.progress);
   r.counters = index.counters();
@@ -112,7 +115,8 @@ json source_json(const HwLookups& s) {
           {"images", s.images.count()},
           {"search", s.exhaustive ? "exhaustive" : "tree"},
           {"probes", s.probes},
-          {"descent", s.descent == hw::Descent::digital ? "digital" : "circuit"}};
+          {"descent", s.descent == hw::Descent::digital ? "digital" : "circuit"},
+          {"vote", s.vote}};
 }
 
 // Matched devices and an 8-bit unit-step ADC: integer codes that never saturate (an array of
@@ -200,12 +204,46 @@ io::ResultFiles hw_accuracy_study(const HwLookups& s, const hw::HwConfig& config
   return out;
 }
 
+namespace {
+
+// The published distance noise on matched devices with a lossless readout, one read.
+hw::HwLookupOptions published_noise(const hw::HwConfig& config, double sigma, std::uint64_t seed) {
+  if (!(sigma >= 0 && std::isfinite(sigma))) throw Error("noise sigma must be finite and >= 0");
+  hw::HwLookupOptions o;
+  o.array = lossless(config.array);
+  o.coding = hw::Coding::thermometer;
+  o.noise.distance_sigma = sigma;
+  o.seed = seed;
+  return o;
+}
+
+}  // namespace
+
+double noisy_lookup_accuracy(const HwLookups& s, const hw::HwConfig& config, double sigma, std::uint64_t seed) {
+  check(s);
+  return run_hw(s, published_noise(config, sigma, seed), nullptr).accuracy;  // run_hw sets the descent
+}
+
+std::unique_ptr<NearestIndex> noisy_index(const Table& table, const RamConfig& config, const hw::HwConfig& hw,
+                                          double sigma, hw::Descent descent, std::uint64_t seed) {
+  if (table.tree() == nullptr || table.tree_count() != 1)
+    throw Error(table.name() + ": the hardware model searches one tree (per step)");
+  hw::HwLookupOptions o = published_noise(hw, sigma, seed);
+  o.descent = descent;
+  hw::HwKeys keys{table.name(), table.key_layout(), table.segment_weights(), table.keys(), table.forest()};
+  return std::make_unique<hw::HwIndex>(std::move(keys), components(config), std::move(o));
+}
+
 io::ResultFiles hw_noise_study(const HwLookups& s, const hw::HwConfig& config, const HwNoiseOptions& a) {
   check(s);
   std::vector<hw::HwMitigation> mitigations = {hw::HwMitigation{}};
   for (const auto& m : a.mitigations) {
     try {
-      mitigations.push_back(hw::parse_mitigation(m));
+      const hw::HwMitigation parsed = hw::parse_mitigation(m);
+      // Each mitigation once: `none` (or reads:1) is always run.
+      const bool listed = std::any_of(mitigations.begin(), mitigations.end(),
+                                      [&](const hw::HwMitigation& x) { return x.name() == parsed.name(); });
+      if (!listed) mitigations.push_back(parsed);
     } catch (const Error& e) {
       throw Error(std::string("--mitigation: ") + e.what());
     }
@@ -216,6 +254,8 @@ io::ResultFiles hw_noise_study(const HwLookups& s, const hw::HwConfig& config, c
     if (!(v >= 0 && v < 1)) throw Error("--flip-probs: values must lie in [0, 1)");
   for (const double v : a.conductance_sigmas)
     if (!(v >= 0)) throw Error("--conductance-sigmas: values must be >= 0");
+  for (const double v : a.pcm_seconds)
+    if (!(v >= 0 && std::isfinite(v))) throw Error("--pcm-seconds: values must be finite and >= 0");
   if (a.devices != "ideal" && a.devices != "circuit") throw Error("--devices: expected ideal or circuit");
 
   hw::ArrayConfig array = config.array;
@@ -372,6 +412,27 @@ io::ResultFiles hw_noise_study(const HwLookups& s, const hw::HwConfig& config, c
           l += fmt::format(" {} {:.2f} %", mitigations[m].name(), (*points)[i][m].accuracy);
         lines.push_back(l);
       }
+    }
+  }
+  if (!a.pcm_seconds.empty()) {
+    const auto pcm = sweep("pcm_seconds", a.pcm_seconds, [&](hw::NoiseOptions& n, double v) {
+      n.pcm = hw::PcmKeys{a.pcm, v, a.pcm_drift_compensation};
+    });
+    out.tables.emplace_back("noise_pcm", wide("seconds", a.pcm_seconds, pcm, false));
+    out.plots.emplace_back(
+        "noise_pcm", "set datafile separator ','\nset grid\nset key autotitle columnhead bottom left\nset logscale x\n"
+                     "set title 'Keys in PCM 2T2R cells (aihwkit model), drift compensation " +
+                         std::string(a.pcm_drift_compensation ? "on" : "off") +
+                         "'\nset xlabel 'time since programming (s)'\nset ylabel 'test accuracy (%)'\n"
+                         "plot for [i=2:" + std::to_string(mitigations.size() + 1) +
+                         "] 'noise_pcm.csv' using 1:i with linespoints pt 7\n");
+    summary["pcm_keys"] = curve_json(a.pcm_seconds, pcm);
+    summary["pcm_drift_compensation"] = a.pcm_drift_compensation;
+    for (std::size_t i = 0; i < a.pcm_seconds.size(); ++i) {
+      std::string l = "PCM keys " + cell(a.pcm_seconds[i]) + " s after programming:";
+      for (std::size_t m = 0; m < mitigations.size(); ++m)
+        l += fmt::format(" {} {:.2f} %", mitigations[m].name(), pcm[i][m].accuracy);
+      lines.push_back(l);
     }
   }
   out.tables.emplace_back("noise_runs", std::move(runs));

@@ -1,4 +1,7 @@
+#include <algorithm>
+#include <atomic>
 #include <string_view>
+#include <thread>
 #include <unordered_set>
 
 #include "mbi/core/error.hpp"
@@ -71,30 +74,52 @@ void add_lookup_path_rows(RamModel& model, const ImageSet& images, TableData& ta
   const RamConfig& c = model->config();
   const std::size_t width = table.key_layout.total_values();
   const std::size_t words = table.key_layout.words();
-  for (int round = 0; round < o.rounds; ++round) {
+  if (o.noisy_rounds > 0 && !o.noisy_index) throw Error("DAgger: noisy rounds need an index to search");
+  const int threads = std::max(1, o.threads > 0 ? o.threads : static_cast<int>(std::thread::hardware_concurrency()));
+  for (int round = 0; round < o.rounds + o.noisy_rounds; ++round) {
+    const bool noisy = round >= o.rounds;
     const ImageSet shifted = shifted_copy(images, o.augment_shift, o.seed * 7919 + static_cast<std::uint64_t>(round));
     table.build_tree(o.tree, /*per_step=*/true);
-    std::vector<std::uint64_t> queries;  // queries not matched exactly, with their step
-    std::vector<std::uint8_t> steps;
+    // Queries not matched exactly, with their step, per thread; a thread takes a contiguous
+    // run of images, so joining the runs in order gives the single-threaded order.
+    std::vector<std::vector<std::uint64_t>> queries(threads);
+    std::vector<std::vector<std::uint8_t>> steps(threads);
     {
       // The table is searched where it is being built: nothing is written.
-      const Table searched = Table::borrow(table, "DAgger round " + std::to_string(round + 1));
-      LookupEngine engine(searched, c);
-      const ObservedIndex observed(searched.index(), [&](std::span<const std::uint64_t> q, int step,
-                                                         const SearchResult& r) {
-        if (r.distance == 0) return;
-        queries.insert(queries.end(), q.begin(), q.end());
-        steps.push_back(static_cast<std::uint8_t>(step));
-      });
-      LookupOptions lo;
-      lo.search.max_comparisons = o.max_comparisons;
-      lo.index = &observed;
-      // One image at a time, in order: the rows are added in the order their queries come.
-      ProgressBar bar("dagger round " + std::to_string(round + 1), shifted.count(), o.progress);
-      for (std::size_t i = 0; i < shifted.count(); ++i) {
-        engine.infer(shifted.image(i), lo);
-        if (i % 512 == 0 || i + 1 == shifted.count()) bar.update(i + 1);
-      }
+      const std::string name = std::string(noisy ? "noisy " : "") + "DAgger round " + std::to_string(round + 1);
+      const Table searched = Table::borrow(table, name);
+      const std::unique_ptr<NearestIndex> device = noisy ? o.noisy_index(searched) : nullptr;
+      const NearestIndex& index = noisy ? *device : searched.index();
+      ProgressBar bar(noisy ? "noisy dagger round " + std::to_string(round + 1) : "dagger round " + std::to_string(round + 1),
+                      shifted.count(), o.progress);
+      std::atomic<std::size_t> done{0};
+      auto work = [&](int t) {
+        LookupEngine engine(searched, c);
+        const ObservedIndex observed(index, [&](std::span<const std::uint64_t> q, int step, const SearchResult& r) {
+          if (r.distance == 0) return;
+          queries[t].insert(queries[t].end(), q.begin(), q.end());
+          steps[t].push_back(static_cast<std::uint8_t>(step));
+        });
+        LookupOptions lo;
+        if (noisy)
+          lo.search = o.noisy_search;
+        else
+          lo.search.max_comparisons = o.max_comparisons;
+        lo.index = &observed;
+        const std::size_t n = shifted.count();
+        const std::size_t begin = n * static_cast<std::size_t>(t) / threads;
+        const std::size_t end = n * static_cast<std::size_t>(t + 1) / threads;
+        for (std::size_t i = begin; i < end; ++i) {
+          engine.infer(shifted.image(i), lo);
+          ++done;
+          if (t == 0 && i % 256 == 0) bar.update(done.load());
+        }
+      };
+      std::vector<std::thread> pool;
+      for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
+      work(0);
+      for (auto& th : pool) th.join();
+      bar.update(shifted.count());
       bar.finish();
     }
     // Identical queries (and keys already stored) are kept once.
@@ -104,13 +129,14 @@ void add_lookup_path_rows(RamModel& model, const ImageSet& images, TableData& ta
     std::vector<std::uint8_t> fresh;
     std::vector<std::uint8_t> fresh_steps;
     std::vector<std::uint8_t> values(width);
-    for (std::size_t k = 0; k < steps.size(); ++k) {
-      const std::uint64_t* key = &queries[k * words];
-      if (!seen.emplace(reinterpret_cast<const char*>(key), words * 8).second) continue;
-      table.key_layout.decode({key, words}, values);
-      fresh.insert(fresh.end(), values.begin(), values.end());
-      fresh_steps.push_back(steps[k]);
-    }
+    for (int t = 0; t < threads; ++t)
+      for (std::size_t k = 0; k < steps[t].size(); ++k) {
+        const std::uint64_t* key = &queries[t][k * words];
+        if (!seen.emplace(reinterpret_cast<const char*>(key), words * 8).second) continue;
+        table.key_layout.decode({key, words}, values);
+        fresh.insert(fresh.end(), values.begin(), values.end());
+        fresh_steps.push_back(steps[t][k]);
+      }
     const std::size_t before = table.rows();
     table.tree.reset();
     append_teacher_values(model, fresh, fresh_steps, table);

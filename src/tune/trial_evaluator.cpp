@@ -56,7 +56,11 @@ const Table& TrialEvaluator::prepare(const std::vector<std::uint32_t>& segment_w
 }
 
 double TrialEvaluator::accuracy(const std::vector<std::uint32_t>& segment_weights, const ImageSet& set) {
-  const Table& table = prepare(segment_weights);
+  return score(prepare(segment_weights), set);
+}
+
+double TrialEvaluator::score(const Table& table, const ImageSet& set) const {
+  if (scorer_) return scorer_(table, config_, search_, set);
   LookupOptions options;
   options.index = search_.tree ? nullptr : &table.exhaustive();
   options.search.probes = search_.probes;

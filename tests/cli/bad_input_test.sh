@@ -103,6 +103,26 @@ grep -q '"trees":3' "$work/forest.json" && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL: tuned forest does not have 3 trees:"; tail -n 3 "$work/forest.json"; }
 expect_fail hw-forest "forest of 3 trees" "$mbi" hw accuracy --table "$work/forest.tbl" --data "$mnist" --limit 20 \
   --config "$(dirname "$0")/../../configs/hw/sram16nm.json" --out "$work/hw"
+# --- MBI keys in PCM and weights tuned under read noise (issue 17)
+expect_ok hw-noise-pcm "$mbi" hw noise --table "$work/tiny.tbl" --data "$mnist" --limit 20 --sigmas 0 --no-emerging \
+  --mitigation none --pcm-seconds 1,86400 --threads 1 --out "$work/pcm-keys"
+grep -q '^86400,' "$work/pcm-keys/noise_pcm.csv" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: noise_pcm.csv has no one-day row"; }
+for bad in -1 nan 1e11; do
+  expect_fail "pcm-seconds-$bad" "--pcm-seconds" "$mbi" hw noise --table "$work/tiny.tbl" --data "$mnist" --limit 5 \
+    --pcm-seconds "$bad" --out "$work/never"
+done
+expect_fail pcm-config-missing "$work/none.json" "$mbi" hw noise --table "$work/tiny.tbl" --data "$mnist" --limit 5 \
+  --sigmas 0 --no-emerging --pcm-seconds 1 --pcm-config "$work/none.json" --out "$work/never"
+expect_ok tune-under-noise "$mbi" tune --data "$mnist" --limit 300 --table "$work/tiny.tbl" --out "$work/noisy.tbl" \
+  --noise-sigma 2 --probes 2 --budget 2 --threads 1 --no-progress
+expect_fail noise-sigma-budget "--probes" "$mbi" tune --data "$mnist" --limit 300 --table "$work/tiny.tbl" \
+  --out "$work/never.tbl" --noise-sigma 2 --budget 2 --no-progress
+expect_fail noise-sigma-negative "--noise-sigma" "$mbi" tune --table "$work/tiny.tbl" --data "$mnist" --noise-sigma -1
+expect_fail noise-descent-bogus "--noise-descent" "$mbi" tune --table "$work/tiny.tbl" --data "$mnist" \
+  --noise-sigma 1 --noise-descent bogus
+[ ! -e "$work/never" ] && [ ! -e "$work/never.tbl" ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: a refused hw noise or tune left output behind"; }
 expect_ok forest-curve "$mbi" experiment forest --table "$work/tiny.tbl" --data "$mnist" --limit 50 --trees 1,2 \
   --budgets 0,50 --out "$work/forest-curve"
 [ -s "$work/forest-curve/forest.csv" ] && [ "$(wc -l <"$work/forest-curve/forest.csv")" -eq 5 ] &&

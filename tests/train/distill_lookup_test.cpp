@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 
 #include "mbi/core/atomic_file.hpp"
 #include "mbi/core/error.hpp"
@@ -229,7 +230,9 @@ TEST_F(LookupTest, DaggerRoundsAddTeacherRowsDeterministically) {
   EXPECT_EQ(a.next_location.size(), 2 * a.rows());
   for (std::size_t r = before; r < a.rows(); ++r) EXPECT_LT(a.step[r], f.model->config().glimpses);
 
+  // Threads change nothing: each takes a run of images, joined in order.
   TableData b = distill_table(f);
+  o.threads = 3;
   train::add_lookup_path_rows(f.model, f.images, b, o);
   a.build_tree();
   b.build_tree();
@@ -249,6 +252,55 @@ TEST_F(LookupTest, DaggerRoundsAddTeacherRowsDeterministically) {
     EXPECT_EQ(r.max_distance, 0U);
     EXPECT_EQ(r.prediction, teacher[i]);
   }
+}
+
+// Noisy rounds search the index they are given: one that answers a wrong row (as a noisy
+// device may) leads lookups off the teacher's paths, and the round adds those states' rows.
+class OffByOneIndex final : public NearestIndex {
+ public:
+  explicit OffByOneIndex(const NearestIndex& inner) : inner_(inner) {}
+  std::uint32_t words() const override { return inner_.words(); }
+  std::size_t rows() const override { return inner_.rows(); }
+  void search(std::span<const std::uint64_t> queries, int group, const SearchParams& params,
+              std::span<SearchResult> results) const override {
+    inner_.search(queries, group, params, results);
+    for (SearchResult& r : results) {
+      r.index = static_cast<std::uint32_t>((r.index + 1) % rows());
+      r.distance += 1;
+    }
+  }
+
+ private:
+  const NearestIndex& inner_;
+};
+
+TEST_F(LookupTest, NoisyDaggerRoundsAddRowsWhereTheirIndexLeads) {
+  Fixture f = make_fixture();
+  train::DaggerOptions o;
+  o.rounds = 1;
+  o.progress = false;
+  TableData plain = distill_table(f);
+  train::DaggerStats plain_stats;
+  train::add_lookup_path_rows(f.model, f.images, plain, o, &plain_stats);
+
+  TableData noisy = distill_table(f);
+  o.noisy_rounds = 1;
+  std::size_t made = 0;
+  o.noisy_index = [&made](const Table& t) -> std::unique_ptr<NearestIndex> {
+    ++made;
+    return std::make_unique<OffByOneIndex>(t.exhaustive());
+  };
+  train::DaggerStats stats;
+  train::add_lookup_path_rows(f.model, f.images, noisy, o, &stats);
+  EXPECT_EQ(made, 1U);
+  ASSERT_EQ(stats.rows_added.size(), 2U);
+  EXPECT_EQ(stats.rows_added[0], plain_stats.rows_added[0]);  // the plain round is unchanged
+  EXPECT_GT(stats.rows_added[1], 0U);
+  EXPECT_EQ(noisy.rows(), plain.rows() + stats.rows_added[1]);
+
+  o.noisy_index = nullptr;
+  TableData refused = distill_table(f);
+  EXPECT_THROW(train::add_lookup_path_rows(f.model, f.images, refused, o), Error);
 }
 
 TEST_F(LookupTest, EngineRefusesATableOfAnotherConfiguration) {

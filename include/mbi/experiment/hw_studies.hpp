@@ -7,14 +7,17 @@
 //             the exact digital lookup with the same candidate selection
 //   noise     the published noise study (Gaussian noise of std sigma added to each
 //             component's Manhattan distance) and a stored-key model for emerging memories
-//             (bit flips, conductance fluctuation), each with read mitigations
+//             (bit flips, conductance fluctuation) and keys stored in PCM (aihwkit's model,
+//             1 s to a year after programming), each with read mitigations
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "mbi/core/image_set.hpp"
+#include "mbi/device/pcm.hpp"
 #include "mbi/hw/hw_config.hpp"
 #include "mbi/hw/hw_index.hpp"
 #include "mbi/io/result_files.hpp"
@@ -32,6 +35,7 @@ struct HwLookups {
   bool exhaustive = false;     // every row is a candidate (else the table's tree, one tile per leaf)
   std::uint32_t probes = 1;
   hw::Descent descent = hw::Descent::circuit;
+  std::uint32_t vote = 1;  // LookupOptions::vote: k nearest candidates vote on each step's value
   int threads = 1;
   bool progress = false;
 };
@@ -53,6 +57,10 @@ struct HwNoiseOptions {
   std::string coding = "thermometer";
   std::string devices = "ideal";  // ideal (matched, lossless readout) or circuit (the config's)
   bool emerging = true;           // also the bit-flip and conductance sweeps
+  // Keys stored in PCM (hw::PcmKeys), read at these times since programming; empty: not run.
+  std::vector<double> pcm_seconds;
+  device::PcmParameters pcm;
+  bool pcm_drift_compensation = true;
   std::uint64_t seed = 1;
 };
 
@@ -60,6 +68,18 @@ struct HwNoiseOptions {
 // noise_distance, noise_runs (and noise_bit_flip, noise_conductance); their plots. Throws
 // mbi::Error naming the option at fault.
 io::ResultFiles hw_noise_study(const HwLookups& lookups, const hw::HwConfig& config, const HwNoiseOptions& options);
+
+// Pure-lookup accuracy (percent) under the published distance noise: Gaussian noise of std
+// `sigma` added to each component distance at every comparison, on matched devices with a
+// lossless readout (`mbi hw noise --devices ideal`, one read). The objective of weights
+// tuned under read noise (`mbi tune --noise-sigma`). Throws mbi::Error as hw_noise_study.
+double noisy_lookup_accuracy(const HwLookups& lookups, const hw::HwConfig& config, double sigma, std::uint64_t seed);
+
+// The same search as an index of its own: `table`'s tree (one, per step) searched through
+// lossless arrays with that noise, by leaves (SearchParams::probes). `table` must outlive
+// it. What DAgger rounds under noise search (`mbi distill --dagger-noise-rounds`).
+std::unique_ptr<NearestIndex> noisy_index(const Table& table, const RamConfig& config, const hw::HwConfig& hw,
+                                          double sigma, hw::Descent descent, std::uint64_t seed);
 
 // Energy inputs measured by lookup inference through the circuit model.
 struct MeasuredWorkload {

@@ -6,6 +6,8 @@
 // The teacher sees only quantised inputs, so a key determines its value exactly: identical
 // keys are stored once. Same model, images, options and seed give the same table, bit for bit.
 #include <cstdint>
+#include <functional>
+#include <memory>
 
 #include "mbi/data/idx.hpp"
 #include "mbi/lookup/engine.hpp"
@@ -49,6 +51,14 @@ namespace mbi::train {
 // of every query that was not matched exactly, and adds those rows.
 struct DaggerOptions {
   int rounds = 0;
+  // Device-enhanced rows (issue 17): `noisy_rounds` more rounds after those, whose lookups
+  // search the index `noisy_index` makes of the table as it stands (one tree, per step)
+  // with `noisy_search` - e.g. the hardware model with read noise - so that rows are added
+  // for the states noisy lookups wander into, and the table learns the way back.
+  int noisy_rounds = 0;
+  std::function<std::unique_ptr<NearestIndex>(const Table&)> noisy_index;
+  SearchParams noisy_search;
+  int threads = 1;  // lookups of a round (0: all cores); the rows do not depend on it
   std::uint32_t max_comparisons = kDefaultSearchBudget;  // tree search budget during the rounds
   int augment_shift = 2;  // rounds run on shifted copies: on the distilled images themselves
                           // lookups retrace the teacher exactly and meet nothing new
@@ -58,7 +68,7 @@ struct DaggerOptions {
 };
 
 struct DaggerStats {
-  std::vector<std::size_t> rows_added;  // per round
+  std::vector<std::size_t> rows_added;  // per round, the noisy rounds last
 };
 
 void add_lookup_path_rows(RamModel& model, const ImageSet& images, TableData& table,

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -43,7 +44,17 @@ std::optional<TableSearch> tree_search_from_meta(const nlohmann::json& meta);
 // table is kept too, so evaluating it on a second image set costs no rebuild.
 class TrialEvaluator {
  public:
+  // What a weighted table scores on an image set (percent). The default runs the table's
+  // own search (run_lookups); another scorer can run it on modelled hardware, e.g. with read
+  // noise, so that the weights are tuned for the device they will run on (issue 17).
+  using Scorer = std::function<double(const Table& table, const RamConfig& config, const TableSearch& search,
+                                       const ImageSet& set)>;
+
   TrialEvaluator(TableData base, RamConfig config, TableSearch search, int threads);
+
+  void set_scorer(Scorer scorer) { scorer_ = std::move(scorer); }
+  // The scorer's number for any table searched as `search()` says (the baseline of a tuning).
+  double score(const Table& table, const ImageSet& set) const;
 
   // The base table with these weights; its trees rebuilt when `with_tree`.
   TableData weighted(const std::vector<std::uint32_t>& segment_weights, bool with_tree) const;
@@ -62,6 +73,7 @@ class TrialEvaluator {
   RamConfig config_;
   TableSearch search_;
   int threads_;
+  Scorer scorer_;  // empty: the table's own search
   std::optional<Table> current_;      // searches current_data_
   std::optional<TableData> current_data_;
   std::vector<std::uint32_t> current_weights_;
