@@ -9,7 +9,9 @@ namespace mbi::io {
 namespace {
 
 bool run_gnuplot(const std::string& program) {
-  FILE* pipe = ::popen("gnuplot 2>&1", "w");
+  // Everything gnuplot says goes to stderr: stdout carries --json output, which a warning
+  // ("empty x range" for a one-point curve) would corrupt.
+  FILE* pipe = ::popen("gnuplot 1>&2", "w");
   if (pipe == nullptr) return false;
   std::fwrite(program.data(), 1, program.size(), pipe);
   return ::pclose(pipe) == 0;

@@ -106,6 +106,10 @@ expect_fail hw-forest "forest of 3 trees" "$mbi" hw accuracy --table "$work/fore
 # --- MBI keys in PCM and weights tuned under read noise (issue 17)
 expect_ok hw-noise-pcm "$mbi" hw noise --table "$work/tiny.tbl" --data "$mnist" --limit 20 --sigmas 0 --no-emerging \
   --mitigation none --pcm-seconds 1,86400 --threads 1 --out "$work/pcm-keys"
+# A one-point curve makes gnuplot warn; --json output on stdout must stay one JSON object.
+"$mbi" hw noise --table "$work/tiny.tbl" --data "$mnist" --limit 20 --sigmas 0 --no-emerging --mitigation none \
+  --threads 1 --json --out "$work/one-point" 2>/dev/null | python3 -c 'import json, sys; json.load(sys.stdin)' &&
+  passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: hw noise --json stdout is not one JSON object"; }
 grep -q '^86400,' "$work/pcm-keys/noise_pcm.csv" && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL: noise_pcm.csv has no one-day row"; }
 for bad in -1 nan 1e11; do
