@@ -239,3 +239,29 @@ for d in mnist fashion; do
   run $analog --net $m.fnet $m-pcm.fnet --label plain,pcm --slices 0,4 --limit 2000 \
     --seconds 1,3600,86400,2592000,31536000 --out results/noise/$d-analog-time
 done
+
+# MBI under read noise (issue 17): the 60 MB DAgger table above, 32 tree leaves per step, the
+# whole test split. The published distance-noise study; the table's keys stored in PCM from 1 s
+# to a year; repeated reads; weights tuned by BO under the noise at sigma 1 and 3 and the
+# number of voting candidates chosen on the validation split; rows added where noisy lookups go.
+N=results/mbi-noise
+hwn="$B hw noise --no-emerging --probes 32 --threads 2 --json"
+run $hwn --split test --table $R/mnist-dagger3.tbl --sigmas 0,1,2,3,4,5 --mitigation none --out $N/base
+run $hwn --split test --table $R/mnist-dagger3.tbl --sigmas 0 --mitigation none \
+  --pcm-seconds 1,3600,86400,2592000,31536000 --out $N/pcm-keys
+run $hwn --split test --table $R/mnist-dagger3.tbl --sigmas 3 --mitigation reads:4,reads:8,reads:16 --out $N/base-reads
+run $B tune --table $R/mnist-dagger3.tbl --out $N/mnist-noise1.tbl --noise-sigma 1 --probes 32 --budget 30 \
+  --csv $N/tune-noise1.csv --json --no-progress --threads 2
+run $B tune --table $R/mnist-dagger3.tbl --out $N/mnist-noise3.tbl --noise-sigma 3 --probes 32 --budget 30 \
+  --csv $N/tune-noise3.csv --json --no-progress --threads 2
+for k in 1 3 5; do run $hwn --split val --table $N/mnist-noise1.tbl --sigmas 1 --vote $k --out $N/val-noise1-vote$k; done
+for k in 1 3 5 9 17; do run $hwn --split val --table $N/mnist-noise3.tbl --sigmas 3 --vote $k --out $N/val-noise3-vote$k; done
+run $hwn --split test --table $N/mnist-noise1.tbl --sigmas 0,1,2,3,4,5 --vote 3 --mitigation none --out $N/tuned1-vote3
+run $hwn --split test --table $N/mnist-noise1.tbl --sigmas 3 --vote 3 --mitigation reads:4,reads:8 --out $N/tuned1-vote3-reads
+run $hwn --split test --table $N/mnist-noise3.tbl --sigmas 0,1,2,3,4,5 --mitigation none --out $N/tuned3
+run $hwn --split test --table $N/mnist-noise3.tbl --sigmas 0,1,2,3,4,5 --vote 9 --mitigation none --out $N/tuned3-vote9
+run $hwn --split test --table $N/mnist-noise3.tbl --sigmas 3 --vote 9 --mitigation reads:2,reads:4,reads:8 \
+  --out $N/tuned3-vote9-reads
+run $B distill --model $Q --out $N/mnist-dagger-noise3.tbl --dagger-rounds 3 --dagger-noise-rounds 1 \
+  --dagger-noise-sigma 3 --dagger-noise-probes 32 --augment-shift 2 --weights 94.78,35.51,1 --json --no-progress
+for k in 1 9; do run $hwn --split val --table $N/mnist-dagger-noise3.tbl --sigmas 0,3 --vote $k --out $N/val-dagger-noise3-vote$k; done
