@@ -258,6 +258,7 @@ for k in 1 3 5; do run $hwn --split val --table $N/mnist-noise1.tbl --sigmas 1 -
 for k in 1 3 5 9 17; do run $hwn --split val --table $N/mnist-noise3.tbl --sigmas 3 --vote $k --out $N/val-noise3-vote$k; done
 run $hwn --split test --table $N/mnist-noise1.tbl --sigmas 0,1,2,3,4,5 --vote 3 --mitigation none --out $N/tuned1-vote3
 run $hwn --split test --table $N/mnist-noise1.tbl --sigmas 3 --vote 3 --mitigation reads:4,reads:8 --out $N/tuned1-vote3-reads
+run $B hw energy --table $N/mnist-noise1.tbl --probes 32 --vote 3 --limit 2000 --threads 1 --json --out $N/tuned1-vote3-energy
 run $hwn --split test --table $N/mnist-noise3.tbl --sigmas 0,1,2,3,4,5 --mitigation none --out $N/tuned3
 run $hwn --split test --table $N/mnist-noise3.tbl --sigmas 0,1,2,3,4,5 --vote 9 --mitigation none --out $N/tuned3-vote9
 run $hwn --split test --table $N/mnist-noise3.tbl --sigmas 3 --vote 9 --mitigation reads:2,reads:4,reads:8 \
