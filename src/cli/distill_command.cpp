@@ -101,15 +101,16 @@ void run(DistillArgs& a) {
         {"augment_shift", a.distill.augment_shift},
         {"dagger_rounds", a.dagger.rounds},
         {"dagger_rows_added", dagger_stats.rows_added},
-        {"dagger_noise", a.dagger.noisy_rounds == 0 ? nlohmann::json(nullptr)
-                                                    : nlohmann::json{{"rounds", a.dagger.noisy_rounds},
-                                                                     {"distance_sigma", a.dagger_noise_sigma},
-                                                                     {"probes", a.dagger_noise_probes},
-                                                                     {"descent", "circuit"},
-                                                                     {"devices", "ideal"}}},
         {"rows", stats.rows_kept}}},
       {"weights", {{"space", "eq1"}, {"a", a.weights[0]}, {"b", a.weights[1]}, {"c", a.weights[2]}}},
       {"tree", nullptr}};
+  // Only tables with noisy rounds say so: the others keep the bytes they always had.
+  if (a.dagger.noisy_rounds > 0)
+    meta["distill"]["dagger_noise"] = {{"rounds", a.dagger.noisy_rounds},
+                                       {"distance_sigma", a.dagger_noise_sigma},
+                                       {"probes", a.dagger_noise_probes},
+                                       {"descent", "circuit"},
+                                       {"devices", "ideal"}};
   double tree_seconds = 0;
   {
     const auto t1 = std::chrono::steady_clock::now();
