@@ -7,6 +7,7 @@
 namespace mbi::cli {
 
 // The parameter files mbi ships, each with the sources of its numbers.
+inline constexpr const char* kHwConfig = "configs/hw/sram16nm.json";
 inline constexpr const char* kPcmConfig = "configs/device/pcm_aihwkit.json";
 inline constexpr const char* kCrossbarEnergy = "configs/energy/crossbar_isaac.json";
 

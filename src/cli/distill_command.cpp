@@ -57,6 +57,15 @@ void run(DistillArgs& a) {
     throw Error(a.data.dir.string() + ": images are " + std::to_string(images.rows) + "x" +
                 std::to_string(images.cols) + ", teacher " + a.model.string() + " expects " +
                 std::to_string(c.image_rows) + "x" + std::to_string(c.image_cols));
+  if (a.dagger.noisy_rounds > 0) {
+    // Rounds whose lookups run on the modelled arrays with the published distance noise.
+    auto hw_config = std::make_shared<hw::HwConfig>(
+        hw::load_hw_config(given_or_shipped(a.hw_config, kHwConfig, "--hw-config")));
+    a.dagger.noisy_index = [hw_config, c, sigma = a.dagger_noise_sigma, seed = a.distill.seed](const Table& t) {
+      return experiment::noisy_index(t, c, *hw_config, sigma, hw::Descent::circuit, seed);
+    };
+    a.dagger.noisy_search.probes = a.dagger_noise_probes;
+  }
   a.distill.dedup = !a.no_dedup;
   a.distill.progress = !a.no_progress;
   a.tree.params.seed = a.distill.seed;
@@ -67,15 +76,6 @@ void run(DistillArgs& a) {
   const double distill_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   table.segment_weights = eq1_segment_weights(c, a.weights[0], a.weights[1], a.weights[2]);
   train::DaggerStats dagger_stats;
-  if (a.dagger.noisy_rounds > 0) {
-    // Rounds whose lookups run on the modelled arrays with the published distance noise.
-    auto hw_config = std::make_shared<hw::HwConfig>(
-        hw::load_hw_config(given_or_shipped(a.hw_config, "configs/hw/sram16nm.json", "--hw-config")));
-    a.dagger.noisy_index = [hw_config, c, sigma = a.dagger_noise_sigma, seed = a.distill.seed](const Table& t) {
-      return experiment::noisy_index(t, c, *hw_config, sigma, hw::Descent::circuit, seed);
-    };
-    a.dagger.noisy_search.probes = a.dagger_noise_probes;
-  }
   a.dagger.threads = a.threads;
   if (a.dagger.rounds + a.dagger.noisy_rounds > 0) {
     a.dagger.tree = a.tree.params;

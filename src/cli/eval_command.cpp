@@ -27,7 +27,6 @@
 namespace mbi::cli {
 namespace {
 
-constexpr const char* kHwConfig = "configs/hw/sram16nm.json";
 constexpr const char* kDigitalEnergy = "configs/energy/digital16nm.json";
 
 struct EvalArgs {

@@ -28,7 +28,6 @@
 namespace mbi::cli {
 namespace {
 
-constexpr const char* kHwConfigFile = "configs/hw/sram16nm.json";
 
 struct HwArgs {
   std::filesystem::path config;  // empty: the shipped configs/hw/sram16nm.json
@@ -36,11 +35,11 @@ struct HwArgs {
   bool json = false;
   std::uint64_t seed = 1;
 
-  std::filesystem::path config_file() const { return given_or_shipped(config, kHwConfigFile, "--config"); }
+  std::filesystem::path config_file() const { return given_or_shipped(config, kHwConfig, "--config"); }
 };
 
 void add_common(CLI::App& cmd, HwArgs& a) {
-  cmd.add_option("--config", a.config, std::string("hardware parameter file (JSON; default: ") + kHwConfigFile + ")");
+  cmd.add_option("--config", a.config, std::string("hardware parameter file (JSON; default: ") + kHwConfig + ")");
   add_out(cmd, a.out, "directory for CSV, Markdown and plots");
   add_json(cmd, a.json, "print one JSON summary object on stdout");
   add_seed(cmd, a.seed, "random seed (fabrication, sampling)");

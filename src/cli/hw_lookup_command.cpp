@@ -14,7 +14,6 @@
 namespace mbi::cli {
 namespace {
 
-constexpr const char* kHwConfigFile = "configs/hw/sram16nm.json";
 
 struct Common {
   std::filesystem::path config;
@@ -48,7 +47,7 @@ struct AccuracyArgs {
 };
 
 void run_accuracy(AccuracyArgs& a) {
-  hw::HwConfig config = hw::load_hw_config(given_or_shipped(a.common.config, kHwConfigFile, "--config"));
+  hw::HwConfig config = hw::load_hw_config(given_or_shipped(a.common.config, kHwConfig, "--config"));
   if (a.sigma_vth_mv) config.array.device.sigma_vth_mv = *a.sigma_vth_mv;
   if (a.adc_bits) config.array.adc_bits = *a.adc_bits;
   const auto opened = open_lookups(a.source);
@@ -66,7 +65,7 @@ struct NoiseArgs {
 };
 
 void run_noise(NoiseArgs& a) {
-  const hw::HwConfig config = hw::load_hw_config(given_or_shipped(a.common.config, kHwConfigFile, "--config"));
+  const hw::HwConfig config = hw::load_hw_config(given_or_shipped(a.common.config, kHwConfig, "--config"));
   if (!a.options.pcm_seconds.empty())
     a.options.pcm = io::load_pcm_parameters(given_or_shipped(a.pcm_config, kPcmConfig, "--pcm-config"));
   a.options.pcm_drift_compensation = !a.no_drift_compensation;

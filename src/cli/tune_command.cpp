@@ -64,12 +64,10 @@ struct TuneArgs {
 // The objective of weights tuned under read noise: lookups through the modelled arrays.
 tune::TrialEvaluator::Scorer noisy_scorer(const TuneArgs& a) {
   auto config = std::make_shared<hw::HwConfig>(
-      hw::load_hw_config(given_or_shipped(a.hw_config, "configs/hw/sram16nm.json", "--hw-config")));
+      hw::load_hw_config(given_or_shipped(a.hw_config, kHwConfig, "--hw-config")));
   const hw::Descent descent = a.noise_descent == "digital" ? hw::Descent::digital : hw::Descent::circuit;
   return [config, descent, sigma = a.noise_sigma, seed = a.seed, threads = a.threads](
              const Table& table, const RamConfig& ram, const TableSearch& search, const ImageSet& set) {
-    if (!search.tree || search.max_comparisons != 0)
-      throw Error("--noise-sigma: the hardware model searches the tree by leaves: give --probes N (no budget)");
     experiment::HwLookups lookups{table, ram, set};
     lookups.split = "val";
     lookups.probes = search.probes;
@@ -85,6 +83,8 @@ void check_args(const TuneArgs& a) {
     throw Error("--split " + a.split + ": weights are tuned on the validation split only (test is for reporting)");
   if (a.noise_sigma > 0 && (a.search.exhaustive() || a.search.max_comparisons != 0 || a.search.epsilon >= 0))
     throw Error("--noise-sigma: the hardware model searches the tree by leaves: give --probes N (no budget, no bound)");
+  if (a.noise_sigma == 0 && (a.noise_descent != "circuit" || !a.hw_config.empty()))
+    throw Error("--noise-descent and --hw-config apply to tuning under noise: give --noise-sigma S too");
 }
 
 // A table distilled from images that include the validation split has memorised them:

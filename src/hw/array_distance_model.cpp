@@ -37,6 +37,9 @@ double lsb_for(const ArrayConfig& config, const ArraySlice& slice, double unit_s
   return unit_step_v;
 }
 
+// Rows a tile may hold in the numbering of PCM devices by place (tile, row, array, column).
+constexpr std::uint64_t kPcmPlaceRows = 4096;
+
 std::uint32_t clamp_value(std::uint8_t v, std::uint32_t levels) { return std::min<std::uint32_t>(v, levels - 1); }
 
 }  // namespace
@@ -129,6 +132,8 @@ void ArrayDistanceModel::set_noise(const NoiseOptions& noise) {
   if (noise.pcm) {
     if (noise.bit_flip_probability > 0 || noise.conductance_sigma > 0)
       throw Error("PCM keys are a storage model of their own: give no bit flips or conductance fluctuation with them");
+    if (config_.rows > kPcmPlaceRows)
+      throw Error("PCM keys: arrays of more than " + std::to_string(kPcmPlaceRows) + " rows are not numbered");
     if (!(noise.pcm->seconds >= 0 && std::isfinite(noise.pcm->seconds)))
       throw Error("PCM keys: the time since programming must be a finite number of seconds >= 0");
     pcm_model_.emplace(noise.pcm->parameters);
@@ -155,7 +160,7 @@ void ArrayDistanceModel::set_noise(const NoiseOptions& noise) {
 double ArrayDistanceModel::pcm_set_gain(std::size_t tile, std::size_t row, std::size_t array, std::size_t column) {
   // The device's place names its fixed draws: every read of it meets the same device.
   const std::uint64_t place =
-      ((static_cast<std::uint64_t>(tile) * 4096 + row) * map_.arrays().size() + array) * config_.cols + column;
+      ((static_cast<std::uint64_t>(tile) * kPcmPlaceRows + row) * map_.arrays().size() + array) * config_.cols + column;
   const device::PcmCell cell = pcm_model_->program(noise_.pcm->parameters.g_max, counter_normal(device_seed_, 2 * place),
                                                    counter_normal(device_seed_, 2 * place + 1));
   return pcm_compensation_ * pcm_model_->read(cell, noise_.pcm->seconds, read_rng_) / noise_.pcm->parameters.g_max;

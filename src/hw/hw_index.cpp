@@ -42,6 +42,12 @@ struct Pending {
   bool operator>(const Pending& o) const { return distance != o.distance ? distance > o.distance : node > o.node; }
 };
 
+// A read distance as the search contract reports it: rounded, in the integer range.
+std::uint32_t reported(double distance) {
+  return static_cast<std::uint32_t>(
+      std::clamp(std::round(distance), 0.0, static_cast<double>(std::numeric_limits<std::uint32_t>::max() - 1)));
+}
+
 }  // namespace
 
 std::string HwMitigation::name() const {
@@ -215,15 +221,11 @@ SearchResult HwSearcher::nearest(std::span<const std::uint8_t> query, int step, 
     }
   }
 
-  const auto better = [](const Candidate& a, const Candidate& b) {
-    return a.distance != b.distance ? a.distance < b.distance : a.row < b.row;
-  };
-  Candidate best = *std::min_element(candidates_.begin(), candidates_.end(), better);
+  Candidate best = *std::min_element(candidates_.begin(), candidates_.end());
   const HwMitigation& m = options_.mitigation;
   if (m.recheck_k > 0 && model_ && model_->noise().random() && candidates_.size() > 1) {
     const std::size_t k = std::min<std::size_t>(m.recheck_k, candidates_.size());
-    std::partial_sort(candidates_.begin(), candidates_.begin() + static_cast<std::ptrdiff_t>(k), candidates_.end(),
-                      better);
+    std::partial_sort(candidates_.begin(), candidates_.begin() + static_cast<std::ptrdiff_t>(k), candidates_.end());
     for (std::size_t i = 0; i < k; ++i) {
       Candidate& c = candidates_[i];  // a re-read meets the same devices (slot, tile)
       double sum = c.distance;
@@ -232,15 +234,14 @@ SearchResult HwSearcher::nearest(std::span<const std::uint8_t> query, int step, 
       c.distance = sum / (1.0 + m.recheck_reads);
       counters_.recheck_comparisons += m.recheck_reads;
     }
-    best = *std::min_element(candidates_.begin(), candidates_.begin() + static_cast<std::ptrdiff_t>(k), better);
+    best = *std::min_element(candidates_.begin(), candidates_.begin() + static_cast<std::ptrdiff_t>(k));
   }
 
   ++counters_.searches;
   counters_.array_reads = exact_array_reads_ + (model_ ? model_->array_reads() : 0);
   if (model_) counters_.saturated_reads = model_->saturated_reads();
   result.index = best.row;
-  result.distance = static_cast<std::uint32_t>(
-      std::clamp(std::round(best.distance), 0.0, static_cast<double>(std::numeric_limits<std::uint32_t>::max() - 1)));
+  result.distance = reported(best.distance);
   result.comparisons = static_cast<std::uint32_t>(
       (counters_.centroid_comparisons - before.centroid_comparisons) + (counters_.key_comparisons - before.key_comparisons) +
       (counters_.recheck_comparisons - before.recheck_comparisons));
@@ -248,16 +249,11 @@ SearchResult HwSearcher::nearest(std::span<const std::uint8_t> query, int step, 
 }
 
 std::size_t HwSearcher::ranked(std::span<SearchResult> out) {
-  const auto better = [](const Candidate& a, const Candidate& b) {
-    return a.distance != b.distance ? a.distance < b.distance : a.row < b.row;
-  };
   const std::size_t k = std::min(out.size(), candidates_.size());
-  std::partial_sort(candidates_.begin(), candidates_.begin() + static_cast<std::ptrdiff_t>(k), candidates_.end(),
-                    better);
+  std::partial_sort(candidates_.begin(), candidates_.begin() + static_cast<std::ptrdiff_t>(k), candidates_.end());
   for (std::size_t i = 0; i < k; ++i) {
     out[i].index = candidates_[i].row;
-    out[i].distance = static_cast<std::uint32_t>(std::clamp(
-        std::round(candidates_[i].distance), 0.0, static_cast<double>(std::numeric_limits<std::uint32_t>::max() - 1)));
+    out[i].distance = reported(candidates_[i].distance);
     out[i].comparisons = 0;
   }
   return k;

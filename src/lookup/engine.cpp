@@ -186,13 +186,13 @@ void LookupEngine::vote(std::span<const SearchResult> ranked, std::uint64_t* hid
   vote_values_.resize(k * values);
   for (std::size_t j = 0; j < k; ++j)
     value_layout_.decode(table_.next_hidden(ranked[j].index), {vote_values_.data() + j * values, values});
-  std::vector<std::uint8_t> voted(values);
+  voted_values_.resize(values);
   vote_column_.resize(k);
   for (std::size_t v = 0; v < values; ++v) {
     for (std::size_t j = 0; j < k; ++j) vote_column_[j] = vote_values_[j * values + v];
-    voted[v] = median(vote_column_);
+    voted_values_[v] = median(vote_column_);
   }
-  value_layout_.encode(voted, {hidden, hidden_words});
+  value_layout_.encode(voted_values_, {hidden, hidden_words});
   for (std::size_t axis = 0; axis < 2; ++axis) {
     for (std::size_t j = 0; j < k; ++j)
       vote_column_[j] = table_.next_location()[2 * static_cast<std::size_t>(ranked[j].index) + axis];

@@ -86,12 +86,11 @@ void add_lookup_path_rows(RamModel& model, const ImageSet& images, TableData& ta
     std::vector<std::vector<std::uint8_t>> steps(threads);
     {
       // The table is searched where it is being built: nothing is written.
-      const std::string name = std::string(noisy ? "noisy " : "") + "DAgger round " + std::to_string(round + 1);
-      const Table searched = Table::borrow(table, name);
+      const std::string label = std::string(noisy ? "noisy " : "") + "dagger round " + std::to_string(round + 1);
+      const Table searched = Table::borrow(table, label);
       const std::unique_ptr<NearestIndex> device = noisy ? o.noisy_index(searched) : nullptr;
       const NearestIndex& index = noisy ? *device : searched.index();
-      ProgressBar bar(noisy ? "noisy dagger round " + std::to_string(round + 1) : "dagger round " + std::to_string(round + 1),
-                      shifted.count(), o.progress);
+      ProgressBar bar(label, shifted.count(), o.progress);
       std::atomic<std::size_t> done{0};
       auto work = [&](int t) {
         LookupEngine engine(searched, c);

@@ -123,6 +123,15 @@ expect_ok tune-under-noise "$mbi" tune --data "$mnist" --limit 300 --table "$wor
 expect_fail noise-sigma-budget "--probes" "$mbi" tune --data "$mnist" --limit 300 --table "$work/tiny.tbl" \
   --out "$work/never.tbl" --noise-sigma 2 --budget 2 --no-progress
 expect_fail noise-sigma-negative "--noise-sigma" "$mbi" tune --table "$work/tiny.tbl" --data "$mnist" --noise-sigma -1
+expect_fail noise-descent-alone "--noise-sigma" "$mbi" tune --table "$work/tiny.tbl" --data "$mnist" \
+  --noise-descent digital --out "$work/never.tbl"
+expect_fail dagger-noise-no-sigma "--dagger-noise-sigma" "$mbi" distill --data "$mnist" --limit 50 --model "$work/tiny.pt" \
+  --out "$work/never.tbl" --dagger-noise-rounds 1
+expect_fail dagger-sigma-no-rounds "--dagger-noise-rounds" "$mbi" distill --data "$mnist" --limit 50 --model "$work/tiny.pt" \
+  --out "$work/never.tbl" --dagger-noise-sigma 3
+expect_fail dagger-noise-config-missing "$work/none.json" "$mbi" distill --data "$mnist" --limit 50 --model "$work/tiny.pt" \
+  --out "$work/never.tbl" --dagger-noise-rounds 1 --dagger-noise-sigma 3 --hw-config "$work/none.json"
+expect_fail vote-zero "--vote" "$mbi" hw noise --table "$work/tiny.tbl" --data "$mnist" --limit 5 --vote 0 --out "$work/never"
 expect_fail noise-descent-bogus "--noise-descent" "$mbi" tune --table "$work/tiny.tbl" --data "$mnist" \
   --noise-sigma 1 --noise-descent bogus
 [ ! -e "$work/never" ] && [ ! -e "$work/never.tbl" ] && passed=$((passed + 1)) ||

@@ -130,6 +130,8 @@ class HwSearcher {
     std::uint32_t row;
     std::size_t slot;  // row within its array set
     std::size_t tile;  // array set
+    // Nearer first; ties to the lower row (the search contract's rule).
+    bool operator<(const Candidate& o) const { return distance != o.distance ? distance < o.distance : row < o.row; }
   };
   double read(std::span<const std::uint8_t> query, const std::uint8_t* key, std::size_t row, std::size_t tile);
   double exact(std::span<const std::uint8_t> query, const std::uint8_t* key) const;

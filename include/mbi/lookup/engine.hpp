@@ -112,7 +112,7 @@ class LookupEngine {
   std::vector<SearchResult> ranked_;
   std::vector<std::uint64_t> voted_hidden_;
   std::vector<int> voted_loc_, voted_prediction_;
-  std::vector<std::uint8_t> vote_values_, vote_column_;
+  std::vector<std::uint8_t> vote_values_, vote_column_, voted_values_;
 };
 
 }  // namespace mbi
