@@ -1,4 +1,5 @@
 #include "mbi/experiment/ap_studies.hpp"
+#include "mbi/experiment/record_names.hpp"
 
 #include <fmt/format.h>
 
@@ -224,17 +225,6 @@ io::ResultFiles ap_evaluation_files(const ApEvaluation& e) {
 }  // namespace mbi::experiment
 
 namespace mbi::experiment {
-namespace {
-
-// The data set's name: the last folder of the record's data path ("fashion-mnist").
-std::string dataset_name(const std::string& path) {
-  std::string p = path;
-  while (!p.empty() && p.back() == '/') p.pop_back();
-  const auto slash = p.rfind('/');
-  return slash == std::string::npos ? p : p.substr(slash + 1);
-}
-
-}  // namespace
 
 io::ResultFiles ap_records_report(const std::vector<nlohmann::json>& records, const std::vector<std::string>& names) {
   if (records.size() != names.size()) throw Error("ap records report: one name per record");

@@ -8,6 +8,7 @@
 
 #include "mbi/core/error.hpp"
 #include "mbi/core/progress.hpp"
+#include "mbi/train/image_tensors.hpp"
 
 namespace mbi::train {
 namespace {
@@ -26,17 +27,6 @@ FoldedNorm fold(const Norm& bn) {
   return {inv, bn->bias.to(torch::kFloat64) - bn->running_mean.to(torch::kFloat64) * inv};
 }
 constexpr int kKernel = 5;
-
-torch::Tensor to_pixels(const ImageSet& set) {
-  const auto n = static_cast<std::int64_t>(set.count());
-  const auto d = static_cast<std::int64_t>(set.pixels_per_image());
-  return torch::from_blob(const_cast<std::uint8_t*>(set.pixels.data()), {n, d}, torch::kUInt8).to(torch::kFloat32);
-}
-
-torch::Tensor to_labels(const ImageSet& set) {
-  const auto n = static_cast<std::int64_t>(set.count());
-  return torch::from_blob(const_cast<std::uint8_t*>(set.labels.data()), {n}, torch::kUInt8).to(torch::kLong);
-}
 
 // The clip of a PACT activation, kept away from 0 so the levels stay apart.
 torch::Tensor clip_value(const torch::Tensor& clip) { return clip.clamp_min(0.01); }
@@ -382,20 +372,16 @@ TernaryTrainResult train_ternary(const TernaryArchitecture& architecture, const 
       const torch::Tensor batch_x = x.index_select(0, idx);
       const torch::Tensor logits = model->forward(batch_x);
       const torch::Tensor labels = y.index_select(0, idx);
-      torch::Tensor loss = torch::nn::functional::cross_entropy(logits, labels);
+      torch::Tensor loss;
       if (teacher) {
         torch::Tensor taught;
         {
           torch::NoGradGuard no_grad;
           taught = teacher->forward(batch_x);
         }
-        const double t = opt.distill_temperature;
-        namespace F = torch::nn::functional;
-        const torch::Tensor kd = F::kl_div(F::log_softmax(logits / t, F::LogSoftmaxFuncOptions(1)),
-                                           F::softmax(taught / t, F::SoftmaxFuncOptions(1)),
-                                           F::KLDivFuncOptions().reduction(torch::kBatchMean)) *
-                                 (t * t);
-        loss = opt.distill_alpha * kd + (1 - opt.distill_alpha) * loss;
+        loss = distillation_loss(logits, taught, labels, opt.distill_alpha, opt.distill_temperature);
+      } else {
+        loss = torch::nn::functional::cross_entropy(logits, labels);
       }
       if (architecture.float_baseline) {
         const torch::Tensor mapped = model->mapped_conductance();
