@@ -21,18 +21,19 @@ set(MBI_DEPS_device core device)
 set(MBI_DEPS_ap core eval ternary ap)
 set(MBI_DEPS_cim core eval ternary device cim)
 set(MBI_DEPS_ternary core eval ternary)
+set(MBI_DEPS_mlg core eval mlg)
 set(MBI_DEPS_lookup core search eval lookup)
 set(MBI_DEPS_data core data)
 set(MBI_DEPS_io core search eval lookup device io)
 set(MBI_DEPS_bo core bo)
 set(MBI_DEPS_hw core search eval lookup device io hw)
 set(MBI_DEPS_tune core search eval lookup device io bo tune)
-set(MBI_DEPS_experiment core search eval ap cim ternary lookup device io bo hw tune experiment)
-set(MBI_DEPS_train core search eval ternary cim lookup device io data train)
-set(MBI_DEPS_cli core search eval ap cim ternary lookup data device io bo hw tune experiment train cli)
+set(MBI_DEPS_experiment core search eval ap cim ternary mlg lookup device io bo hw tune experiment)
+set(MBI_DEPS_train core search eval ternary cim mlg lookup device io data train)
+set(MBI_DEPS_cli core search eval ap cim ternary mlg lookup data device io bo hw tune experiment train cli)
 
 # Third-party header prefixes each library may include (its sources and headers alike).
-# Libraries not named here (core, search, eval, device, ap, cim, ternary, lookup) use the standard library only.
+# Libraries not named here (core, search, eval, device, ap, cim, ternary, mlg, lookup) use the standard library only.
 set(MBI_THIRD_PARTY_data "zlib.h")
 set(MBI_THIRD_PARTY_io "nlohmann/;spdlog/;fmt/")
 set(MBI_THIRD_PARTY_bo "Eigen/")
