@@ -10,6 +10,8 @@ namespace mbi::cli {
 inline constexpr const char* kHwConfig = "configs/hw/sram16nm.json";
 inline constexpr const char* kPcmConfig = "configs/device/pcm_aihwkit.json";
 inline constexpr const char* kCrossbarEnergy = "configs/energy/crossbar_isaac.json";
+inline constexpr const char* kDigitalEnergy = "configs/energy/digital16nm.json";
+inline constexpr const char* kMlgEnergy = "configs/energy/mlg_memory.json";
 
 // `relative` (e.g. "configs/hw/sram16nm.json") as found from the working folder, else from
 // the folder of the mbi binary and its parents (a build folder sits in the repository);

@@ -27,7 +27,7 @@
 namespace mbi::cli {
 namespace {
 
-constexpr const char* kDigitalEnergy = "configs/energy/digital16nm.json";
+
 
 struct EvalArgs {
   DataOptions data;

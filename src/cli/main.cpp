@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   mbi::cli::register_experiment(app);
   mbi::cli::register_ap(app);
   mbi::cli::register_noise(app);
+  mbi::cli::register_mlg(app);
 
   try {
     app.parse(argc, argv);

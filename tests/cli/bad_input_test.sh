@@ -134,7 +134,46 @@ expect_fail dagger-noise-config-missing "$work/none.json" "$mbi" distill --data 
 expect_fail vote-zero "--vote" "$mbi" hw noise --table "$work/tiny.tbl" --data "$mnist" --limit 5 --vote 0 --out "$work/never"
 expect_fail noise-descent-bogus "--noise-descent" "$mbi" tune --table "$work/tiny.tbl" --data "$mnist" \
   --noise-sigma 1 --noise-descent bogus
-[ ! -e "$work/never" ] && [ ! -e "$work/never.tbl" ] && passed=$((passed + 1)) ||
+[ ! -e "$work/never" ] && # --- generated networks (mbi mlg)
+expect_ok mlg-teacher "$mbi" mlg train --data "$mnist" --limit 300 --epochs 1 --width 2 --method full \
+  --out "$work/t.gnet" --threads 1 --no-progress
+expect_ok mlg-student "$mbi" mlg train --data "$mnist" --limit 300 --epochs 1 --width 2 --method mlg --bo 2 \
+  --teacher "$work/t.gnet" --projection-steps 5 --out "$work/g.gnet" --threads 1 --no-progress
+expect_ok mlg-eval "$mbi" mlg eval --net "$work/g.gnet" --data "$mnist" --limit 50 --json
+expect_ok mlg-report "$mbi" mlg report --records "$work/t.gnet.json" "$work/g.gnet.json" --out "$work/mlg-report" --json
+expect_fail mlg-method "--method" "$mbi" mlg train --data "$mnist" --method pruned --out "$work/x.gnet"
+expect_fail mlg-levels "--levels" "$mbi" mlg train --data "$mnist" --levels 3 --out "$work/x.gnet"
+expect_fail mlg-bits "--qu" "$mbi" mlg train --data "$mnist" --qu 0 --out "$work/x.gnet"
+expect_fail mlg-bits-between "bits must be 1..8 or 32" "$mbi" mlg train --data "$mnist" --limit 50 --qb 12 --out "$work/x.gnet"
+expect_fail mlg-ratio-unreachable "the smallest memory ratio this method reaches" "$mbi" mlg train --data "$mnist" \
+  --limit 50 --method quant --memory-ratio 0.02 --out "$work/x.gnet"
+expect_fail mlg-teacher-other-arch "not the resnet20" "$mbi" mlg train --data "$mnist" --limit 50 --arch resnet20 \
+  --teacher "$work/t.gnet" --out "$work/x.gnet"
+expect_fail mlg-teacher-generated "only float networks stored whole" "$mbi" mlg train --data "$mnist" --limit 50 --width 2 \
+  --teacher "$work/g.gnet" --out "$work/x.gnet" --no-progress
+expect_fail mlg-out-is-teacher "--out" "$mbi" mlg train --data "$mnist" --limit 50 --width 2 --teacher "$work/t.gnet" \
+  --out "$work/t.gnet"
+cp "$work/g.gnet" "$work/flipped.gnet"
+printf '\x5a' | dd of="$work/flipped.gnet" bs=1 seek=40 conv=notrunc 2>/dev/null
+expect_fail mlg-eval-corrupt "flipped.gnet" "$mbi" mlg eval --net "$work/flipped.gnet" --data "$mnist" --limit 10
+expect_fail mlg-eval-table "tiny.tbl" "$mbi" mlg eval --net "$work/tiny.tbl" --data "$mnist" --limit 10
+printf '{"a": 1}' >"$work/not-a-mlg-record.json"
+expect_fail mlg-report-not-a-record "not a record of mbi mlg train" "$mbi" mlg report --records "$work/not-a-mlg-record.json" \
+  --out "$work/mlg-bad-report"
+# A checkpoint of another configuration is refused, not resumed.
+expect_ok mlg-stop-after "$mbi" mlg train --data "$mnist" --limit 300 --epochs 2 --stop-after 1 --width 2 --method full \
+  --out "$work/s.gnet" --threads 1 --no-progress
+[ -e "$work/s.gnet.ckpt" ] && [ ! -e "$work/s.gnet" ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: --stop-after left no checkpoint, or wrote the network"; }
+expect_fail mlg-resume-other-config "another configuration" "$mbi" mlg train --data "$mnist" --limit 300 --epochs 2 --width 2 \
+  --method full --lr 0.01 --resume --out "$work/s.gnet" --threads 1 --no-progress
+expect_ok mlg-resume "$mbi" mlg train --data "$mnist" --limit 300 --epochs 2 --width 2 --method full --resume \
+  --out "$work/s.gnet" --threads 1 --no-progress
+[ -e "$work/s.gnet" ] && [ ! -e "$work/s.gnet.ckpt" ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the resumed run did not finish"; }
+[ ! -e "$work/x.gnet" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: x.gnet written after errors"; }
+
+[ ! -e "$work/never.tbl" ] && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL: a refused hw noise or tune left output behind"; }
 expect_ok forest-curve "$mbi" experiment forest --table "$work/tiny.tbl" --data "$mnist" --limit 50 --trees 1,2 \
   --budgets 0,50 --out "$work/forest-curve"
