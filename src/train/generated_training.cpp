@@ -81,6 +81,75 @@ torch::Tensor quantize_stored(const torch::Tensor& x, int bits, torch::Tensor* c
   return exact + (soft - soft.detach());
 }
 
+WeightFactors initial_factors(const mlg::GeneratedWeight& w) {
+  const double fan_in = static_cast<double>(w.in) * w.span;
+  const auto normal = [](std::vector<std::int64_t> shape, double stddev) { return torch::randn(shape) * stddev; };
+  WeightFactors f;
+  if (!w.level1 && !w.level2) {
+    f.coefficients = normal({w.out, w.in, w.span}, std::sqrt(2.0 / fan_in));
+    return f;
+  }
+  if (w.level1) {
+    f.basis = normal({w.basis_out, w.basis_in, w.span}, 1.0);
+    f.coefficients = normal({w.basis_out, w.in, w.basis_in}, std::sqrt(2.0 / fan_in / w.basis_in));
+  } else {
+    f.coefficients = normal({w.basis_out, w.in, w.span}, std::sqrt(2.0 / fan_in));
+  }
+  if (w.level2) f.mixing = normal({w.out, w.basis_out}, 1.0 / std::sqrt(static_cast<double>(w.basis_out)));
+  return f;
+}
+
+torch::Tensor generate_weight(const mlg::GeneratedWeight& w, const WeightFactors& f) {
+  torch::Tensor w1 = quantize_stored(f.coefficients, w.coefficients.bits);
+  if (w.level1) w1 = torch::bmm(w1, quantize_stored(f.basis, w.basis.bits));  // (bo, in, bi) x (bo, bi, span)
+  torch::Tensor full = w1.reshape({w.basis_out, w.in * w.span});
+  if (w.level2) full = torch::mm(quantize_stored(f.mixing, w.mixing.bits), full);
+  return full;
+}
+
+void fit_factors(const mlg::GeneratedWeight& w, WeightFactors& f, const torch::Tensor& target_in, int steps, double lr,
+                 bool svd) {
+  const torch::Tensor target = target_in.detach().reshape({w.out, w.in * w.span});
+  if (!w.level1 && !w.level2) {
+    torch::NoGradGuard no_grad;
+    f.coefficients.copy_(target.view(f.coefficients.sizes()));
+  } else if (svd && w.level2 && !w.level1) {
+    torch::NoGradGuard no_grad;
+    const auto [p, s, qh] = torch::linalg_svd(target, false);
+    const torch::Tensor root = s.slice(0, 0, w.basis_out).sqrt();
+    f.mixing.copy_(p.slice(1, 0, w.basis_out) * root.unsqueeze(0));
+    f.coefficients.copy_((qh.slice(0, 0, w.basis_out) * root.unsqueeze(1)).view(f.coefficients.sizes()));
+  } else {
+    // Projection: the factors, through their quantizers, fitted to the target.
+    std::vector<torch::Tensor> factors;
+    for (const torch::Tensor& t : {f.coefficients, f.basis, f.mixing})
+      if (t.defined()) factors.push_back(t.detach().requires_grad_(true));
+    WeightFactors trial = f;
+    std::size_t k = 0;
+    for (torch::Tensor* t : {&trial.coefficients, &trial.basis, &trial.mixing})
+      if (t->defined()) *t = factors[k++];
+    torch::optim::Adam adam(factors, torch::optim::AdamOptions(lr));
+    for (int step = 0; step < steps; ++step) {
+      const torch::Tensor loss = torch::mse_loss(generate_weight(w, trial), target);
+      adam.zero_grad();
+      loss.backward();
+      adam.step();
+    }
+    torch::NoGradGuard no_grad;
+    k = 0;
+    for (torch::Tensor* t : {&f.coefficients, &f.basis, &f.mixing})
+      if (t->defined()) t->copy_(factors[k++]);
+  }
+}
+
+mlg::GeneratedWeight stored_weight(const mlg::GeneratedWeight& form, const WeightFactors& f) {
+  mlg::GeneratedWeight w = form;
+  w.coefficients = to_stored(f.coefficients, w.coefficients.bits);
+  if (w.level1) w.basis = to_stored(f.basis, w.basis.bits);
+  if (w.level2) w.mixing = to_stored(f.mixing, w.mixing.bits);
+  return w;
+}
+
 GeneratedNetImpl::GeneratedNetImpl(const mlg::GeneratedNetwork& layout) : layout_(layout) {
   layout_.validate();
   for (std::size_t i = 0; i < layout_.ops.size(); ++i) {
@@ -91,48 +160,21 @@ GeneratedNetImpl::GeneratedNetImpl(const mlg::GeneratedNetwork& layout) : layout
       continue;
     }
     if (op.kind != OpKind::conv) continue;
-    const mlg::GeneratedWeight& w = op.weight;
     Conv c;
     c.op = static_cast<int>(i);
-    const double fan_in = static_cast<double>(w.in) * w.span;
-    const auto normal = [](std::vector<std::int64_t> shape, double stddev) { return torch::randn(shape) * stddev; };
-    if (!w.level1 && !w.level2) {
-      c.coefficients = normal({w.out, w.in, w.span}, std::sqrt(2.0 / fan_in));
-    } else {
-      // Factors whose product has about the Kaiming spread: each level's sum over its inner
-      // size is normalised by it.
-      if (w.level1) {
-        c.basis = normal({w.basis_out, w.basis_in, w.span}, 1.0);
-        c.coefficients = normal({w.basis_out, w.in, w.basis_in}, std::sqrt(2.0 / fan_in / w.basis_in));
-      } else {
-        c.coefficients = normal({w.basis_out, w.in, w.span}, std::sqrt(2.0 / fan_in));
-      }
-      if (w.level2) c.mixing = normal({w.out, w.basis_out}, 1.0 / std::sqrt(static_cast<double>(w.basis_out)));
-    }
-    if (c.basis.defined()) c.basis = register_parameter(name + "_basis", c.basis);
-    c.coefficients = register_parameter(name + "_coefficients", c.coefficients);
-    if (c.mixing.defined()) c.mixing = register_parameter(name + "_mixing", c.mixing);
+    c.factors = initial_factors(op.weight);
+    WeightFactors& f = c.factors;
+    if (f.basis.defined()) f.basis = register_parameter(name + "_basis", f.basis);
+    f.coefficients = register_parameter(name + "_coefficients", f.coefficients);
+    if (f.mixing.defined()) f.mixing = register_parameter(name + "_mixing", f.mixing);
     if (!op.bias.empty()) c.bias = register_parameter(name + "_bias", torch::zeros({op.out_channels}));
     convs_.push_back(c);
   }
 }
 
-torch::Tensor GeneratedNetImpl::weight_of(const Conv& c, std::vector<torch::Tensor>* codes, std::vector<float>* scales) const {
+torch::Tensor GeneratedNetImpl::weight_of(const Conv& c) const {
   const mlg::Op& op = layout_.ops[static_cast<std::size_t>(c.op)];
-  const mlg::GeneratedWeight& w = op.weight;
-  const auto q = [&](const torch::Tensor& x, int bits) {
-    torch::Tensor code;
-    float scale = 0;
-    torch::Tensor v = quantize_stored(x, bits, &code, &scale);
-    if (codes != nullptr) codes->push_back(code);
-    if (scales != nullptr) scales->push_back(scale);
-    return v;
-  };
-  torch::Tensor w1 = q(c.coefficients, w.coefficients.bits);
-  if (w.level1) w1 = torch::bmm(w1, q(c.basis, w.basis.bits));  // (bo, in, bi) x (bo, bi, span)
-  torch::Tensor full = w1.reshape({w.basis_out, w.in * w.span});
-  if (w.level2) full = torch::mm(q(c.mixing, w.mixing.bits), full);
-  return full.view({w.out, w.in, op.kernel_rows, op.kernel_cols});
+  return generate_weight(op.weight, c.factors).view({op.weight.out, op.weight.in, op.kernel_rows, op.kernel_cols});
 }
 
 torch::Tensor GeneratedNetImpl::forward(const torch::Tensor& pixels) {
@@ -193,16 +235,16 @@ torch::Tensor GeneratedNetImpl::orthonormality_loss() {
   for (const Conv& c : convs_) {
     const mlg::GeneratedWeight& w = layout_.ops[static_cast<std::size_t>(c.op)].weight;
     if (w.level1) {
-      terms.push_back(gram_error(torch::bmm(c.basis, c.basis.transpose(1, 2))));
-      const torch::Tensor u = c.coefficients / c.coefficients.detach().norm(2, {1}, true).clamp_min(1e-12);
+      terms.push_back(gram_error(torch::bmm(c.factors.basis, c.factors.basis.transpose(1, 2))));
+      const torch::Tensor u = c.factors.coefficients / c.factors.coefficients.detach().norm(2, {1}, true).clamp_min(1e-12);
       terms.push_back(gram_error(torch::bmm(u.transpose(1, 2), u)));
     } else if (w.level2) {
-      const torch::Tensor rows = c.coefficients.reshape({w.basis_out, -1});
+      const torch::Tensor rows = c.factors.coefficients.reshape({w.basis_out, -1});
       const torch::Tensor u = rows / rows.detach().norm(2, {1}, true).clamp_min(1e-12);
       terms.push_back(gram_error(torch::mm(u, u.t())));
     }
     if (w.level2) {
-      const torch::Tensor v = c.mixing / c.mixing.detach().norm(2, {0}, true).clamp_min(1e-12);
+      const torch::Tensor v = c.factors.mixing / c.factors.mixing.detach().norm(2, {0}, true).clamp_min(1e-12);
       terms.push_back(gram_error(torch::mm(v.t(), v)));
     }
   }
@@ -221,30 +263,8 @@ void GeneratedNetImpl::start_from(GeneratedNetImpl& teacher, int steps, double l
   for (std::size_t k = 0; k < convs_.size(); ++k) {
     Conv& c = convs_[k];
     const mlg::GeneratedWeight& w = layout_.ops[static_cast<std::size_t>(c.op)].weight;
-    const torch::Tensor target = targets[k].detach().reshape({w.out, w.in * w.span});
     if (targets[k].sizes() != weight_of(c).sizes()) throw Error("start from a teacher: layer shapes differ");
-    if (!w.level1 && !w.level2) {
-      torch::NoGradGuard no_grad;
-      c.coefficients.copy_(target.view(c.coefficients.sizes()));
-    } else if (svd && w.level2 && !w.level1) {
-      torch::NoGradGuard no_grad;
-      const auto [p, s, qh] = torch::linalg_svd(target, false);
-      const torch::Tensor root = s.slice(0, 0, w.basis_out).sqrt();
-      c.mixing.copy_(p.slice(1, 0, w.basis_out) * root.unsqueeze(0));
-      c.coefficients.copy_((qh.slice(0, 0, w.basis_out) * root.unsqueeze(1)).view(c.coefficients.sizes()));
-    } else {
-      // Projection: the factors (through their quantizers) fitted to the teacher's weight.
-      std::vector<torch::Tensor> factors = {c.coefficients};
-      if (c.basis.defined()) factors.push_back(c.basis);
-      if (c.mixing.defined()) factors.push_back(c.mixing);
-      torch::optim::Adam adam(factors, torch::optim::AdamOptions(lr));
-      for (int step = 0; step < steps; ++step) {
-        const torch::Tensor loss = torch::mse_loss(weight_of(c).reshape({w.out, -1}), target);
-        adam.zero_grad();
-        loss.backward();
-        adam.step();
-      }
-    }
+    fit_factors(w, c.factors, targets[k], steps, lr, svd);
     if (c.bias.defined()) {
       torch::NoGradGuard no_grad;
       c.bias.copy_(teacher.convs_[k].bias);
@@ -266,10 +286,7 @@ mlg::GeneratedNetwork GeneratedNetImpl::export_network() const {
   for (mlg::Op& op : n.ops) {
     if (op.kind == OpKind::conv) {
       const Conv& c = convs_[conv++];
-      mlg::GeneratedWeight& w = op.weight;
-      w.coefficients = to_stored(c.coefficients, w.coefficients.bits);
-      if (w.level1) w.basis = to_stored(c.basis, w.basis.bits);
-      if (w.level2) w.mixing = to_stored(c.mixing, w.mixing.bits);
+      op.weight = stored_weight(op.weight, c.factors);
       if (c.bias.defined()) op.bias = to_floats(c.bias);
     } else if (op.kind == OpKind::batch_norm) {
       const torch::nn::BatchNorm2d& bn = norms_[norm++];
@@ -294,10 +311,11 @@ void GeneratedNetImpl::import_network(const mlg::GeneratedNetwork& network) {
     if (op.kind == OpKind::conv) {
       Conv& c = convs_[conv++];
       const mlg::GeneratedWeight& w = op.weight;
-      if (w.level1 || w.level2 || w.coefficients.bits != 32 || c.basis.defined() || c.mixing.defined() ||
-          c.coefficients.numel() != static_cast<std::int64_t>(w.coefficients.size()))
+      const torch::Tensor& u = c.factors.coefficients;
+      if (w.level1 || w.level2 || w.coefficients.bits != 32 || c.factors.basis.defined() || c.factors.mixing.defined() ||
+          u.numel() != static_cast<std::int64_t>(w.coefficients.size()))
         throw Error("import a network: only float networks stored whole (method full) can teach");
-      c.coefficients.copy_(stored_values(w.coefficients, c.coefficients.sizes().vec()));
+      u.copy_(stored_values(w.coefficients, u.sizes().vec()));
       if (c.bias.defined()) c.bias.copy_(torch::tensor(op.bias));
     } else if (op.kind == OpKind::batch_norm) {
       torch::nn::BatchNorm2d& bn = norms_[norm++];

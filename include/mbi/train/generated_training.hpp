@@ -33,6 +33,24 @@ namespace mbi::train {
 // the codes (uint8).
 torch::Tensor quantize_stored(const torch::Tensor& x, int bits, torch::Tensor* codes = nullptr, float* scale = nullptr);
 
+// The factors of one stored weight (mlg::GeneratedWeight's B, U, V) as LibTorch tensors,
+// undefined where its form has none.
+struct WeightFactors {
+  torch::Tensor basis, coefficients, mixing;
+};
+// Random factors for `form`, each level's sum normalised so the product has about the Kaiming
+// spread of a weight with in x span inputs.
+WeightFactors initial_factors(const mlg::GeneratedWeight& form);
+// The weight generated from `factors` through their quantizers, shape (out, in x span).
+torch::Tensor generate_weight(const mlg::GeneratedWeight& form, const WeightFactors& factors);
+// Fits `factors` to `target` (out, in x span): copied when the form stores the weight whole, by
+// SVD when `svd` and the form is level 2 alone, else by projection (`steps` Adam steps at `lr`
+// on the MSE of the generated weight, through the quantizers).
+void fit_factors(const mlg::GeneratedWeight& form, WeightFactors& factors, const torch::Tensor& target, int steps,
+                 double lr, bool svd);
+// `form` with the stored tensors of `factors` (codes and scales, or floats).
+mlg::GeneratedWeight stored_weight(const mlg::GeneratedWeight& form, const WeightFactors& factors);
+
 class GeneratedNetImpl : public torch::nn::Module {
  public:
   // The module for `layout` (mlg::lay_out): parameters shaped as its stored tensors,
@@ -59,10 +77,10 @@ class GeneratedNetImpl : public torch::nn::Module {
  private:
   struct Conv {
     int op = 0;  // index in layout_.ops
-    torch::Tensor basis, coefficients, mixing, bias;  // undefined when absent
+    WeightFactors factors;
+    torch::Tensor bias;  // undefined when absent
   };
-  torch::Tensor weight_of(const Conv& c, std::vector<torch::Tensor>* codes = nullptr,
-                          std::vector<float>* scales = nullptr) const;
+  torch::Tensor weight_of(const Conv& c) const;
 
   mlg::GeneratedNetwork layout_;
   std::vector<Conv> convs_;
