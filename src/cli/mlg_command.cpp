@@ -4,7 +4,8 @@
 //                   teacher, and writes it (.gnet) with a record beside it (<out>.json);
 //   mbi mlg eval    runs a .gnet by in-situ generation over a split: accuracy, bytes read,
 //                   generation MACs and energy per inference beside the float network;
-//   mbi mlg report  the records side by side: the ablation table and accuracy against memory.
+//   mbi mlg report  the records side by side: the ablation table and accuracy against memory;
+//   mbi mlg ram     the RAM teacher with its inference weights stored as generated weights.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -25,6 +26,9 @@
 #include "mbi/mlg/network_file.hpp"
 #include "mbi/train/generated_training.hpp"
 #include "mbi/train/image_tensors.hpp"
+#include "mbi/train/model_file.hpp"
+#include "mbi/train/ram_generation.hpp"
+#include "mbi/train/teacher_classifier.hpp"
 #include "mbi/train/threads.hpp"
 #include "options.hpp"
 #include "validators.hpp"
@@ -45,6 +49,33 @@ nlohmann::json policy_json(const mlg::StoragePolicy& p) {
           {"level2", p.level2},   {"basis_in", p.basis_in},    {"basis_out", p.basis_out},
           {"bits_basis", p.bits_basis}, {"bits_coefficients", p.bits_coefficients}, {"bits_mixing", p.bits_mixing},
           {"bits", p.bits},       {"rank", p.rank},            {"generate_last", p.generate_last}};
+}
+
+// How weights are stored: --method, --levels, --bi, --bo, --qb, --qu, --qv, --bits, --rank,
+// --generate-last.
+void add_storage_flags(CLI::App* cmd, mlg::StoragePolicy& policy, std::string& levels) {
+  cmd->add_option("--method", policy.method, "how weights are stored: full (float32), quant (k-bit), lowrank, mlg")
+      ->check(CLI::IsMember({"full", "quant", "lowrank", "mlg"}))
+      ->capture_default_str();
+  cmd->add_option("--levels", levels, "mlg: the levels of generation used, 12 (both), 1 or 2")
+      ->check(CLI::IsMember({"12", "1", "2"}))
+      ->capture_default_str();
+  cmd->add_option("--bi", policy.basis_in, "mlg: basis kernels per group (level 1)")->check(whole_number(1, 4096))->capture_default_str();
+  cmd->add_option("--bo", policy.basis_out, "mlg: groups (level 2's inner size)")->check(whole_number(1, 4096))->capture_default_str();
+  cmd->add_option("--qb", policy.bits_basis, "mlg: bits of the bases B (1..8, 32 = float)")->check(whole_number(1, 32))->capture_default_str();
+  cmd->add_option("--qu", policy.bits_coefficients, "mlg: bits of the coefficients U")->check(whole_number(1, 32))->capture_default_str();
+  cmd->add_option("--qv", policy.bits_mixing, "mlg: bits of the mixing V")->check(whole_number(1, 32))->capture_default_str();
+  cmd->add_option("--bits", policy.bits, "quant: bits per weight; lowrank: bits of the factors (32 = float)")
+      ->check(whole_number(1, 32))
+      ->capture_default_str();
+  cmd->add_option("--rank", policy.rank, "lowrank: rank of each layer")->check(whole_number(1, 4096))->capture_default_str();
+  cmd->add_flag("--generate-last", policy.generate_last, "store the last layer as the others (else float32)");
+}
+
+// --levels 12, 1 or 2 into the policy.
+void apply_levels(mlg::StoragePolicy& policy, const std::string& levels) {
+  policy.level1 = levels.find('1') != std::string::npos;
+  policy.level2 = levels.find('2') != std::string::npos;
 }
 
 struct MlgTrainArgs {
@@ -69,8 +100,7 @@ void run_train(MlgTrainArgs& a) {
   train::set_threads(a.threads);
   a.options.progress = !a.no_progress;
   a.options.checkpoint = a.out.string() + ".ckpt";
-  a.policy.level1 = a.levels.find('1') != std::string::npos;
-  a.policy.level2 = a.levels.find('2') != std::string::npos;
+  apply_levels(a.policy, a.levels);
   const eval::EnergyTable energy = mlg_energy_table(a.energy_config);  // refused before training, not after
   const ImageSet train_set = a.data.load("train");
   const ImageSet val_set = a.data.load("val");
@@ -183,22 +213,7 @@ void register_mlg_train(CLI::App& mlg) {
       ->check(whole_number(1, 1024))
       ->capture_default_str();
   cmd->add_option("--blocks", a.architecture.blocks, "resnet20: residual blocks per stage")->check(whole_number(1, 64))->capture_default_str();
-  cmd->add_option("--method", a.policy.method, "how weights are stored: full (float32), quant (k-bit), lowrank, mlg")
-      ->check(CLI::IsMember({"full", "quant", "lowrank", "mlg"}))
-      ->capture_default_str();
-  cmd->add_option("--levels", a.levels, "mlg: the levels of generation used, 12 (both), 1 or 2")
-      ->check(CLI::IsMember({"12", "1", "2"}))
-      ->capture_default_str();
-  cmd->add_option("--bi", a.policy.basis_in, "mlg: basis kernels per group (level 1)")->check(whole_number(1, 4096))->capture_default_str();
-  cmd->add_option("--bo", a.policy.basis_out, "mlg: groups (level 2's inner size)")->check(whole_number(1, 4096))->capture_default_str();
-  cmd->add_option("--qb", a.policy.bits_basis, "mlg: bits of the bases B (1..8, 32 = float)")->check(whole_number(1, 32))->capture_default_str();
-  cmd->add_option("--qu", a.policy.bits_coefficients, "mlg: bits of the coefficients U")->check(whole_number(1, 32))->capture_default_str();
-  cmd->add_option("--qv", a.policy.bits_mixing, "mlg: bits of the mixing V")->check(whole_number(1, 32))->capture_default_str();
-  cmd->add_option("--bits", a.policy.bits, "quant: bits per weight; lowrank: bits of the factors (32 = float)")
-      ->check(whole_number(1, 32))
-      ->capture_default_str();
-  cmd->add_option("--rank", a.policy.rank, "lowrank: rank of each layer")->check(whole_number(1, 4096))->capture_default_str();
-  cmd->add_flag("--generate-last", a.policy.generate_last, "store the last layer as the others (else float32)");
+  add_storage_flags(cmd, a.policy, a.levels);
   cmd->add_option("--memory-ratio", a.memory_ratio,
                   "fit the method's main knob (mlg: --bo, or --bi with --levels 1; quant: --bits; lowrank: --rank) to the "
                   "largest value whose memory ratio is at most this (0 = use the flags as given)")
@@ -324,6 +339,87 @@ void register_mlg_report(CLI::App& mlg) {
   });
 }
 
+struct MlgRamArgs {
+  DataOptions data;
+  std::filesystem::path model;
+  std::filesystem::path out;
+  mlg::StoragePolicy policy;
+  std::string levels = "2";
+  std::string init = "projection";
+  int projection_steps = 1000;
+  double projection_lr = 2e-2;
+  std::string split = "test";
+  std::uint64_t seed = 1;
+  int threads = 0;
+  bool json = false;
+};
+
+void register_mlg_ram(CLI::App& mlg) {
+  auto a = std::make_shared<MlgRamArgs>();
+  auto* cmd = mlg.add_subcommand(
+      "ram", "the RAM teacher with generated layers: each inference weight fitted after training, bytes and accuracy");
+  cmd->add_option("--model", a->model, "RAM teacher (.pt, from mbi train)")->required()->check(CLI::ExistingFile);
+  add_storage_flags(cmd, a->policy, a->levels);
+  cmd->add_option("--init", a->init, "fit each weight by projection or svd (level 2 alone)")
+      ->check(CLI::IsMember({"projection", "svd"}))
+      ->capture_default_str();
+  cmd->add_option("--projection-steps", a->projection_steps, "Adam steps of the projection, per layer")
+      ->check(whole_number(0, 1000000))
+      ->capture_default_str();
+  a->data.add_to(*cmd);
+  add_split(*cmd, a->split, "images to evaluate the teacher on, before and after");
+  add_seed(*cmd, a->seed, "seed of the factors' start");
+  add_out(*cmd, a->out, "teacher to write (.pt) with the generated weights, its record beside it (<out>.json)")->required();
+  add_threads(*cmd, a->threads);
+  add_json(*cmd, a->json);
+  cmd->callback([a] {
+    check_output_file("--out", a->out);
+    check_not_an_input("--out", a->out, {a->model});
+    train::set_threads(a->threads);
+    apply_levels(a->policy, a->levels);
+    train::LoadedModel loaded = train::load_model(a->model);
+    const ImageSet images = a->data.load(a->split);
+    const RamConfig& c = loaded.model->config();
+    if (images.rows != c.image_rows || images.cols != c.image_cols)
+      throw Error(a->model.string() + ": trained on " + std::to_string(c.image_rows) + "x" + std::to_string(c.image_cols) +
+                  " images, the data are " + std::to_string(images.rows) + "x" + std::to_string(images.cols));
+    const auto accuracy = [&] {
+      train::TeacherClassifier teacher(loaded.model);
+      return eval::evaluate(teacher, images, {a->data.dir.string(), a->split}).accuracy();
+    };
+    const double before = accuracy();
+    torch::manual_seed(a->seed);
+    const train::RamGeneration g =
+        train::generate_ram_layers(loaded.model, a->policy, a->projection_steps, a->projection_lr, a->init == "svd");
+    const double after = accuracy();
+    nlohmann::json meta = loaded.meta;
+    meta["generated"] = {{"from", a->model.string()}, {"policy", policy_json(a->policy)}, {"memory_ratio", g.memory_ratio()}};
+    train::save_model(a->out, loaded.model, meta);
+    nlohmann::json record = {{"command", invocation()},
+                             {"model", a->model.string()},
+                             {"data", a->data.dir.string()},
+                             {"split", a->split},
+                             {"images", images.count()},
+                             {"policy", policy_json(a->policy)},
+                             {"init", a->init},
+                             {"projection_steps", a->projection_steps},
+                             {"seed", a->seed},
+                             {"stored_bytes", (g.stored_bits + 7) / 8},
+                             {"float_bytes", (g.float_bits + 7) / 8},
+                             {"memory_ratio", g.memory_ratio()},
+                             {"accuracy_before", before},
+                             {"accuracy_after", after},
+                             {"layers", g.layers}};
+    write_file_atomic(a->out.string() + ".json", record.dump(2) + "\n");
+    if (!a->json)
+      spdlog::info("wrote {}: {} bytes stored of {} float bytes (memory ratio {:.4f}); {} accuracy {:.2f}% -> {:.2f}% "
+                   "(fitted after training, not retrained)",
+                   a->out.string(), (g.stored_bits + 7) / 8, (g.float_bits + 7) / 8, g.memory_ratio(), a->split, before, after);
+    else
+      print_json(record, true);
+  });
+}
+
 }  // namespace
 
 void register_mlg(CLI::App& app) {
@@ -332,6 +428,7 @@ void register_mlg(CLI::App& app) {
   register_mlg_train(*mlg);
   register_mlg_eval(*mlg);
   register_mlg_report(*mlg);
+  register_mlg_ram(*mlg);
 }
 
 }  // namespace mbi::cli

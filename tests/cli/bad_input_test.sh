@@ -171,6 +171,11 @@ expect_ok mlg-resume "$mbi" mlg train --data "$mnist" --limit 300 --epochs 2 --w
   --out "$work/s.gnet" --threads 1 --no-progress
 [ -e "$work/s.gnet" ] && [ ! -e "$work/s.gnet.ckpt" ] && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL: the resumed run did not finish"; }
+expect_ok mlg-ram "$mbi" mlg ram --model "$work/tiny.pt" --bo 4 --projection-steps 5 --data "$mnist" --limit 50 \
+  --out "$work/tiny-gen.pt" --threads 1
+expect_ok mlg-ram-teacher-evaluates "$mbi" eval --mode teacher --model "$work/tiny-gen.pt" --data "$mnist" --limit 50 --json
+expect_fail mlg-ram-out-is-model "--out" "$mbi" mlg ram --model "$work/tiny.pt" --out "$work/tiny.pt" --limit 50
+expect_fail mlg-ram-not-a-model "tiny.tbl" "$mbi" mlg ram --model "$work/tiny.tbl" --out "$work/x.pt" --limit 50
 [ ! -e "$work/x.gnet" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: x.gnet written after errors"; }
 
 [ ! -e "$work/never.tbl" ] && passed=$((passed + 1)) ||
