@@ -112,8 +112,22 @@ void fit_factors(const mlg::GeneratedWeight& w, WeightFactors& f, const torch::T
   const torch::Tensor target = target_in.detach().reshape({w.out, w.in * w.span});
   if (!w.level1 && !w.level2) {
     torch::NoGradGuard no_grad;
-    f.coefficients.copy_(target.view(f.coefficients.sizes()));
-  } else if (svd && w.level2 && !w.level1) {
+    if (w.coefficients.bits == 32) {
+      f.coefficients.copy_(target.view(f.coefficients.sizes()));
+      return;
+    }
+    // Coded: the quantizer reads tanh(x) / tanh(M) on uniform levels scaled by M = max |x|, so
+    // x = atanh(y tanh(M) / M) puts each weight y on its nearest level (M stays max |y|).
+    const double m = target.abs().max().item<double>();
+    if (m == 0) {
+      f.coefficients.zero_();
+      return;
+    }
+    const torch::Tensor t = (target * (std::tanh(m) / m)).clamp(-1 + 1e-7, 1 - 1e-7);
+    f.coefficients.copy_(torch::atanh(t).view(f.coefficients.sizes()));
+    return;
+  }
+  if (svd && w.level2 && !w.level1) {
     torch::NoGradGuard no_grad;
     const auto [p, s, qh] = torch::linalg_svd(target, false);
     const torch::Tensor root = s.slice(0, 0, w.basis_out).sqrt();

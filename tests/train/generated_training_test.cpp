@@ -141,6 +141,24 @@ TEST(GeneratedNet, SvdStartIsTheBestRankRApproximation) {
   EXPECT_TRUE(torch::allclose(got.back(), want.back()));
 }
 
+TEST(FitFactors, ACodedWholeWeightLandsOnTheNearestLevel) {
+  torch::manual_seed(6);
+  const torch::Tensor target = torch::randn({8, 3, 4}) * 0.3;
+  const double largest = target.abs().max().item<double>();
+  for (const int bits : {1, 2, 4, 8}) {
+    mlg::StoragePolicy p = policy("quant");
+    p.bits = bits;
+    const mlg::GeneratedWeight form = mlg::lay_out_weight(8, 3, 4, false, p);
+    WeightFactors f = initial_factors(form);
+    fit_factors(form, f, target, 0, 0, false);
+    const torch::Tensor got = generate_weight(form, f).view_as(target);
+    // Levels largest (2 c / (2^k - 1) - 1): within half a level's spacing of the target.
+    const double spacing = 2 * largest / ((1 << bits) - 1);
+    EXPECT_LE((got - target).abs().max().item<double>(), 0.5 * spacing * (1 + 1e-4)) << bits << " bits";
+    EXPECT_NEAR(got.abs().max().item<double>(), largest, 1e-5 * largest) << bits << " bits";
+  }
+}
+
 TEST(GeneratedNet, ProjectionMovesTheGeneratedWeightsTowardTheTeacher) {
   torch::manual_seed(4);
   const mlg::Architecture arch{.width = 4};

@@ -43,9 +43,10 @@ struct WeightFactors {
 WeightFactors initial_factors(const mlg::GeneratedWeight& form);
 // The weight generated from `factors` through their quantizers, shape (out, in x span).
 torch::Tensor generate_weight(const mlg::GeneratedWeight& form, const WeightFactors& factors);
-// Fits `factors` to `target` (out, in x span): copied when the form stores the weight whole, by
-// SVD when `svd` and the form is level 2 alone, else by projection (`steps` Adam steps at `lr`
-// on the MSE of the generated weight, through the quantizers).
+// Fits `factors` to `target` (out, in x span): when the form stores it whole, copied (float) or
+// set so that each weight lands on its nearest level (coded); by SVD when `svd` and the form is
+// level 2 alone; else by projection (`steps` Adam steps at `lr` on the MSE of the generated
+// weight, through the quantizers).
 void fit_factors(const mlg::GeneratedWeight& form, WeightFactors& factors, const torch::Tensor& target, int steps,
                  double lr, bool svd);
 // `form` with the stored tensors of `factors` (codes and scales, or floats).
