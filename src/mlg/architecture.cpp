@@ -195,15 +195,25 @@ StoragePolicy fit_to_ratio(const Architecture& a, const Shape& input, int classe
   StoragePolicy p = policy;
   int* knob = nullptr;
   int largest = 1;
+  // Past the largest value any layer can use (bo or the rank up to min(out, in span), bi up to
+  // min(in, span)) the layout no longer changes: the knob stops there.
+  const GeneratedNetwork whole = lay_out(a, input, classes, StoragePolicy{.method = "full"});
+  const auto cap = [&](bool inner) {
+    int c = 1;
+    for (const Op& op : whole.ops)
+      if (op.kind == OpKind::conv)
+        c = std::max(c, inner ? std::min(op.weight.in, op.weight.span) : std::min(op.weight.out, op.weight.in * op.weight.span));
+    return c;
+  };
   if (p.method == "quant") {
     knob = &p.bits;
     largest = 8;
   } else if (p.method == "lowrank") {
     knob = &p.rank;
-    largest = 4096;
+    largest = cap(false);
   } else if (p.method == "mlg") {
     knob = p.level2 ? &p.basis_out : &p.basis_in;
-    largest = 4096;
+    largest = cap(!p.level2);
   } else {
     throw Error("a full network has no knob to fit to a memory ratio");
   }
@@ -220,7 +230,6 @@ StoragePolicy fit_to_ratio(const Architecture& a, const Shape& input, int classe
   for (int value = 2; value <= largest; ++value) {
     if (ratio_at(value) > ratio) break;
     best = value;
-    if (p.method != "quant" && value > 8 * a.width * 64) break;
   }
   *knob = best;
   return p;

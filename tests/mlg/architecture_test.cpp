@@ -107,6 +107,9 @@ TEST(Architecture, FittingFindsTheLargestKnobWithinTheRatio) {
     (name == "quant" ? more.bits : name == "lowrank" ? more.rank : more.basis_out) += 1;
     EXPECT_GT(lay_out(lenet, {1, 28, 28}, 10, more).memory_ratio(), target) << name;
   }
+  // Above what the knob can reach, it stops at the largest value a layer uses (bo up to the
+  // dense layer's 128 outputs), not at an arbitrary bound.
+  EXPECT_EQ(fit_to_ratio(lenet, {1, 28, 28}, 10, method("mlg"), 0.5).basis_out, 128);
   // One bit per weight is the least plain quantization can store: 1/32 and the float rest.
   EXPECT_THROW(fit_to_ratio(lenet, {1, 28, 28}, 10, method("quant"), 0.02), Error);
 }

@@ -56,8 +56,10 @@ GeneratedNetwork lay_out(const Architecture& architecture, const Shape& input, i
 GeneratedWeight lay_out_weight(int out, int in, int span, bool last, const StoragePolicy& policy);
 
 // `policy` with its main knob (mlg: bo, or bi when level 2 is off; quant: bits; lowrank:
-// rank) set to the largest value whose memory ratio is at most `ratio`. Throws mbi::Error
-// when even the smallest value exceeds it (saying the smallest ratio reachable).
+// rank) set to the largest value whose memory ratio is at most `ratio`, up to the largest value
+// any layer can use (then the ratio asked is out of the method's reach with the other knobs as
+// they are, and the record shows the ratio reached). Throws mbi::Error when even the smallest
+// value exceeds it (saying the smallest ratio reachable).
 StoragePolicy fit_to_ratio(const Architecture& architecture, const Shape& input, int classes,
                            const StoragePolicy& policy, double ratio);
 
