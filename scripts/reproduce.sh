@@ -266,3 +266,32 @@ run $hwn --split test --table $N/mnist-noise3.tbl --sigmas 3 --vote 9 --mitigati
 run $B distill --model $Q --out $N/mnist-dagger-noise3.tbl --dagger-rounds 3 --dagger-noise-rounds 1 \
   --dagger-noise-sigma 3 --dagger-noise-probes 32 --augment-shift 2 --weights 94.78,35.51,1 --json --no-progress
 for k in 1 9; do run $hwn --split val --table $N/mnist-dagger-noise3.tbl --sigmas 0,3 --vote $k --out $N/val-dagger-noise3-vote$k; done
+
+# Generated weights (issue 16): float teachers, then students at a memory ratio of 0.02 (and
+# the 1-bit peer's 0.0386) distilled from them, 8 epochs each, one thread per run; the ablation
+# report; the in-situ inference's energy; the RAM teacher's weights fitted after training.
+G=results/mlg
+FM=../shared/data/fashion-mnist
+mlgt="$B mlg train --epochs 8 --threads 1 --no-progress"
+for d in mnist fashion-mnist; do
+  data=../shared/data/$d; n=${d%-mnist}  # mnist, fashion
+  run $mlgt --data $data --method full --out $G/$n-lenet-full.gnet
+  t="--data $data --teacher $G/$n-lenet-full.gnet"
+  run $mlgt $t --method mlg --memory-ratio 0.02 --out $G/$n-lenet-mlg12-r02.gnet
+  run $mlgt $t --method mlg --levels 1 --memory-ratio 0.02 --out $G/$n-lenet-mlg1-r02.gnet
+  run $mlgt $t --method mlg --levels 2 --memory-ratio 0.02 --out $G/$n-lenet-mlg2-r02.gnet
+  run $mlgt $t --method lowrank --init svd --memory-ratio 0.02 --out $G/$n-lenet-lowrank-r02.gnet
+  run $mlgt $t --method quant --bits 1 --out $G/$n-lenet-quant1.gnet
+done
+run $mlgt --teacher $G/mnist-lenet-full.gnet --method mlg --memory-ratio 0.0386 --out $G/mnist-lenet-mlg12-r0386.gnet
+run $mlgt --teacher $G/mnist-lenet-full.gnet --method mlg --memory-ratio 0.01 --out $G/mnist-lenet-mlg12-r01.gnet
+run $B mlg train --data $FM --arch resnet20 --method full --epochs 8 --weight-decay 5e-4 --threads 1 \
+  --out $G/fashion-resnet20-full.gnet --no-progress
+run $B mlg train --data $FM --arch resnet20 --method mlg --memory-ratio 0.02 --teacher $G/fashion-resnet20-full.gnet \
+  --epochs 8 --weight-decay 5e-4 --threads 1 --out $G/fashion-resnet20-mlg12-r02.gnet --no-progress
+run $B mlg report --records $G/*.gnet.json --out $G/report --json
+run $B mlg eval --net $G/mnist-lenet-mlg12-r02.gnet --threads 1 --json
+for m in "--method quant --bits 8" "--method quant --bits 6" "--method quant --bits 4" "--bo 64 --qu 8 --qv 8" \
+  "--bo 48 --qu 8 --qv 8" "--bo 32 --qu 8 --qv 8" "--method lowrank --rank 64 --init svd"; do
+  run $B mlg ram --model $Q $m --out $G/ram-$(echo $m | tr -d ' -').pt --threads 1 --json
+done
