@@ -1,6 +1,7 @@
 #include "mbi/experiment/mlg_study.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 #include <tuple>
 
@@ -72,6 +73,11 @@ io::ResultFiles mlg_records_report(const std::vector<nlohmann::json>& records, c
       row.arch = r.at("architecture").at("name").get<std::string>() + "-w" +
                  std::to_string(r.at("architecture").at("width").get<int>());
       row.method = r.at("policy").at("method").get<std::string>();
+      // The ablation's series: generation with both levels, or one alone.
+      if (row.method == "mlg" && r.at("policy").contains("level1")) {
+        const bool one = r.at("policy").at("level1").get<bool>(), two = r.at("policy").at("level2").get<bool>();
+        row.method = one && two ? "mlg" : one ? "mlg-level1" : "mlg-level2";
+      }
       row.config = r.at("policy").at("describe").get<std::string>();
       row.ratio = r.at("memory").at("memory_ratio").get<double>();
       row.bytes = r.at("memory").at("total_bytes").get<double>();
@@ -118,7 +124,17 @@ io::ResultFiles mlg_records_report(const std::vector<nlohmann::json>& records, c
       }
       k = m;
     }
-    if (float_accuracy) lines.push_back(cell(*float_accuracy) + " with lines dt 2 title 'float32'");
+    if (float_accuracy) {
+      lines.push_back(cell(*float_accuracy) + " with lines dt 2 title 'float32'");
+      // The range near the float network, where the methods differ; far lower points (a low
+      // rank that cannot keep its rank) would squash it: they are named in the title.
+      const double bottom = std::floor(*float_accuracy - 4);
+      std::string below;
+      for (std::size_t k = i; k < j; ++k)
+        if (rows[k].test < bottom) below += (below.empty() ? "" : ", ") + rows[k].method + " " + cell(rows[k].test) + " %";
+      plot += "set yrange [" + cell(bottom) + ":100]\n";
+      if (!below.empty()) plot += "set label 1 " + io::gnuplot_quote("below the range: " + below) + " at graph 0.02, graph 0.05\n";
+    }
     if (!lines.empty()) {
       plot += "plot ";
       for (std::size_t k = 0; k < lines.size(); ++k) plot += (k ? ", " : "") + lines[k];

@@ -48,11 +48,15 @@ nlohmann::json record(const std::string& method, double ratio, double test) {
 }
 
 TEST(MlgStudy, RecordsReportTablesEveryRecordAndPlotsEachMethodAgainstMemory) {
+  nlohmann::json one_level = record("mlg", 0.015, 88.5);
+  one_level["policy"]["level1"] = true;
+  one_level["policy"]["level2"] = false;
   const io::ResultFiles r = mlg_records_report(
-      {record("full", 1.0, 90.0), record("mlg", 0.02, 89.5), record("mlg", 0.01, 88.0), record("quant", 0.04, 89.0)},
-      {"a.json", "b.json", "c.json", "d.json"});
-  EXPECT_EQ(r.table("mlg_records").rows().size(), 4u);
+      {record("full", 1.0, 90.0), record("mlg", 0.02, 89.5), record("mlg", 0.01, 88.0), record("quant", 0.04, 89.0), one_level},
+      {"a.json", "b.json", "c.json", "d.json", "e.json"});
+  EXPECT_EQ(r.table("mlg_records").rows().size(), 5u);
   EXPECT_EQ(r.table("mlg_fashion-mnist_lenet-w16_mlg").rows().size(), 2u);
+  EXPECT_EQ(r.table("mlg_fashion-mnist_lenet-w16_mlg-level1").rows().size(), 1u);  // each level alone its own series
   ASSERT_EQ(r.plots.size(), 1u);
   EXPECT_NE(r.plots[0].second.find("90 with lines"), std::string::npos);  // the float network as a line
   EXPECT_EQ(r.summary["series"][0]["float_test_accuracy"].get<double>(), 90.0);
