@@ -444,16 +444,9 @@ void register_ap_report(CLI::App& ap) {
   add_out(*cmd, a->out, "folder for ap_records.csv, the per-series tables, the plot and summary.json");
   add_json(*cmd, a->json);
   cmd->callback([a] {
-    std::vector<nlohmann::json> records;
+    const std::vector<nlohmann::json> records = read_json_records(a->records);
     std::vector<std::string> names;
-    for (const auto& path : a->records) {
-      try {
-        records.push_back(nlohmann::json::parse(read_file(path)));
-      } catch (const nlohmann::json::exception& e) {
-        throw Error(path.string() + ": invalid JSON: " + e.what());
-      }
-      names.push_back(path.string());
-    }
+    for (const auto& path : a->records) names.push_back(path.string());
     const io::ResultFiles r = experiment::ap_records_report(records, names);
     r.write(a->out, "summary.json");
     if (!a->json) spdlog::info("{} records side by side in {}", records.size(), a->out.string());

@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "mbi/core/atomic_file.hpp"
 #include "mbi/core/error.hpp"
 #include "mbi/data/idx.hpp"
 #include "mbi/io/table_info.hpp"
@@ -189,6 +190,18 @@ void SearchFlags::apply(tune::TableSearch& s) const {
   s.tree = !exhaustive();
   s.probes = probes;
   s.max_comparisons = max_comparisons;
+}
+
+std::vector<nlohmann::json> read_json_records(const std::vector<std::filesystem::path>& paths) {
+  std::vector<nlohmann::json> records;
+  for (const auto& path : paths) {
+    try {
+      records.push_back(nlohmann::json::parse(read_file(path)));
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(path.string() + ": invalid JSON: " + e.what());
+    }
+  }
+  return records;
 }
 
 void print_json(const nlohmann::json& result, bool json) { std::cout << (json ? result.dump() : result.dump(2)) << std::endl; }

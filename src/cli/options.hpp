@@ -109,5 +109,8 @@ struct SearchFlags {
 
 // Prints `result` as one JSON line (json) or indented.
 void print_json(const nlohmann::json& result, bool json);
+// The JSON records at `paths` (records written beside models), in order. Throws mbi::Error
+// naming the file that is missing or not JSON.
+std::vector<nlohmann::json> read_json_records(const std::vector<std::filesystem::path>& paths);
 
 }  // namespace mbi::cli

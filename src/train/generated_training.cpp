@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <numbers>
 #include <string>
 
 #include "mbi/core/error.hpp"
@@ -483,8 +482,7 @@ GeneratedTrainResult train_generated(const mlg::GeneratedNetwork& layout, const 
 
   for (int epoch = first_epoch; epoch <= opt.epochs; ++epoch) {
     const auto started = std::chrono::steady_clock::now();
-    const double lr = opt.lr * 0.5 * (1 + std::cos(std::numbers::pi * (epoch - 1) / opt.epochs));
-    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+    set_cosine_lr(optimizer, opt.lr, epoch, opt.epochs);
     const ImageSet epoch_set =
         opt.augment_shift > 0 ? shifted_copy(train_set, opt.augment_shift, opt.seed * 1000003ULL + epoch) : train_set;
     const torch::Tensor x = to_pixels(epoch_set), y = to_labels(epoch_set);
@@ -512,13 +510,7 @@ GeneratedTrainResult train_generated(const mlg::GeneratedNetwork& layout, const 
         loss = torch::nn::functional::cross_entropy(logits, labels);
       }
       if (opt.orthonormality > 0) loss = loss + opt.orthonormality * model->orthonormality_loss();
-      const double value = loss.item<double>();
-      if (!std::isfinite(value))
-        throw Error("generated training: the loss became " + std::to_string(value) + " in epoch " + std::to_string(epoch) +
-                    "; lower --lr");
-      optimizer.zero_grad();
-      loss.backward();
-      optimizer.step();
+      const double value = optimizer_step(optimizer, loss, "generated training", epoch);
       loss_sum += value * static_cast<double>(idx.size(0));
       correct += logits.argmax(1).eq(labels).sum().item<std::int64_t>();
       bar.update(static_cast<std::size_t>(b + 1));

@@ -1,5 +1,10 @@
 #include "mbi/train/image_tensors.hpp"
 
+#include <cmath>
+#include <numbers>
+
+#include "mbi/core/error.hpp"
+
 namespace mbi::train {
 
 torch::Tensor to_pixels(const ImageSet& set) {
@@ -22,6 +27,21 @@ torch::Tensor distillation_loss(const torch::Tensor& student, const torch::Tenso
                                      F::KLDivFuncOptions().reduction(torch::kBatchMean)) *
                            (t * t);
   return alpha * kd + (1 - alpha) * F::cross_entropy(student, labels);
+}
+
+void set_cosine_lr(torch::optim::Adam& optimizer, double lr, int epoch, int epochs) {
+  const double now = lr * 0.5 * (1 + std::cos(std::numbers::pi * (epoch - 1) / epochs));
+  for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(now);
+}
+
+double optimizer_step(torch::optim::Optimizer& optimizer, const torch::Tensor& loss, const std::string& who, int epoch) {
+  const double value = loss.item<double>();
+  if (!std::isfinite(value))
+    throw Error(who + ": the loss became " + std::to_string(value) + " in epoch " + std::to_string(epoch) + "; lower --lr");
+  optimizer.zero_grad();
+  loss.backward();
+  optimizer.step();
+  return value;
 }
 
 }  // namespace mbi::train

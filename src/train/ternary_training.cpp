@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <numbers>
 #include <string>
 
 #include "mbi/core/error.hpp"
@@ -354,8 +353,7 @@ TernaryTrainResult train_ternary(const TernaryArchitecture& architecture, const 
   const torch::Tensor val_x = to_pixels(val_set), val_y = to_labels(val_set);
   for (int epoch = 1; epoch <= opt.epochs; ++epoch) {
     const auto started = std::chrono::steady_clock::now();
-    const double lr = opt.lr * 0.5 * (1 + std::cos(std::numbers::pi * (epoch - 1) / opt.epochs));
-    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+    set_cosine_lr(optimizer, opt.lr, epoch, opt.epochs);
     const ImageSet epoch_set =
         opt.augment_shift > 0 ? shifted_copy(train_set, opt.augment_shift, opt.seed * 1000003ULL + epoch) : train_set;
     const torch::Tensor x = to_pixels(epoch_set), y = to_labels(epoch_set);
@@ -388,13 +386,7 @@ TernaryTrainResult train_ternary(const TernaryArchitecture& architecture, const 
         mapped_sum += mapped.item<double>() * static_cast<double>(idx.size(0));
         if (opt.energy_regularization > 0) loss = loss + opt.energy_regularization * mapped;
       }
-      const double value = loss.item<double>();
-      if (!std::isfinite(value))
-        throw Error("ternary training: the loss became " + std::to_string(value) + " in epoch " + std::to_string(epoch) +
-                    "; lower --lr");
-      optimizer.zero_grad();
-      loss.backward();
-      optimizer.step();
+      const double value = optimizer_step(optimizer, loss, "ternary training", epoch);
       loss_sum += value * static_cast<double>(idx.size(0));
       correct += logits.argmax(1).eq(labels).sum().item<std::int64_t>();
       bar.update(static_cast<std::size_t>(b + 1));

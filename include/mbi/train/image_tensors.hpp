@@ -1,6 +1,9 @@
 #pragma once
-// Image sets as LibTorch tensors, and the distillation loss the image classifiers train with.
+// Image sets as LibTorch tensors, and what the image classifiers' trainings share: the
+// distillation loss, the cosine learning rate, one checked optimizer step.
 #include <torch/torch.h>
+
+#include <string>
 
 #include "mbi/core/image_set.hpp"
 
@@ -15,5 +18,12 @@ torch::Tensor to_labels(const ImageSet& set);
 //   alpha T^2 KL(softmax(teacher / T) || softmax(student / T)) + (1 - alpha) CE(student, labels).
 torch::Tensor distillation_loss(const torch::Tensor& student, const torch::Tensor& teacher, const torch::Tensor& labels,
                                 double alpha, double temperature);
+
+// Sets every group of `optimizer` to lr (1 + cos(pi (epoch - 1) / epochs)) / 2 (epochs from 1).
+void set_cosine_lr(torch::optim::Adam& optimizer, double lr, int epoch, int epochs);
+
+// loss.backward() and one step of `optimizer`; returns the loss. Throws mbi::Error ("<who>: the
+// loss became nan in epoch E; lower --lr") before stepping when the loss is not finite.
+double optimizer_step(torch::optim::Optimizer& optimizer, const torch::Tensor& loss, const std::string& who, int epoch);
 
 }  // namespace mbi::train
