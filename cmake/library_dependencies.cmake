@@ -31,6 +31,8 @@ set(MBI_DEPS_tune core search eval lookup device io bo tune)
 set(MBI_DEPS_experiment core search eval ap cim ternary mlg lookup device io bo hw tune experiment)
 set(MBI_DEPS_train core search eval ternary cim mlg lookup device io data train)
 set(MBI_DEPS_cli core search eval ap cim ternary mlg lookup data device io bo hw tune experiment train cli)
+# The Python package's native module: a front end like the command line, without LibTorch.
+set(MBI_DEPS_python core search eval ap cim ternary mlg lookup data device io bo hw tune experiment python)
 
 # Third-party header prefixes each library may include (its sources and headers alike).
 # Libraries not named here (core, search, eval, device, ap, cim, ternary, mlg, lookup) use the standard library only.
@@ -42,6 +44,7 @@ set(MBI_THIRD_PARTY_tune "nlohmann/;spdlog/;fmt/;CLI/")
 set(MBI_THIRD_PARTY_experiment "nlohmann/;spdlog/;fmt/")
 set(MBI_THIRD_PARTY_train "torch/;nlohmann/;spdlog/;fmt/")
 set(MBI_THIRD_PARTY_cli "CLI/;nlohmann/;spdlog/;fmt/")
+set(MBI_THIRD_PARTY_python "pybind11/;nlohmann/")
 
 # Operating-system and compiler headers a source file (not a public header) may include: the
 # memory map of table files, atomic renames, the x86 intrinsics of the kernels.
@@ -94,7 +97,7 @@ endfunction()
 # Checks every library's headers and sources under `root`; FATAL_ERROR listing the violations.
 function(mbi_check_library_dependencies root)
   set(all_problems "")
-  foreach(lib core search eval ap ternary lookup data io bo hw tune experiment train cli)
+  foreach(lib core search eval device ap cim ternary mlg lookup data io bo hw tune experiment train cli python)
     file(GLOB headers ${root}/include/mbi/${lib}/*.hpp)
     file(GLOB sources ${root}/src/${lib}/*.cpp ${root}/src/${lib}/*.hpp ${root}/src/${lib}/*.inl)
     foreach(file IN LISTS headers)

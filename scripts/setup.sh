@@ -8,6 +8,8 @@ PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libfaiss-dev libomp-dev
   gnuplot-nox
+  python3-dev pybind11-dev python3-numpy python3-pytest python3-matplotlib
+  libgloo-dev
 )
 missing=()
 for p in "${PKGS[@]}"; do

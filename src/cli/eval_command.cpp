@@ -9,25 +9,19 @@
 #include "config_path.hpp"
 #include "mbi/core/error.hpp"
 #include "mbi/eval/report.hpp"
-#include "mbi/experiment/sram_pricing.hpp"
+#include "mbi/experiment/lookup_evaluation.hpp"
 #include "mbi/hw/hw_config.hpp"
 #include "mbi/io/energy_table_json.hpp"
 #include "mbi/io/report_json.hpp"
 #include "mbi/io/table_info.hpp"
-#include "mbi/lookup/classifier.hpp"
-#include "mbi/lookup/mixed.hpp"
-#include "mbi/lookup/ram_keys.hpp"
 #include "mbi/train/model_file.hpp"
 #include "mbi/train/teacher_classifier.hpp"
 #include "mbi/train/threads.hpp"
 #include "options.hpp"
 #include "validators.hpp"
-#include "validators.hpp"
 
 namespace mbi::cli {
 namespace {
-
-
 
 struct EvalArgs {
   DataOptions data;
@@ -100,7 +94,8 @@ nlohmann::json eval_teacher(const EvalArgs& a, Pricing& pricing) {
           {"report", io::report_to_json(report)}};
 }
 
-// Lookups alone (mbi) or lookups with the teacher behind them (mixed).
+// Lookups alone (mbi) or lookups with the teacher behind them (mixed): the record
+// experiment::evaluate_lookups writes, the one the Python package returns too.
 nlohmann::json eval_lookup(const EvalArgs& a, Pricing& pricing) {
   if (a.table.empty()) throw Error("--table is required for --mode " + a.mode);
   const Table table = Table::open(a.table);
@@ -115,55 +110,19 @@ nlohmann::json eval_lookup(const EvalArgs& a, Pricing& pricing) {
     teacher = train::load_model(a.model);
     io::check_same_teacher(info, table, teacher.checksum, a.model);
   }
-  const double normalizer = eq1_normalizer(info.config, {table.segment_weights().begin(), table.segment_weights().end()});
-  LookupOptions options = a.search.lookup_options(table);
-  if (mixed) options.stop_above = MixedPolicy(a.threshold, normalizer).stop_above();
-
-  LookupClassifier lookups(table, info.config, options, a.threads, !a.no_progress && !a.json);
-  if (pricing.hw) pricing.table.merge(experiment::price_on_sram(lookups, info.config, *pricing.hw, pricing.hw_source));
+  experiment::LookupEvaluation settings;
+  settings.search = a.search;
+  settings.threshold = mixed ? a.threshold : -1;
+  settings.threads = a.threads;
+  settings.progress = !a.no_progress && !a.json;
+  settings.input = input_of(a);
+  settings.provenance = provenance();
+  settings.model = a.model.string();
+  if (pricing.hw) settings.hw = &*pricing.hw;
+  settings.hw_source = pricing.hw_source;
+  settings.energy = pricing.table;
   train::TeacherClassifier fallback(teacher.model, a.batch);
-  MixedClassifier mix(lookups, fallback);
-  eval::Classifier& system = mixed ? static_cast<eval::Classifier&>(mix) : lookups;
-  eval::Provenance from = provenance();
-  from.inputs = {{"table", a.table.string()}};
-  if (mixed) from.inputs.emplace_back("model", a.model.string());
-  const eval::Report report = eval::evaluate(system, set, input_of(a), &pricing.table, from);
-
-  const LookupRun& run = lookups.last_run();
-  const double n = static_cast<double>(set.count());
-  const std::size_t fallback_images = mixed ? mix.fallback_images().size() : 0;
-  // Lookup time, and the teacher's for the images it answered: the engines' set-up is left out.
-  const double seconds = run.seconds + (mixed ? mix.fallback_seconds() : 0.0);
-  nlohmann::json out = {{"mode", a.mode},
-                        {"split", a.split},
-                        {"search", a.search.search},
-                        {"probes", a.search.probes},
-                        {"max_comparisons", a.search.max_comparisons},
-                        {"epsilon", a.search.epsilon >= 0 ? nlohmann::json(a.search.epsilon) : nlohmann::json()},
-                        {"tree_per_step", table.tree_per_step()},
-                        {"trees", table.tree_count()},
-                        {"every_tree_per_step", table.every_tree_per_step()},
-                        {"accuracy", report.accuracy()},
-                        {"coverage", static_cast<double>(set.count() - fallback_images) / n},
-                        {"lookup_accuracy", run.accuracy(set)},
-                        {"images", set.count()},
-                        {"comparisons_per_image", static_cast<double>(run.comparisons) / n},
-                        {"median_comparisons_per_step", run.median_step_comparisons()},
-                        {"seconds", seconds},
-                        {"images_per_second", n / seconds},
-                        {"table_bytes", std::filesystem::file_size(a.table)},
-                        // The file plus the forest's reordered copies of the keys.
-                        {"resident_bytes", table.resident_bytes()},
-                        {"table_rows", table.rows()},
-                        {"weights", info.meta.value("weights", nlohmann::json{})},
-                        {"threads", a.threads}};
-  if (mixed) {
-    out["threshold"] = a.threshold;
-    out["teacher_images"] = fallback_images;
-    out["teacher_seconds"] = mix.fallback_seconds();
-  }
-  out["report"] = io::report_to_json(report);
-  return out;
+  return experiment::evaluate_lookups(table, set, settings, mixed ? &fallback : nullptr);
 }
 
 void run(EvalArgs& a) {

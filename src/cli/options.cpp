@@ -175,17 +175,6 @@ void SearchFlags::resolve() {
     throw CLI::ValidationError("--epsilon", "applies to the tree search, not --search exhaustive");
 }
 
-LookupOptions SearchFlags::lookup_options(const Table& table) const {
-  if (!exhaustive() && table.tree() == nullptr)
-    throw Error(table.name() + ": has no search tree (distilled with --no-tree); use --search exhaustive");
-  LookupOptions o;
-  o.index = exhaustive() ? &table.exhaustive() : nullptr;
-  o.search.probes = probes;
-  o.search.max_comparisons = max_comparisons;
-  o.search.epsilon = epsilon;
-  return o;
-}
-
 void SearchFlags::apply(tune::TableSearch& s) const {
   s.tree = !exhaustive();
   s.probes = probes;

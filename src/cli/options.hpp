@@ -9,6 +9,7 @@
 #include <string>
 
 #include "mbi/core/image_set.hpp"
+#include "mbi/experiment/lookup_evaluation.hpp"
 #include "mbi/lookup/engine.hpp"
 #include "mbi/lookup/table.hpp"
 #include "mbi/lookup/table_data.hpp"
@@ -83,21 +84,16 @@ struct TreeFlags {
 
 // --search, --probes and --max-comparisons (and, with_epsilon, --epsilon): how each glimpse
 // step searches the table, with `mbi eval`'s defaults and meaning everywhere, so that a
-// weighting is tuned for the search `mbi eval` runs unless told otherwise.
-struct SearchFlags {
-  std::string search = "tree";
-  std::uint32_t probes = 1;
-  std::uint32_t max_comparisons = kDefaultSearchBudget;
-  double epsilon = -1;  // < 0: no bounded search
-
+// weighting is tuned for the search `mbi eval` runs unless told otherwise. The settings
+// themselves are experiment::LookupSearch's (what the Python package sets too).
+struct SearchFlags : experiment::LookupSearch {
   void add_to(CLI::App& cmd, bool with_epsilon = false);
   // After parsing: an explicit --probes alone asks for that many leaves (no budget), and a
   // bounded search goes as far as its bound needs unless a budget is given with it. Throws
   // CLI::ValidationError for flags that contradict each other.
   void resolve();
-  bool exhaustive() const { return search == "exhaustive"; }
   // The lookup options these flags give on `table` (--search exhaustive: its exhaustive scan).
-  LookupOptions lookup_options(const Table& table) const;
+  LookupOptions lookup_options(const Table& table) const { return options(table); }
   // Copies the flags into a tuning search.
   void apply(tune::TableSearch& s) const;
 

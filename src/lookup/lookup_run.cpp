@@ -6,6 +6,7 @@
 #include <memory>
 #include <thread>
 
+#include "mbi/core/error.hpp"
 #include "mbi/core/progress.hpp"
 
 namespace mbi {
@@ -30,7 +31,25 @@ double LookupRun::accuracy(const ImageSet& set) const {
 
 LookupRun run_lookups(const Table& table, const RamConfig& config, const ImageSet& set,
                       const LookupOptions& options, int threads, bool progress) {
-  const std::size_t n = set.count();
+  return run_lookups(table, config, ImageView::of(set), options, threads, progress);
+}
+
+LookupRun run_lookups(const Table& table, const RamConfig& config, ImageView set, const LookupOptions& options,
+                      int threads, bool progress, LookupTrace* trace) {
+  const std::size_t n = set.count;
+  if (n > 0 && (set.rows != config.image_rows || set.cols != config.image_cols))
+    throw Error(table.name() + ": images are " + std::to_string(set.rows) + "x" + std::to_string(set.cols) +
+                ", the table was built for " + std::to_string(config.image_rows) + "x" +
+                std::to_string(config.image_cols));
+  if (trace != nullptr) {
+    trace->steps = static_cast<std::size_t>(std::max(config.glimpses, 0));
+    const std::size_t cells = n * trace->steps;
+    trace->row.assign(cells, kNoIndex);
+    trace->distance.assign(cells, 0);
+    trace->comparisons.assign(cells, 0);
+    trace->loc_x.assign(cells, -1);
+    trace->loc_y.assign(cells, -1);
+  }
   LookupRun run;
   run.prediction.assign(n, -1);
   run.max_distance.assign(n, 0);
@@ -79,6 +98,15 @@ LookupRun run_lookups(const Table& table, const RamConfig& config, const ImageSe
           step_cmp[w].push_back(s.comparisons);
           step_dist[w].push_back(s.distance);
         }
+        if (trace != nullptr)
+          for (std::size_t t = 0; t < r.steps.size() && t < trace->steps; ++t) {
+            const std::size_t cell = i * trace->steps + t;
+            trace->row[cell] = r.steps[t].row;
+            trace->distance[cell] = r.steps[t].distance;
+            trace->comparisons[cell] = r.steps[t].comparisons;
+            trace->loc_x[cell] = r.steps[t].loc_x;
+            trace->loc_y[cell] = r.steps[t].loc_y;
+          }
       }
       const std::size_t d = done += end - begin;
       if (w == 0) bar.update(d);

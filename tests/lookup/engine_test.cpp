@@ -192,6 +192,54 @@ TEST(LookupEngine, BatchesAndThreadsEqualOneImageAtATime) {
   EXPECT_THROW(engine.infer_batch(images, budget, too_few), Error);
 }
 
+// Lookups over borrowed images keep every step when asked: the trace holds, image by image,
+// what infer() finds alone, with the steps an early stop skipped marked as not taken; and
+// images of another size are refused naming the table.
+TEST(LookupEngine, TraceOfBorrowedImagesEqualsOneImageAtATime) {
+  Fixture f;
+  TableData t = f.data;
+  t.build_tree({}, /*per_step=*/true, 3);
+  const Table table = Table::borrow(t, "traced");
+  LookupEngine engine(table, f.config);
+  LookupOptions stopping;
+  stopping.search.max_comparisons = 30;
+  stopping.stop_above = engine.infer(f.other.image(0), stopping).max_distance;  // some images stop early
+  LookupTrace trace;
+  const LookupRun run = run_lookups(table, f.config, ImageView::of(f.other), stopping, 2, false, &trace);
+  ASSERT_EQ(trace.steps, static_cast<std::size_t>(f.config.glimpses));
+  ASSERT_EQ(trace.row.size(), f.other.count() * trace.steps);
+  std::size_t stopped = 0;
+  for (std::size_t i = 0; i < f.other.count(); ++i) {
+    const LookupResult alone = engine.infer(f.other.image(i), stopping);
+    EXPECT_EQ(run.prediction[i], alone.completed ? alone.prediction : -1);
+    stopped += alone.completed ? 0 : 1;
+    for (std::size_t s = 0; s < trace.steps; ++s) {
+      const std::size_t cell = i * trace.steps + s;
+      if (s < alone.steps.size()) {
+        EXPECT_EQ(trace.row[cell], alone.steps[s].row);
+        EXPECT_EQ(trace.distance[cell], alone.steps[s].distance);
+        EXPECT_EQ(trace.comparisons[cell], alone.steps[s].comparisons);
+        EXPECT_EQ(trace.loc_x[cell], alone.steps[s].loc_x);
+        EXPECT_EQ(trace.loc_y[cell], alone.steps[s].loc_y);
+      } else {
+        EXPECT_EQ(trace.row[cell], kNoIndex);
+        EXPECT_EQ(trace.loc_x[cell], -1);
+      }
+    }
+  }
+  EXPECT_GT(stopped, 0U);
+  const LookupRun plain = run_lookups(table, f.config, f.other, stopping, 1, false);
+  EXPECT_EQ(plain.prediction, run.prediction);
+  ImageView wrong = ImageView::of(f.other);
+  wrong.cols -= 1;
+  try {
+    run_lookups(table, f.config, wrong, stopping, 1, false);
+    FAIL() << "images of another size were taken";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("traced"), std::string::npos) << e.what();
+  }
+}
+
 // An observed index sees every query the engine asks, in order, and answers as its inner one.
 TEST(LookupEngine, ObservedIndexSeesEveryQuery) {
   Fixture f;

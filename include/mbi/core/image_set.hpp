@@ -24,6 +24,20 @@ struct ImageSet {
   ImageSet first(std::size_t n) const;
 };
 
+// Images back to back (rows x cols bytes each, row-major), borrowed from their owner: an
+// ImageSet's pixels, or a caller's buffer (a numpy array from Python) read without a copy.
+// The owner must outlive the view and leave the pixels unchanged while it is read.
+struct ImageView {
+  const std::uint8_t* pixels = nullptr;
+  std::size_t count = 0;
+  int rows = 0;
+  int cols = 0;
+
+  static ImageView of(const ImageSet& set) { return {set.pixels.data(), set.count(), set.rows, set.cols}; }
+  std::size_t pixels_per_image() const { return static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols); }
+  const std::uint8_t* image(std::size_t i) const { return pixels + i * pixels_per_image(); }
+};
+
 // A copy of `set` with every image translated by a seeded random shift of up to
 // `max_shift` pixels per axis (zero fill): new images with the same labels.
 ImageSet shifted_copy(const ImageSet& set, int max_shift, std::uint64_t seed);

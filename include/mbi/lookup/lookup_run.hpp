@@ -23,6 +23,19 @@ struct LookupRun {
   double median_step_comparisons() const;            // of step_comparisons (0 when none)
 };
 
+// Every step of every image, kept when a caller wants to see the paths (Python's per-step
+// arrays, a debugger): image i's step t at [i * steps + t]. Steps an image did not take
+// (stopped early by LookupOptions::stop_above) hold row kNoIndex, distance and comparisons 0,
+// location -1.
+struct LookupTrace {
+  std::size_t steps = 0;  // the teacher's glimpses
+  std::vector<std::uint32_t> row;
+  std::vector<std::uint32_t> distance;     // raw weighted distance of the step's best match
+  std::vector<std::uint32_t> comparisons;  // distances the step's search computed
+  std::vector<std::int32_t> loc_x;         // where the step's glimpse was taken
+  std::vector<std::int32_t> loc_y;
+};
+
 // Images per LookupEngine::infer_batch call (`mbi experiment speed` measures the effect).
 inline constexpr std::size_t kLookupBatch = 64;
 
@@ -32,5 +45,10 @@ inline constexpr std::size_t kLookupBatch = 64;
 // (engines are set up before the clock starts).
 LookupRun run_lookups(const Table& table, const RamConfig& config, const ImageSet& set,
                       const LookupOptions& options, int threads, bool progress);
+// The same over borrowed images (no copy); with `trace`, also every step of every image.
+// Images must be the size the teacher takes (config.image_rows x image_cols): throws
+// mbi::Error naming the table otherwise.
+LookupRun run_lookups(const Table& table, const RamConfig& config, ImageView images, const LookupOptions& options,
+                      int threads, bool progress, LookupTrace* trace = nullptr);
 
 }  // namespace mbi

@@ -1,0 +1,101 @@
+#include "mbi/experiment/lookup_evaluation.hpp"
+
+#include <filesystem>
+#include <system_error>
+
+#include "mbi/core/error.hpp"
+#include "mbi/experiment/sram_pricing.hpp"
+#include "mbi/io/report_json.hpp"
+#include "mbi/io/table_info.hpp"
+#include "mbi/lookup/classifier.hpp"
+#include "mbi/lookup/mixed.hpp"
+#include "mbi/lookup/ram_keys.hpp"
+
+namespace mbi::experiment {
+
+LookupOptions LookupSearch::options(const Table& table) const {
+  if (search != "tree" && search != "exhaustive")
+    throw Error("search must be tree or exhaustive, not '" + search + "'");
+  if (!exhaustive() && table.tree() == nullptr)
+    throw Error(table.name() + ": has no search tree (distilled with --no-tree); use --search exhaustive");
+  LookupOptions o;
+  o.index = exhaustive() ? &table.exhaustive() : nullptr;
+  o.search.probes = probes;
+  o.search.max_comparisons = max_comparisons;
+  o.search.epsilon = epsilon;
+  return o;
+}
+
+namespace {
+
+// The table file's size, or null for a table that is not a file of that name (borrowed).
+nlohmann::json file_bytes(const std::string& name) {
+  std::error_code error;
+  const auto bytes = std::filesystem::file_size(name, error);
+  return error ? nlohmann::json() : nlohmann::json(bytes);
+}
+
+}  // namespace
+
+nlohmann::json evaluate_lookups(const Table& table, const ImageSet& images, const LookupEvaluation& s,
+                                eval::Classifier* fallback) {
+  const bool mixed = fallback != nullptr || s.threshold >= 0;
+  if (mixed && fallback == nullptr) throw Error("mixed mode needs a fallback classifier (the teacher)");
+  if (mixed && s.threshold < 0) throw Error("--threshold: mixed mode needs a threshold (eq. 1 units, >= 0)");
+  const io::TableInfo info = io::read_table_info(table);
+  LookupOptions options = s.search.options(table);
+  if (mixed) {
+    const double normalizer =
+        eq1_normalizer(info.config, {table.segment_weights().begin(), table.segment_weights().end()});
+    options.stop_above = MixedPolicy(s.threshold, normalizer).stop_above();
+  }
+
+  LookupClassifier lookups(table, info.config, options, s.threads, s.progress);
+  eval::EnergyTable pricing = s.energy;
+  if (s.hw != nullptr) pricing.merge(price_on_sram(lookups, info.config, *s.hw, s.hw_source));
+  std::optional<MixedClassifier> mix;
+  if (mixed) mix.emplace(lookups, *fallback);
+  eval::Classifier& system = mixed ? static_cast<eval::Classifier&>(*mix) : lookups;
+  eval::Provenance from = s.provenance;
+  from.inputs.emplace_back("table", table.name());
+  if (mixed) from.inputs.emplace_back("model", s.model);
+  const eval::Report report = eval::evaluate(system, images, s.input, &pricing, from);
+
+  const LookupRun& run = lookups.last_run();
+  const double n = static_cast<double>(images.count());
+  const std::size_t fallback_images = mixed ? mix->fallback_images().size() : 0;
+  // Lookup time, and the teacher's for the images it answered: the engines' set-up is left out.
+  const double seconds = run.seconds + (mixed ? mix->fallback_seconds() : 0.0);
+  nlohmann::json out = {{"mode", mixed ? "mixed" : "mbi"},
+                        {"split", s.input.split},
+                        {"search", s.search.search},
+                        {"probes", s.search.probes},
+                        {"max_comparisons", s.search.max_comparisons},
+                        {"epsilon", s.search.epsilon >= 0 ? nlohmann::json(s.search.epsilon) : nlohmann::json()},
+                        {"tree_per_step", table.tree_per_step()},
+                        {"trees", table.tree_count()},
+                        {"every_tree_per_step", table.every_tree_per_step()},
+                        {"accuracy", report.accuracy()},
+                        {"coverage", static_cast<double>(images.count() - fallback_images) / n},
+                        {"lookup_accuracy", run.accuracy(images)},
+                        {"images", images.count()},
+                        {"comparisons_per_image", static_cast<double>(run.comparisons) / n},
+                        {"median_comparisons_per_step", run.median_step_comparisons()},
+                        {"seconds", seconds},
+                        {"images_per_second", n / seconds},
+                        {"table_bytes", file_bytes(table.name())},
+                        // The file plus the forest's reordered copies of the keys.
+                        {"resident_bytes", table.resident_bytes()},
+                        {"table_rows", table.rows()},
+                        {"weights", info.meta.value("weights", nlohmann::json{})},
+                        {"threads", s.threads}};
+  if (mixed) {
+    out["threshold"] = s.threshold;
+    out["teacher_images"] = fallback_images;
+    out["teacher_seconds"] = mix->fallback_seconds();
+  }
+  out["report"] = io::report_to_json(report);
+  return out;
+}
+
+}  // namespace mbi::experiment
