@@ -285,23 +285,17 @@ void register_mlg_eval(CLI::App& mlg) {
     const mlg::GeneratedNetwork network = mlg::load_generated_network(a->net);
     const eval::EnergyTable energy = mlg_energy_table(a->energy_config);
     const ImageSet images = a->data.load(a->split);
-    if (images.rows != network.input.rows || images.cols != network.input.cols)
-      throw Error(a->net.string() + ": made for " + std::to_string(network.input.rows) + "x" +
-                  std::to_string(network.input.cols) + " images, the data are " + std::to_string(images.rows) + "x" +
-                  std::to_string(images.cols));
     const mlg::InSituOptions options{.tile = a->tile};
-    mlg::InSituClassifier classifier(network, options, a->threads);
     eval::Provenance p = provenance();
     p.inputs = {{"network", a->net.string()}, {"data", a->data.dir.string()}};
-    const eval::Report report = eval::evaluate(classifier, images, {a->data.dir.string(), a->split}, &energy, p);
-    nlohmann::json out = io::report_to_json(report);
-    out["memory"] = experiment::mlg_memory_json(network);
-    out["per_inference"] = experiment::mlg_energy_comparison(network, options, energy);
+    const nlohmann::json out = experiment::mlg_evaluation(network, a->net.string(), images,
+                                                          {a->data.dir.string(), a->split}, options, energy, p, a->threads);
     if (!a->json) {
       const auto& e = out["per_inference"];
       spdlog::info("{} on {} {} images: {:.2f}%, {} bytes stored (memory ratio {:.5f}); per inference {:.1f} nJ against "
                    "{:.1f} nJ for the float network read from memory ({:.1f}x less)",
-                   a->net.string(), report.images, a->split, report.accuracy(), network.memory().total_bytes(),
+                   a->net.string(), out["images"].get<std::size_t>(), a->split, out["accuracy"].get<double>(),
+                   network.memory().total_bytes(),
                    network.memory_ratio(), e["generated"]["joules"].get<double>() * 1e9,
                    e["float_network"]["joules"].get<double>() * 1e9, e["energy_saving"].get<double>());
     }

@@ -9,6 +9,8 @@
 #include "mbi/core/error.hpp"
 #include "mbi/experiment/record_names.hpp"
 #include "mbi/io/plot.hpp"
+#include "mbi/io/report_json.hpp"
+#include "mbi/mlg/classifier.hpp"
 
 namespace mbi::experiment {
 
@@ -145,6 +147,20 @@ io::ResultFiles mlg_records_report(const std::vector<nlohmann::json>& records, c
     i = j;
   }
   out.summary = {{"records", rows.size()}, {"series", series}};
+  return out;
+}
+
+nlohmann::json mlg_evaluation(const mlg::GeneratedNetwork& network, const std::string& name, const ImageSet& images,
+                              const eval::EvaluationInput& input, const mlg::InSituOptions& options,
+                              const eval::EnergyTable& energy, const eval::Provenance& provenance, int threads) {
+  if (images.rows != network.input.rows || images.cols != network.input.cols)
+    throw Error(name + ": made for " + std::to_string(network.input.rows) + "x" + std::to_string(network.input.cols) +
+                " images, the data are " + std::to_string(images.rows) + "x" + std::to_string(images.cols));
+  mlg::InSituClassifier classifier(network, options, threads);
+  const eval::Report report = eval::evaluate(classifier, images, input, &energy, provenance);
+  nlohmann::json out = io::report_to_json(report);
+  out["memory"] = mlg_memory_json(network);
+  out["per_inference"] = mlg_energy_comparison(network, options, energy);
   return out;
 }
 

@@ -27,6 +27,7 @@ void bind_table(py::module_& m);
 void bind_lookup(py::module_& m);
 void bind_hw(py::module_& m);
 void bind_bo(py::module_& m);
+void bind_mlg(py::module_& m);
 
 // A JSON value as the Python object json.loads gives (dicts, lists, floats, ints, None).
 py::object to_python(const nlohmann::json& value);

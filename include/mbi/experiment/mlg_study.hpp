@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "mbi/core/image_set.hpp"
 #include "mbi/eval/energy_table.hpp"
+#include "mbi/eval/report.hpp"
 #include "mbi/io/result_files.hpp"
 #include "mbi/mlg/generated_network.hpp"
 #include "mbi/mlg/in_situ.hpp"
@@ -23,6 +25,15 @@ nlohmann::json mlg_memory_json(const mlg::GeneratedNetwork& network);
 // the table does not price are listed under "unpriced".
 nlohmann::json mlg_energy_comparison(const mlg::GeneratedNetwork& network, const mlg::InSituOptions& options,
                                      const eval::EnergyTable& table);
+
+// `mbi mlg eval`'s record: the network run by in-situ generation over `images` on `threads`
+// threads through the evaluation contract (accuracy, footprint, events, energy per image),
+// its memory (mlg_memory_json) and its energy per inference beside the float network
+// (mlg_energy_comparison, under "per_inference"). The command line and the Python package both
+// call it. Throws mbi::Error naming `name` for images of another size.
+nlohmann::json mlg_evaluation(const mlg::GeneratedNetwork& network, const std::string& name, const ImageSet& images,
+                              const eval::EvaluationInput& input, const mlg::InSituOptions& options,
+                              const eval::EnergyTable& energy, const eval::Provenance& provenance, int threads);
 
 // Records written by `mbi mlg train` (names: their files): one row per record (data,
 // architecture, method and configuration, memory ratio, bytes, validation, test and in-situ

@@ -11,11 +11,13 @@ command (not over the command):
     record["accuracy"], record["report"]["energy"]         # as `mbi eval --mode mbi --json`
     mbi.hw_energy()["inference"]["energy_nj"]              # the search array's energy
     mbi.maximize(lambda x: -(x[0] - 1) ** 2, [mbi.Dimension("x", -3, 3)], budget=20)
+    net = mbi.GeneratedNetwork("results/mlg/mnist-lenet-mlg12-r02.gnet")   # issue 16
+    net.evaluate(images, labels)["per_inference"]          # as `mbi mlg eval --json`
 
 Errors in the input (a missing or corrupt file, a wrong dtype or shape) raise mbi.Error, a
 ValueError carrying the C++ library's one-line message.
 """
-from ._mbi import Dimension, Error, Table, hw_energy, load_images, maximize, minimize
+from ._mbi import Dimension, Error, GeneratedNetwork, Table, hw_energy, load_images, maximize, minimize
 
-__all__ = ["Dimension", "Error", "Table", "hw_energy", "load_images", "maximize", "minimize"]
+__all__ = ["Dimension", "Error", "GeneratedNetwork", "Table", "hw_energy", "load_images", "maximize", "minimize"]
 __version__ = "@PROJECT_VERSION@"
