@@ -124,7 +124,8 @@ RolloutOutput rollout(RamModel& model, const Batch& batch, const RolloutOptions&
       const torch::Tensor mean = model->location_mean(h);
       torch::Tensor next = mean;
       if (options.sample && !last) {
-        next = (mean + torch::randn_like(mean) * c.policy_std).clamp(-1.0, 1.0).detach();
+        const torch::Tensor draw = options.noise.defined() ? options.noise[t] : torch::randn_like(mean);
+        next = (mean + draw * c.policy_std).clamp(-1.0, 1.0).detach();
         // log N(next; mean, std) summed over both axes; gradient flows into the policy.
         const auto lp = -0.5 * (next - mean).pow(2) * inv_var - log_norm;
         log_pi.push_back(lp.sum(1));

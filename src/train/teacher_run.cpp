@@ -21,7 +21,10 @@ TrainedTeacher train_teacher(const TeacherRun& run, const ImageSet& train, const
   torch::manual_seed(run.train.seed);
   TrainedTeacher out;
   out.model = RamModel(config);
-  if (!run.init.empty()) {
+  // In data-parallel training rank 0 reads the init file and hands its weights to the
+  // others (train_ram), so the file need only be on rank 0's machine.
+  const bool main_rank = run.train.distributed == nullptr || run.train.distributed->is_main();
+  if (!run.init.empty() && main_rank) {
     // Start from another model's weights (e.g. quantisation-aware fine-tuning of a float
     // teacher); only the tensor shapes must agree.
     load_parameters_into(run.init, out.model);

@@ -48,6 +48,10 @@ struct RolloutOptions {
   bool sample = false;  // sample locations from the Gaussian policy (training)
   // Start locations [B, 2] in [-1, 1]; when undefined, the config's start policy decides.
   torch::Tensor start;
+  // Standard normal draws [glimpses-1, B, 2] for the sampled locations; when undefined they
+  // are drawn here, step by step. Data-parallel training draws them for the whole global
+  // batch and hands each rank its rows, so that the ranks sample what one process would.
+  torch::Tensor noise;
   std::function<void(const StepRecord&)> record;  // called once per step when set
 };
 

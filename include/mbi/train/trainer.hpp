@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "mbi/data/idx.hpp"
+#include "mbi/train/distributed.hpp"
 #include "mbi/train/ram_model.hpp"
 
 namespace mbi::train {
@@ -29,6 +30,11 @@ struct TrainOptions {
   std::filesystem::path run_dir;  // checkpoints, optimiser state, log.jsonl; resumable
   bool progress = true;
   std::string command;  // recorded in the model's meta
+  // Data-parallel training across processes (docs/distributed.md); null: this process
+  // alone. `batch` stays the global batch: each rank takes its share of every batch's rows
+  // and the ranks sum their gradients, so every step is the one a single process would
+  // take. Only the main rank reads and writes `run_dir`.
+  const Distributed* distributed = nullptr;
 };
 
 struct EpochLog {
@@ -45,7 +51,7 @@ struct TrainResult {
   std::filesystem::path best_model;  // run_dir/best.pt
 };
 
-// Trains `model` in place (it ends holding the best-validation parameters).
+// Trains `model` in place (it ends holding the best-validation parameters, on every rank).
 TrainResult train_ram(RamModel& model, const ImageSet& train, const ImageSet& val,
                       const TrainOptions& options);
 
