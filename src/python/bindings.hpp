@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +36,15 @@ py::object to_python(const nlohmann::json& value);
 // `images` as a borrowed batch: a C-contiguous numpy.uint8 array of shape (N, H, W), read in
 // place. Throws mbi::Error naming `what` for another dtype, dimension count or layout.
 ImageView image_view(const py::array& images, const std::string& what = "images");
+
+// `images` with `labels` (numpy.uint8, shape (N,)) as an ImageSet, the pixels copied (what the
+// evaluation contract takes); classes is the largest label + 1. Without labels, all 0.
+// Throws mbi::Error naming "labels" for another dtype or length.
+ImageSet labelled_copy(const ImageView& images, const py::array* labels);
+
+// A config file the package ships beside its module (configs/...: the energies and hardware
+// parameters the reports price with). Throws mbi::Error naming it when it is missing.
+std::filesystem::path shipped_config(const std::string& relative);
 
 // A numpy array of `count` values copied from `values` (owning its memory).
 template <typename T>

@@ -29,4 +29,31 @@ ImageView image_view(const py::array& images, const std::string& what) {
   return view;
 }
 
+ImageSet labelled_copy(const ImageView& view, const py::array* labels) {
+  ImageSet set;
+  set.rows = view.rows;
+  set.cols = view.cols;
+  set.pixels.assign(view.pixels, view.pixels + view.count * view.pixels_per_image());
+  if (labels == nullptr) {
+    set.labels.assign(view.count, 0);
+    set.classes = view.count > 0 ? 1 : 0;
+    return set;
+  }
+  if (!py::dtype::of<std::uint8_t>().is(labels->dtype()) || labels->ndim() != 1 ||
+      labels->shape(0) != static_cast<py::ssize_t>(view.count))
+    throw Error("labels: expected a numpy.uint8 array of shape (" + std::to_string(view.count) + ",)");
+  const auto contiguous = py::array_t<std::uint8_t, py::array::c_style>::ensure(*labels);
+  set.labels.assign(contiguous.data(), contiguous.data() + view.count);
+  for (const std::uint8_t label : set.labels) set.classes = std::max(set.classes, label + 1);
+  return set;
+}
+
+std::filesystem::path shipped_config(const std::string& relative) {
+  const std::filesystem::path package =
+      std::filesystem::path(py::module_::import("mbi").attr("__file__").cast<std::string>()).parent_path();
+  const std::filesystem::path path = package / relative;
+  if (!std::filesystem::exists(path)) throw Error(path.string() + ": not found (the package's configs are missing)");
+  return path;
+}
+
 }  // namespace mbi::python

@@ -19,20 +19,12 @@ namespace mbi::python {
 
 namespace {
 
-std::filesystem::path shipped_hw_config() {
-  const std::filesystem::path package =
-      std::filesystem::path(py::module_::import("mbi").attr("__file__").cast<std::string>()).parent_path();
-  const std::filesystem::path path = package / "configs/hw/sram16nm.json";
-  if (!std::filesystem::exists(path)) throw Error(path.string() + ": not found (the package's configs are missing)");
-  return path;
-}
-
 py::object hw_energy(std::optional<std::filesystem::path> config_file, std::optional<double> comparisons_per_image,
                      std::optional<double> arrays_per_key, std::optional<double> accuracy,
                      std::optional<double> storage_mb, std::shared_ptr<TableHandle> table, std::optional<py::array> images,
                      std::optional<py::array> labels, std::uint32_t probes, const std::string& coding,
                      std::uint64_t seed, int threads) {
-  const std::filesystem::path path = config_file.value_or(shipped_hw_config());
+  const std::filesystem::path path = config_file ? *config_file : shipped_config("configs/hw/sram16nm.json");
   const hw::HwConfig config = hw::load_hw_config(path);
   hw::EnergyExperimentOptions options;
   options.config_source = path.string();
@@ -46,16 +38,7 @@ py::object hw_energy(std::optional<std::filesystem::path> config_file, std::opti
   if (table) {
     if (!images || !labels) throw Error("images, labels: measuring a table's workload needs labelled images");
     const ImageView view = image_view(*images);
-    if (!py::dtype::of<std::uint8_t>().is(labels->dtype()) || labels->ndim() != 1 ||
-        labels->shape(0) != static_cast<py::ssize_t>(view.count))
-      throw Error("labels: expected a numpy.uint8 array of shape (" + std::to_string(view.count) + ",)");
-    ImageSet set;
-    set.rows = view.rows;
-    set.cols = view.cols;
-    set.pixels.assign(view.pixels, view.pixels + view.count * view.pixels_per_image());
-    const auto contiguous = py::array_t<std::uint8_t, py::array::c_style>::ensure(*labels);
-    set.labels.assign(contiguous.data(), contiguous.data() + view.count);
-    for (const std::uint8_t label : set.labels) set.classes = std::max(set.classes, label + 1);
+    const ImageSet set = labelled_copy(view, &*labels);
     io::check_image_size(table->info(), table->table(), set, "images");
     experiment::HwLookups lookups{table->table(), table->info().config, set};
     lookups.probes = probes;

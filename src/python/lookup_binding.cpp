@@ -64,15 +64,6 @@ py::dict classify(const TableHandle& handle, const py::array& images, const std:
   return out;
 }
 
-// A shipped config file (configs/...), as the package installs it beside the module.
-std::filesystem::path shipped(const std::string& relative) {
-  const std::filesystem::path package =
-      std::filesystem::path(py::module_::import("mbi").attr("__file__").cast<std::string>()).parent_path();
-  const std::filesystem::path path = package / relative;
-  if (!std::filesystem::exists(path)) throw Error(path.string() + ": not found (the package's configs are missing)");
-  return path;
-}
-
 py::object evaluate(const TableHandle& handle, const py::array& images, const py::array& labels,
                     const std::string& search_kind, std::optional<std::uint32_t> probes,
                     std::optional<std::uint32_t> max_comparisons, std::optional<double> epsilon, int threads,
@@ -81,18 +72,9 @@ py::object evaluate(const TableHandle& handle, const py::array& images, const py
   check_threads(threads);
   const Table& table = handle.table();
   const ImageView view = image_view(images);
-  if (!py::dtype::of<std::uint8_t>().is(labels.dtype()) || labels.ndim() != 1 ||
-      labels.shape(0) != static_cast<py::ssize_t>(view.count))
-    throw Error("labels: expected a numpy.uint8 array of shape (" + std::to_string(view.count) + ",)");
   // The evaluation contract takes an ImageSet: one copy of the pixels (a few ms for 10,000
   // images, outside the timed lookups).
-  ImageSet set;
-  set.rows = view.rows;
-  set.cols = view.cols;
-  set.pixels.assign(view.pixels, view.pixels + view.count * view.pixels_per_image());
-  const auto contiguous = py::array_t<std::uint8_t, py::array::c_style>::ensure(labels);
-  set.labels.assign(contiguous.data(), contiguous.data() + view.count);
-  for (const std::uint8_t label : set.labels) set.classes = std::max(set.classes, label + 1);
+  const ImageSet set = labelled_copy(view, &labels);
   io::check_image_size(handle.info(), table, set, "images");
 
   experiment::LookupEvaluation settings;
@@ -101,11 +83,11 @@ py::object evaluate(const TableHandle& handle, const py::array& images, const py
   settings.input = {dataset, split};
   settings.provenance.command = "python: mbi.Table.evaluate";
   settings.provenance.version = "mbi " MBI_VERSION;
-  const std::filesystem::path hw_path = hw_config.value_or(shipped("configs/hw/sram16nm.json"));
+  const std::filesystem::path hw_path = hw_config ? *hw_config : shipped_config("configs/hw/sram16nm.json");
   const hw::HwConfig hw = hw::load_hw_config(hw_path);
   settings.hw = &hw;
   settings.hw_source = hw_path.string();
-  settings.energy = io::load_energy_table(energy_config.value_or(shipped("configs/energy/digital16nm.json")));
+  settings.energy = io::load_energy_table(energy_config ? *energy_config : shipped_config("configs/energy/digital16nm.json"));
   nlohmann::json record;
   {
     py::gil_scoped_release unlocked;

@@ -25,24 +25,6 @@ struct NetworkHandle {
   mlg::GeneratedNetwork network;
 };
 
-ImageSet labelled_copy(const ImageView& view, const py::array* labels) {
-  ImageSet set;
-  set.rows = view.rows;
-  set.cols = view.cols;
-  set.pixels.assign(view.pixels, view.pixels + view.count * view.pixels_per_image());
-  if (labels == nullptr) {
-    set.labels.assign(view.count, 0);
-    return set;
-  }
-  if (!py::dtype::of<std::uint8_t>().is(labels->dtype()) || labels->ndim() != 1 ||
-      labels->shape(0) != static_cast<py::ssize_t>(view.count))
-    throw Error("labels: expected a numpy.uint8 array of shape (" + std::to_string(view.count) + ",)");
-  const auto contiguous = py::array_t<std::uint8_t, py::array::c_style>::ensure(*labels);
-  set.labels.assign(contiguous.data(), contiguous.data() + view.count);
-  for (const std::uint8_t label : set.labels) set.classes = std::max(set.classes, label + 1);
-  return set;
-}
-
 void check_run(const NetworkHandle& h, const ImageView& view, int tile, int threads) {
   if (tile < 1 || tile > (1 << 16)) throw Error("tile: must be in 1..65536");
   if (threads < 0 || threads > 1024) throw Error("threads: must be in 0..1024 (0 = all cores)");
@@ -67,14 +49,6 @@ py::array_t<std::int32_t> classify(const NetworkHandle& h, const py::array& imag
                   {static_cast<py::ssize_t>(predictions.size())});
 }
 
-std::filesystem::path shipped(const std::string& relative) {
-  const std::filesystem::path package =
-      std::filesystem::path(py::module_::import("mbi").attr("__file__").cast<std::string>()).parent_path();
-  const std::filesystem::path path = package / relative;
-  if (!std::filesystem::exists(path)) throw Error(path.string() + ": not found (the package's configs are missing)");
-  return path;
-}
-
 py::object evaluate(const NetworkHandle& h, const py::array& images, const py::array& labels, int tile, int threads,
                     const std::string& dataset, const std::string& split,
                     std::optional<std::filesystem::path> energy_config) {
@@ -85,8 +59,8 @@ py::object evaluate(const NetworkHandle& h, const py::array& images, const py::a
     throw Error("labels: go up to " + std::to_string(set.classes - 1) + " but " + h.path.string() + " classifies " +
                 std::to_string(h.network.classes()) + " classes");
   // As `mbi mlg eval`: the memory and generation energies, with the digital MAC's.
-  eval::EnergyTable energy = io::load_energy_table(energy_config.value_or(shipped("configs/energy/mlg_memory.json")));
-  energy.merge(io::load_energy_table(shipped("configs/energy/digital16nm.json")));
+  eval::EnergyTable energy = io::load_energy_table(energy_config ? *energy_config : shipped_config("configs/energy/mlg_memory.json"));
+  energy.merge(io::load_energy_table(shipped_config("configs/energy/digital16nm.json")));
   eval::Provenance provenance;
   provenance.command = "python: mbi.GeneratedNetwork.evaluate";
   provenance.version = "mbi " MBI_VERSION;
