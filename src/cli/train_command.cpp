@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "mbi/core/atomic_file.hpp"
 #include "mbi/core/error.hpp"
+#include "mbi/train/distributed.hpp"
 #include "mbi/train/model_file.hpp"
 #include "mbi/train/teacher_run.hpp"
 #include "mbi/train/threads.hpp"
@@ -21,6 +22,7 @@ struct TrainArgs {
   DataOptions data;
   RamConfig config;
   train::TrainOptions train;
+  train::DistributedOptions distributed;
   std::filesystem::path out = "models/ram.pt";
   std::filesystem::path init;
   std::string start = "fixed";
@@ -40,6 +42,15 @@ void run(TrainArgs& a) {
   if (a.train.run_dir.empty()) a.train.run_dir = std::filesystem::path("runs") / a.out.stem();
   a.train.progress = !a.no_progress;
   a.train.command = a.command;
+  // Meets the other ranks (when there are any) before the data loads: a bad rank or an
+  // unreachable master fails in seconds, not after minutes of loading.
+  const train::Distributed distributed(a.distributed);
+  a.train.distributed = &distributed;
+  // Only rank 0 reports and writes; the others train and exit quietly.
+  if (!distributed.is_main()) {
+    spdlog::set_level(spdlog::level::warn);
+    a.train.progress = false;
+  }
 
   const ImageSet train_set = a.data.load("train");
   const ImageSet val_set = a.data.load("val");
@@ -47,6 +58,7 @@ void run(TrainArgs& a) {
                train_set.rows, train_set.cols, train_set.classes);
   train::TrainedTeacher trained = train::train_teacher({a.config, a.train, a.init, a.device}, train_set, val_set);
   const train::TrainResult& result = trained.result;
+  if (!distributed.is_main()) return;
 
   const ImageSet test_set = a.data.load("test");
   const double test_accuracy = train::evaluate_accuracy(trained.model, test_set);
@@ -64,6 +76,7 @@ void run(TrainArgs& a) {
                                  {"augment_shift", a.train.augment_shift},
                                  {"device", trained.device},
                                  {"threads", train::threads()},
+                                 {"world_size", distributed.world_size()},
                                  {"seconds_per_epoch",
                                   result.log.empty() ? 0.0 : result.log.back().seconds}};
   train::save_model(a.out, trained.model, record);
@@ -114,7 +127,9 @@ void register_train(CLI::App& app) {
   cmd->add_option("--start-x", c.start_x, "fixed start x in [-1, 1]")->check(finite_number(-1.0, 1.0))->capture_default_str();
   cmd->add_option("--start-y", c.start_y, "fixed start y in [-1, 1]")->check(finite_number(-1.0, 1.0))->capture_default_str();
   cmd->add_option("--epochs", t.epochs, "maximum epochs")->check(whole_number(1, 100000))->capture_default_str();
-  cmd->add_option("--batch", t.batch, "batch size")->check(whole_number(1, 65536))->capture_default_str();
+  cmd->add_option("--batch", t.batch, "batch size (the global batch: each of N ranks takes 1/N of it)")
+      ->check(whole_number(1, 65536))
+      ->capture_default_str();
   cmd->add_option("--lr", t.lr, "Adam learning rate")->check(finite_number(1e-7, 1.0))->capture_default_str();
   cmd->add_option("--lr-patience", t.lr_patience, "epochs without improvement before the lr is cut")
       ->check(whole_number(1, 100000))->capture_default_str();
@@ -127,6 +142,19 @@ void register_train(CLI::App& app) {
   add_seed(*cmd, t.seed, "random seed");
   add_threads(*cmd, args->threads, "CPU threads (0 = all cores)");
   cmd->add_option("--device", args->device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}))->capture_default_str();
+  auto& d = args->distributed;
+  cmd->add_option("--world-size", d.world_size,
+                  "processes training together, data-parallel (default: WORLD_SIZE, else 1; docs/distributed.md)")
+      ->check(whole_number(1, 65536));
+  cmd->add_option("--rank", d.rank, "this process's rank, 0 to world size - 1 (default: RANK, else 0)")
+      ->check(whole_number(0, 65535));
+  cmd->add_option("--master-addr", d.master_addr, "address of rank 0's rendezvous (default: MASTER_ADDR)");
+  cmd->add_option("--master-port", d.master_port, "TCP port of rank 0's rendezvous (default: MASTER_PORT, else 29500)")
+      ->check(whole_number(1, 65535));
+  cmd->add_option("--dist-timeout", d.timeout_seconds,
+                  "seconds to wait for the other ranks at the rendezvous and at every step")
+      ->check(whole_number(1, 86400))
+      ->capture_default_str();
   add_no_progress(*cmd, args->no_progress);
   add_json(*cmd, args->json, "print the training record as JSON");
   cmd->callback([args] {

@@ -178,6 +178,24 @@ expect_fail mlg-ram-out-is-model "--out" "$mbi" mlg ram --model "$work/tiny.pt" 
 expect_fail mlg-ram-not-a-model "tiny.tbl" "$mbi" mlg ram --model "$work/tiny.tbl" --out "$work/x.pt" --limit 50
 [ ! -e "$work/x.gnet" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: x.gnet written after errors"; }
 
+# --- distributed training: settings checked before any data loads, nothing written
+expect_fail dist-rank-past-world "--rank 2: the rank must be 0 to 1" env -u RANK -u WORLD_SIZE -u MASTER_ADDR \
+  "$mbi" train --data "$mnist" --rank 2 --world-size 2 --master-addr 127.0.0.1 --out "$work/dist.pt" \
+  --run-dir "$work/dist-run"
+expect_fail dist-no-master "--master-addr (or MASTER_ADDR): required" env -u MASTER_ADDR \
+  "$mbi" train --data "$mnist" --rank 1 --world-size 2 --out "$work/dist.pt" --run-dir "$work/dist-run"
+expect_fail dist-env-rank "RANK=x: expected a whole number" env RANK=x WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 \
+  "$mbi" train --data "$mnist" --out "$work/dist.pt" --run-dir "$work/dist-run"
+expect_fail dist-world-zero "--world-size" "$mbi" train --data "$mnist" --world-size 0 --out "$work/dist.pt"
+expect_fail dist-port-range "--master-port" "$mbi" train --data "$mnist" --master-port 70000 --out "$work/dist.pt"
+dist_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null ||
+  echo 29577)
+expect_fail dist-unreachable "cannot reach the master at 127.0.0.1:$dist_port" env -u RANK -u WORLD_SIZE \
+  "$mbi" train --data "$mnist" --rank 1 --world-size 2 --master-addr 127.0.0.1 --master-port "$dist_port" \
+  --dist-timeout 1 --out "$work/dist.pt" --run-dir "$work/dist-run"
+[ ! -e "$work/dist.pt" ] && [ ! -e "$work/dist-run" ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: a refused distributed run wrote files"; }
+
 [ ! -e "$work/never.tbl" ] && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL: a refused hw noise or tune left output behind"; }
 expect_ok forest-curve "$mbi" experiment forest --table "$work/tiny.tbl" --data "$mnist" --limit 50 --trees 1,2 \
