@@ -1,12 +1,13 @@
 """What the Python binding costs: lookup images/s of `Table.classify` (wall time of the call,
 conversions and per-step arrays included) against `mbi eval --mode mbi` (its lookup timer) on
-the same table and images, one thread each, interleaved, best of --repeats.
+the same table and images, one thread each, interleaved; best and median of --repeats.
 
     PYTHONPATH=build/python python3 bench/python_binding_speed.py \
         --table results/pipeline/mnist.tbl --data ../shared/data/mnist --out results/python
 """
 import argparse
 import json
+import statistics
 import pathlib
 import subprocess
 import time
@@ -42,6 +43,9 @@ def main():
         "cli_images_per_second": max(cli), "python_images_per_second": max(python),
         "python_lookup_timer_images_per_second": max(inner),
         "binding_cost_percent": 100.0 * (max(cli) / max(python) - 1.0),
+        "cli_median_images_per_second": statistics.median(cli),
+        "python_median_images_per_second": statistics.median(python),
+        "binding_cost_percent_of_medians": 100.0 * (statistics.median(cli) / statistics.median(python) - 1.0),
         "accuracy_python": accuracy, "accuracy_cli": record["accuracy"],
         "all_cli": cli, "all_python": python,
     }

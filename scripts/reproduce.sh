@@ -295,3 +295,21 @@ for m in "--method quant --bits 8" "--method quant --bits 6" "--method quant --b
   "--bo 48 --qu 8 --qv 8" "--bo 32 --qu 8 --qv 8" "--method lowrank --rank 64 --init svd"; do
   run $B mlg ram --model $Q $m --out $G/ram-$(echo $m | tr -d ' -').pt --threads 1 --json
 done
+
+# Python (issue 18): the main job's table (as scripts/pipeline.sh distills it, before tuning),
+# the binding's cost against `mbi eval` (one thread each, interleaved, 15 rounds), the example.
+P=results/python
+run $B distill --model $Q --out results/pipeline/mnist.tbl --dagger-rounds 3 --augment-shift 2 --weights 30,16,10 \
+  --json --no-progress
+PY=$(cat build/python/interpreter)
+run env PYTHONPATH=build/python $PY bench/python_binding_speed.py --table results/pipeline/mnist.tbl --repeats 15 --out $P
+run env PYTHONPATH=build/python $PY examples/classify_and_plot.py --table results/pipeline/mnist.tbl --out $P
+# Distributed training (issue 18): world size 1 against 2 on this machine (docs/distributed.md).
+export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
+for size in "" "--limit 20000 --glimpse-hidden 1024 --loc-hidden 1024 --glimpse-out 1024 --core-width 1024 --hidden 256"; do
+  c="--epochs 2 --threads 1 --no-progress --json $size"
+  run $B train $c --out $P/w1.pt --run-dir $P/w1-run
+  $B train $c --world-size 2 --rank 1 --master-addr 127.0.0.1 --master-port 29701 --out $P/w2.pt --run-dir $P/w2-run &
+  run $B train $c --world-size 2 --rank 0 --master-addr 127.0.0.1 --master-port 29701 --out $P/w2.pt --run-dir $P/w2-run
+  wait
+done
