@@ -70,18 +70,15 @@ void bind_bo(py::module_& m) {
 method: "bo" (Gaussian-process Bayesian optimisation with expected improvement and restarts,
 as `mbi tune`), "random" or "grid". The same seed and f give the same trials.
 Returns a dict: best_x, best_y, trials (each x, y, best_y so far), in evaluation order.)doc";
-  m.def(
-      "maximize",
-      [](const py::function& f, const std::vector<bo::Dimension>& dims, int budget, const std::string& method,
-         std::uint64_t seed, int initial_random) { return run(f, dims, budget, method, seed, initial_random, true); },
-      py::arg("f"), py::arg("dimensions"), py::arg("budget"), py::arg("method") = "bo", py::arg("seed") = 0,
-      py::arg("initial_random") = 5, ("Maximises" + std::string(doc).substr(2)).c_str());
-  m.def(
-      "minimize",
-      [](const py::function& f, const std::vector<bo::Dimension>& dims, int budget, const std::string& method,
-         std::uint64_t seed, int initial_random) { return run(f, dims, budget, method, seed, initial_random, false); },
-      py::arg("f"), py::arg("dimensions"), py::arg("budget"), py::arg("method") = "bo", py::arg("seed") = 0,
-      py::arg("initial_random") = 5, ("Minimises" + std::string(doc).substr(2)).c_str());
+  for (const bool maximise : {true, false})
+    m.def(
+        maximise ? "maximize" : "minimize",
+        [maximise](const py::function& f, const std::vector<bo::Dimension>& dims, int budget, const std::string& method,
+                   std::uint64_t seed, int initial_random) {
+          return run(f, dims, budget, method, seed, initial_random, maximise);
+        },
+        py::arg("f"), py::arg("dimensions"), py::arg("budget"), py::arg("method") = "bo", py::arg("seed") = 0,
+        py::arg("initial_random") = 5, ((maximise ? "Maximises" : "Minimises") + std::string(doc).substr(2)).c_str());
 }
 
 }  // namespace mbi::python
