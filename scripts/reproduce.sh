@@ -289,6 +289,10 @@ run $B mlg train --data $FM --arch resnet20 --method full --epochs 8 --weight-de
   --out $G/fashion-resnet20-full.gnet --no-progress
 run $B mlg train --data $FM --arch resnet20 --method mlg --memory-ratio 0.02 --teacher $G/fashion-resnet20-full.gnet \
   --epochs 8 --weight-decay 5e-4 --threads 1 --out $G/fashion-resnet20-mlg12-r02.gnet --no-progress
+run $B mlg train --data $FM --arch resnet20 --method mlg --memory-ratio 0.02 --teacher $G/fashion-resnet20-full.gnet \
+  --epochs 12 --weight-decay 5e-4 --threads 1 --out $G/fashion-resnet20-mlg12-r02-e12.gnet --no-progress
+run $B mlg train --data $FM --arch resnet20 --method quant --bits 1 --teacher $G/fashion-resnet20-full.gnet \
+  --epochs 8 --weight-decay 5e-4 --threads 1 --out $G/fashion-resnet20-quant1.gnet --no-progress
 run $B mlg report --records $G/*.gnet.json --out $G/report --json
 run $B mlg eval --net $G/mnist-lenet-mlg12-r02.gnet --threads 1 --json
 for m in "--method quant --bits 8" "--method quant --bits 6" "--method quant --bits 4" "--bo 64 --qu 8 --qv 8" \
