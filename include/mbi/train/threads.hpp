@@ -2,7 +2,7 @@
 // The threads LibTorch computes with, set once per command (`--threads`).
 namespace mbi::train {
 
-// Sets LibTorch's intra-op threads (0 = all cores).
+// Sets LibTorch's intra-op threads and OpenBLAS's (0 = all cores).
 void set_threads(int threads);
 // What LibTorch computes with now.
 int threads();
