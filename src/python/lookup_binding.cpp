@@ -50,7 +50,6 @@ py::dict classify(const TableHandle& handle, const py::array& images, const std:
   std::vector<std::uint64_t> per_image(view.count, 0);
   for (std::size_t i = 0; i < view.count; ++i)
     for (std::size_t t = 0; t < trace.steps; ++t) per_image[i] += trace.comparisons[i * trace.steps + t];
-  std::vector<bool> completed(run.completed.begin(), run.completed.end());
   py::dict out;
   out["predictions"] = to_numpy(std::move(predictions), {n});
   out["comparisons"] = to_numpy(std::move(per_image), {n});
