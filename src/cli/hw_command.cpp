@@ -129,6 +129,13 @@ void run_variability(const VariabilityArgs& a) {
               " (published: 5; a 5-bit ADC saturates only the all-mismatch level)"});
 }
 
+// The data set's name as Table I prints it: the folder's ("../shared/data/mnist/" -> "mnist").
+std::string data_name(const std::filesystem::path& dir) {
+  std::filesystem::path p = dir.lexically_normal();
+  if (!p.has_filename()) p = p.parent_path();
+  return p.filename().string();
+}
+
 struct EnergyArgs {
   HwArgs common;
   std::optional<double> comparisons;
@@ -157,6 +164,8 @@ void run_energy(const EnergyArgs& a) {
     options.arrays_per_key = a.key_splits.value_or(m.arrays_per_key);
     options.accuracy_pct = a.accuracy.value_or(m.accuracy_pct);
     options.storage_mb = a.storage_mb.value_or(m.storage_mb);
+    options.key = m.key;
+    options.data = data_name(a.lookup.data.dir);
     measured = m.summary;
   }
   io::ResultFiles out = hw::energy_experiment(config, options);

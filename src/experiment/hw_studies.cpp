@@ -453,6 +453,8 @@ MeasuredWorkload measure_workload(const HwLookups& s, const hw::HwConfig& config
   m.arrays_per_key = static_cast<double>(r.arrays_per_key);
   m.accuracy_pct = r.accuracy;
   m.storage_mb = static_cast<double>(s.table.resident_bytes()) / 1e6;
+  m.key.segments = s.table.key_layout().segments();
+  m.key.components = components(s.config);
   m.summary = {{"source", source_json(s)},
                {"coding", coding},
                {"accuracy", r.accuracy},

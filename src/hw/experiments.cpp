@@ -309,9 +309,10 @@ io::ResultFiles energy_experiment(const HwConfig& config, const EnergyExperiment
   const double arrays = options.arrays_per_key.value_or(w.key_splits);
 
   // Arrays per key this model's mapping gives the configured key, per coding.
+  const KeySpec& key = options.key ? *options.key : config.key;
   std::vector<std::pair<std::string, double>> mapped;
   for (Coding coding : {Coding::binary, Coding::thermometer}) {
-    const ArrayMap map(config.key.segments, config.key.components, config.array.cols, coding);
+    const ArrayMap map(key.segments, key.components, config.array.cols, coding);
     mapped.emplace_back(std::string(coding_name(coding)), static_cast<double>(map.arrays_per_key()));
   }
 
@@ -330,10 +331,15 @@ io::ResultFiles energy_experiment(const HwConfig& config, const EnergyExperiment
   mbi.match_pj = total;
   mbi.accuracy_pct = options.accuracy_pct.value_or(config.mbi.accuracy_pct);
   mbi.storage_mb = options.storage_mb.value_or(config.mbi.storage_mb);
+  mbi.data = options.data.value_or(config.mbi.data);
   Table1 table = build_table1(mbi, config.baselines);
 
   json mapped_json;
   for (const auto& [name, n] : mapped) mapped_json[name] = {{"arrays_per_key", n}, {"energy_nj", inference_energy_nj(comparisons, n, total)}};
+  mapped_json["key"] = options.key ? "the measured table's" : "the configured key (config.key)";
+  json key_bits = json::array();
+  for (const SegmentSpec& seg : key.segments) key_bits.push_back({{"name", seg.name}, {"values", seg.values}, {"levels", seg.levels}});
+  mapped_json["segments"] = key_bits;
   out.summary = {{"experiment", "energy"},
                  {"match_pj",
                   {{"adc", e.adc_pj}, {"peripherals", e.peripherals_pj}, {"precharge", e.precharge_pj},

@@ -148,6 +148,7 @@ void fields(MbiEntry& m, V&& v) {
   v("node_nm", m.node_nm);
   v("accuracy_pct", m.accuracy_pct);
   v("storage_mb", m.storage_mb);
+  v("data", m.data);
 }
 template <class V>
 void fields(CimBaseline& b, V&& v) {
@@ -162,6 +163,7 @@ void fields(CimBaseline& b, V&& v) {
   v("storage_mb", b.storage_mb);
   v("accuracy_pct", b.accuracy_pct);
   v("energy_nj", b.energy_nj);
+  v("data", b.data);
 }
 
 bool is_note(const std::string& key) { return !key.empty() && key.front() == '_'; }

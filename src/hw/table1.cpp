@@ -1,5 +1,7 @@
 #include "mbi/hw/table1.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 #include "mbi/hw/energy.hpp"
@@ -35,6 +37,14 @@ std::string number_text(double v, const char* format) {
   return buf;
 }
 
+// Data set names compared as the user may spell them ("mnist", "MNIST").
+bool same_data(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  return true;
+}
+
 }  // namespace
 
 double MbiEntry::energy_nj() const { return inference_energy_nj(comparisons_per_image, arrays_per_key, match_pj); }
@@ -45,8 +55,8 @@ Table1 build_table1(const MbiEntry& mbi, const std::vector<CimBaseline>& baselin
   const double mbi_16_nj = project_energy(mbi_nj, mbi.node_nm);
 
   t.csv = CsvTable({"design", "reference", "model", "node_nm", "weights", "weight_bits", "macs", "tops_per_w",
-                    "storage_mb", "accuracy_pct", "energy_nj", "energy_16nm_nj", "ratio_to_mbi"});
-  t.csv.add({"MBI", "this model", mbi.model, cell(mbi.node_nm), "", "", "", "", cell(mbi.storage_mb),
+                    "storage_mb", "data", "accuracy_pct", "energy_nj", "energy_16nm_nj", "ratio_to_mbi"});
+  t.csv.add({"MBI", "this model", mbi.model, cell(mbi.node_nm), "", "", "", "", cell(mbi.storage_mb), mbi.data,
              cell(mbi.accuracy_pct), cell(mbi_nj), cell(mbi_16_nj), cell(1.0)});
   t.json["mbi"] = {{"model", mbi.model},
                    {"node_nm", mbi.node_nm},
@@ -55,6 +65,7 @@ Table1 build_table1(const MbiEntry& mbi, const std::vector<CimBaseline>& baselin
                    {"match_pj", mbi.match_pj},
                    {"accuracy_pct", mbi.accuracy_pct},
                    {"storage_mb", mbi.storage_mb},
+                   {"data", mbi.data},
                    {"energy_nj", mbi_nj},
                    {"energy_16nm_nj", mbi_16_nj}};
   t.json["baselines"] = nlohmann::json::array();
@@ -69,19 +80,25 @@ Table1 build_table1(const MbiEntry& mbi, const std::vector<CimBaseline>& baselin
       {"#MACs", "-"},
       {"TOPS/W", "-"},
       {"Storage (MB)", number_text(mbi.storage_mb, "%.3g")},
+      {"Data", mbi.data},
       {"Accuracy (%)", number_text(mbi.accuracy_pct, "%.2f")},
       {"Energy/Inference", energy_text(mbi_nj)},
       {"Projected to 16 nm", energy_text(mbi_16_nj)},
       {"Energy vs MBI (16 nm)", "1x"},
   };
+  std::vector<std::string> other_data;  // the baselines' data sets that are not MBI's
   for (const CimBaseline& b : baselines) {
+    if (!same_data(b.data, mbi.data) &&
+        std::find(other_data.begin(), other_data.end(), b.data) == other_data.end())
+      other_data.push_back(b.data);
     const double e16 = project_energy(b.energy_nj, b.node_nm);
     const double ratio = e16 / mbi_16_nj;
     t.csv.add({b.name, b.reference, b.model, cell(b.node_nm), cell(b.weights), cell(b.weight_bits), cell(b.macs),
-               cell(b.tops_per_w), cell(b.storage_mb), cell(b.accuracy_pct), cell(b.energy_nj), cell(e16), cell(ratio)});
+               cell(b.tops_per_w), cell(b.storage_mb), b.data, cell(b.accuracy_pct), cell(b.energy_nj), cell(e16), cell(ratio)});
     t.json["baselines"].push_back({{"name", b.name},
                                    {"reference", b.reference},
                                    {"node_nm", b.node_nm},
+                                   {"data", b.data},
                                    {"accuracy_pct", b.accuracy_pct},
                                    {"energy_nj", b.energy_nj},
                                    {"energy_16nm_nj", e16},
@@ -95,6 +112,7 @@ Table1 build_table1(const MbiEntry& mbi, const std::vector<CimBaseline>& baselin
                                              count_text(b.macs),
                                              number_text(b.tops_per_w, "%g"),
                                              number_text(b.storage_mb, "%.3g"),
+                                             b.data,
                                              number_text(b.accuracy_pct, "%.2f"),
                                              energy_text(b.energy_nj),
                                              energy_text(e16),
@@ -106,6 +124,13 @@ Table1 build_table1(const MbiEntry& mbi, const std::vector<CimBaseline>& baselin
     t.markdown += "|";
     for (const auto& c : r) t.markdown += " " + c + " |";
     t.markdown += "\n";
+  }
+  t.json["comparable_accuracy"] = other_data.empty();
+  if (!other_data.empty()) {
+    std::string names;
+    for (const auto& d : other_data) names += (names.empty() ? "" : ", ") + d;
+    t.markdown += "\nMBI's accuracy is on " + mbi.data + ", the CIM designs' on " + names +
+                  ": the accuracies are not comparable; the energies are.\n";
   }
   return t;
 }

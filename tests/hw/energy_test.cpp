@@ -65,6 +65,22 @@ TEST(Table1, RegeneratesPaperRowsAndTakesMeasuredInputs) {
   t = build_table1(mbi, paper_baselines());
   EXPECT_NEAR(t.json["mbi"]["energy_nj"].get<double>(), 1000 * 5 * 4.7e-3, 1e-9);
   EXPECT_NE(t.markdown.find("| 91.50 |"), std::string::npos);
+  EXPECT_TRUE(t.json["comparable_accuracy"].get<bool>());
+  EXPECT_NE(t.markdown.find("| Data | MNIST | MNIST | MNIST | MNIST |"), std::string::npos) << t.markdown;
+}
+
+TEST(Table1, SaysWhenMbiIsMeasuredOnAnotherDataSet) {
+  MbiEntry mbi;
+  mbi.data = "mnist";  // the folder's spelling: the same data set
+  EXPECT_TRUE(build_table1(mbi, paper_baselines()).json["comparable_accuracy"].get<bool>());
+  mbi.data = "fashion-mnist";
+  const Table1 t = build_table1(mbi, paper_baselines());
+  EXPECT_FALSE(t.json["comparable_accuracy"].get<bool>());
+  EXPECT_EQ(t.json["mbi"]["data"].get<std::string>(), "fashion-mnist");
+  EXPECT_EQ(t.json["baselines"][0]["data"].get<std::string>(), "MNIST");
+  EXPECT_NE(t.markdown.find("MBI's accuracy is on fashion-mnist, the CIM designs' on MNIST"), std::string::npos)
+      << t.markdown;
+  EXPECT_EQ(t.csv.rows()[0][9], "fashion-mnist");
 }
 
 }  // namespace

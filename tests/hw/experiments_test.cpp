@@ -1,5 +1,7 @@
 #include "mbi/hw/experiments.hpp"
 #include "mbi/hw/energy.hpp"
+#include "mbi/hw/array_map.hpp"
+#include "mbi/hw/coding.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -52,6 +54,25 @@ TEST(Experiments, EnergyUsesMeasuredInputs) {
   out = energy_experiment(default_hw_config(), options);
   EXPECT_NEAR(out.summary["inference"]["energy_nj"].get<double>(), 200 * 9 * 4.7e-3, 1e-9);
   EXPECT_EQ(out.summary["table1"]["mbi"]["accuracy_pct"].get<double>(), 90.0);
+
+  // By default the mapping prices the paper's MNIST key; a measured table passes its own key
+  // (here a 16x16 image's: locations 0..16, two scales), and the mapping follows it.
+  const auto paper = out.summary["inference"]["by_mapping"];
+  EXPECT_EQ(paper["binary"]["arrays_per_key"].get<double>(),
+            static_cast<double>(ArrayMap(paper_key().segments, paper_key().components, 32, Coding::binary).arrays_per_key()));
+  KeySpec small;
+  small.segments = {{"glimpse0", 16, 4}, {"glimpse1", 16, 4}, {"hidden", 32, 2}, {"loc_x", 1, 17}, {"loc_y", 1, 17}};
+  small.components = {0, 0, 1, 2, 2};
+  options.key = small;
+  const io::ResultFiles mapped = energy_experiment(default_hw_config(), options);
+  for (Coding coding : {Coding::binary, Coding::thermometer}) {
+    const double expected = static_cast<double>(ArrayMap(small.segments, small.components, 32, coding).arrays_per_key());
+    EXPECT_EQ(mapped.summary["inference"]["by_mapping"][std::string(coding_name(coding))]["arrays_per_key"].get<double>(),
+              expected);
+  }
+  EXPECT_NE(mapped.summary["inference"]["by_mapping"]["thermometer"]["arrays_per_key"],
+            paper["thermometer"]["arrays_per_key"]);
+  EXPECT_EQ(mapped.summary["inference"]["by_mapping"]["segments"][3]["levels"].get<std::uint32_t>(), 17U);
 
   const auto dir = std::filesystem::temp_directory_path() / ("mbi_hw_test_energy_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);

@@ -87,6 +87,7 @@ struct MeasuredWorkload {
   double arrays_per_key = 0;
   double accuracy_pct = 0;           // of the same run
   double storage_mb = 0;             // table bytes / 1e6
+  hw::KeySpec key;                   // the table's key (segments, components), for its mapping
   nlohmann::json summary;
 };
 MeasuredWorkload measure_workload(const HwLookups& lookups, const hw::HwConfig& config, const std::string& coding,

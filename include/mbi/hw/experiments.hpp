@@ -42,6 +42,10 @@ struct EnergyExperimentOptions {
   std::optional<double> arrays_per_key;         // default: config.workload.key_splits (paper: 5)
   std::optional<double> accuracy_pct;           // default: config.mbi.accuracy_pct
   std::optional<double> storage_mb;             // default: config.mbi.storage_mb
+  // The key whose array mapping `inference.by_mapping` prices (default: config.key, the
+  // paper's MNIST key); a measured table passes its own.
+  std::optional<KeySpec> key;
+  std::optional<std::string> data;              // data set of accuracy_pct (default: config.mbi.data)
   std::string config_source = "configs/hw/sram16nm.json";  // named as the energy table's source
 };
 io::ResultFiles energy_experiment(const HwConfig& config, const EnergyExperimentOptions& options);

@@ -25,6 +25,7 @@ struct CimBaseline {
   double storage_mb = 0.0;
   double accuracy_pct = 0.0;
   double energy_nj = 0.0;        // per inference, at node_nm
+  std::string data = "MNIST";    // the data set its accuracy is measured on
 };
 
 struct MbiEntry {
@@ -35,6 +36,9 @@ struct MbiEntry {
   double match_pj = 4.7;
   double accuracy_pct = 93.04;           // mixed MBI at threshold 5 (paper)
   double storage_mb = 6.21;
+  // The data set of accuracy_pct. Where it is not the baselines', Table I says so: an
+  // accuracy on another data set is not comparable to the CIM designs' MNIST figures.
+  std::string data = "MNIST";
   double energy_nj() const;
 };
 
