@@ -77,13 +77,16 @@ void run(DistillArgs& a) {
   table.segment_weights = eq1_segment_weights(c, a.weights[0], a.weights[1], a.weights[2]);
   train::DaggerStats dagger_stats;
   a.dagger.threads = a.threads;
+  double dagger_seconds = 0;
   if (a.dagger.rounds + a.dagger.noisy_rounds > 0) {
+    const auto t_dagger = std::chrono::steady_clock::now();
     a.dagger.tree = a.tree.params;
     a.dagger.seed = a.distill.seed;
     if (a.distill.augment_shift > 0) a.dagger.augment_shift = a.distill.augment_shift;
     a.dagger.progress = !a.no_progress;
     train::add_lookup_path_rows(loaded.model, images, table, a.dagger, &dagger_stats);
     stats.rows_kept = table.rows();
+    dagger_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_dagger).count();
   }
   nlohmann::json meta = {
       {"format", "mbi-ram-table"},
@@ -123,8 +126,13 @@ void run(DistillArgs& a) {
                                   {"rows", stats.rows_kept},
                                   {"rows_recorded", stats.rows_recorded},
                                   {"table_bytes", std::filesystem::file_size(a.out)},
+                                  {"dagger_rounds", a.dagger.rounds + a.dagger.noisy_rounds},
+                                  {"dagger_rows_added", dagger_stats.rows_added},  // per round
+                                  // The teacher's recorded rows; DAgger's rounds and the tree after.
                                   {"distill_seconds", distill_seconds},
-                                  {"tree_seconds", tree_seconds}};
+                                  {"dagger_seconds", dagger_seconds},
+                                  {"tree_seconds", tree_seconds},
+                                  {"seconds", distill_seconds + dagger_seconds + tree_seconds}};
   if (a.json)
     std::cout << summary.dump() << std::endl;
   else

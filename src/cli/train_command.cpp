@@ -12,6 +12,7 @@
 #include "mbi/train/threads.hpp"
 #include "mbi/train/trainer.hpp"
 #include "mbi/io/ram_config_json.hpp"
+#include "mbi/lookup/glimpse_geometry.hpp"
 #include "options.hpp"
 #include "validators.hpp"
 
@@ -31,7 +32,19 @@ struct TrainArgs {
   bool json = false;
   bool no_progress = false;
   std::string command;
+  // Set when the user gave the flag; the others follow the image size (glimpse_geometry.hpp).
+  bool patch_given = false, patches_given = false, scale_given = false;
 };
+
+// The glimpse geometry the flags leave open, from the image size (documented rule).
+void fit_glimpse_geometry(TrainArgs& a, const ImageSet& images) {
+  const GlimpseGeometry g = default_glimpse_geometry(static_cast<int>(images.rows), static_cast<int>(images.cols));
+  if (!a.patch_given) a.config.patch = g.patch;
+  if (!a.patches_given) a.config.patches = g.patches;
+  if (!a.scale_given) a.config.scale = g.scale;
+  spdlog::info("glimpse geometry: patch {}, {} patches, scale {}{}", a.config.patch, a.config.patches, a.config.scale,
+               a.patch_given && a.patches_given && a.scale_given ? "" : " (fitted to the image size where not given)");
+}
 
 void run(TrainArgs& a) {
   check_not_an_input("--out", a.out, {a.init});
@@ -56,6 +69,7 @@ void run(TrainArgs& a) {
   const ImageSet val_set = a.data.load("val");
   spdlog::info("training on {} images, validating on {} ({}x{}, {} classes)", train_set.count(), val_set.count(),
                train_set.rows, train_set.cols, train_set.classes);
+  fit_glimpse_geometry(a, train_set);
   train::TrainedTeacher trained = train::train_teacher({a.config, a.train, a.init, a.device}, train_set, val_set);
   const train::TrainResult& result = trained.result;
   if (!distributed.is_main()) return;
@@ -77,8 +91,7 @@ void run(TrainArgs& a) {
                                  {"device", trained.device},
                                  {"threads", train::threads()},
                                  {"world_size", distributed.world_size()},
-                                 {"seconds_per_epoch",
-                                  result.log.empty() ? 0.0 : result.log.back().seconds}};
+                                 {"seconds_per_epoch", result.mean_epoch_seconds()}};
   train::save_model(a.out, trained.model, record);
   nlohmann::json summary = record;
   summary["config"] = io::config_to_json(trained.model->config());
@@ -102,9 +115,19 @@ void register_train(CLI::App& app) {
   cmd->add_option("--run-dir", t.run_dir, "folder for checkpoints and the epoch log (default runs/<out stem>); "
                                           "an interrupted run resumes from it");
   cmd->add_option("--glimpses", c.glimpses, "glimpses per image")->check(whole_number(1, 64))->capture_default_str();
-  cmd->add_option("--patch", c.patch, "patch side in pixels")->check(whole_number(1, 64))->capture_default_str();
-  cmd->add_option("--patches", c.patches, "patches per glimpse")->check(whole_number(1, 8))->capture_default_str();
-  cmd->add_option("--scale", c.scale, "size ratio of successive patches")->check(whole_number(1, 16))->capture_default_str();
+  cmd->add_option_function<int>(
+         "--patch", [args](int v) { args->config.patch = v, args->patch_given = true; },
+         "patch side in pixels (default: round(longer image side / 7), 4 on 28x28)")
+      ->check(whole_number(1, 64));
+  cmd->add_option_function<int>(
+         "--patches", [args](int v) { args->config.patches = v, args->patches_given = true; },
+         "patches per glimpse (default 3)")
+      ->check(whole_number(1, 8));
+  cmd->add_option_function<int>(
+         "--scale", [args](int v) { args->config.scale = v, args->scale_given = true; },
+         "size ratio of successive patches (default: the smallest from 2 whose coarsest patch is twice the longer "
+         "image side, 4 on 28x28)")
+      ->check(whole_number(1, 16));
   cmd->add_option("--glimpse-hidden", c.glimpse_hidden, "width of phi -> fc")->check(whole_number(1, 4096))->capture_default_str();
   cmd->add_option("--loc-hidden", c.loc_hidden, "width of l -> fc")->check(whole_number(1, 4096))->capture_default_str();
   cmd->add_option("--glimpse-out", c.glimpse_out, "glimpse network output width")->check(whole_number(1, 4096))->capture_default_str();

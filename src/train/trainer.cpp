@@ -174,6 +174,13 @@ double validation_accuracy(RamModel& model, const ImageSet& val, const Distribut
 
 }  // namespace
 
+double TrainResult::mean_epoch_seconds() const {
+  if (log.empty()) return 0.0;
+  double sum = 0;
+  for (const EpochLog& e : log) sum += e.seconds;
+  return sum / static_cast<double>(log.size());
+}
+
 TrainResult train_ram(RamModel& model, const ImageSet& train, const ImageSet& val,
                       const TrainOptions& opt) {
   namespace fs = std::filesystem;

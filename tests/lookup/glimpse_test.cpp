@@ -6,6 +6,7 @@
 
 #include "mbi/core/error.hpp"
 #include "mbi/lookup/glimpse.hpp"
+#include "mbi/lookup/glimpse_geometry.hpp"
 #include "mbi/search/key_layout.hpp"
 #include "mbi/lookup/quantize.hpp"
 
@@ -370,6 +371,39 @@ TEST(IntegralImage, RefusesImagesWhoseSumsDoNotFitIn32Bits) {
   EXPECT_EQ(integral.raw_sum(-5, -5, side + 5, side + 5, inside), 255ULL * side * side);
   EXPECT_EQ(inside, side * side);
   EXPECT_EQ(integral.raw_sum(1, 2, side - 3, side - 1, inside), 255ULL * (side - 4) * (side - 3));
+}
+
+}  // namespace
+}  // namespace mbi
+
+namespace mbi {
+namespace {
+
+// The default geometry keeps the published one on 28 x 28 and its ratios elsewhere: the
+// coarsest patch covers the whole image from any location, without MNIST's 64-pixel patch on
+// small images.
+TEST(GlimpseGeometry, PublishedOnMnistAndFittedToOtherSizes) {
+  const GlimpseGeometry mnist = default_glimpse_geometry(28, 28);
+  EXPECT_EQ(mnist.patch, 4);
+  EXPECT_EQ(mnist.patches, 3);
+  EXPECT_EQ(mnist.scale, 4);
+  const GlimpseGeometry small = default_glimpse_geometry(16, 16);
+  EXPECT_EQ(small.patch, 2);
+  EXPECT_EQ(small.scale, 4);
+  const GlimpseGeometry wide = default_glimpse_geometry(12, 20);
+  EXPECT_EQ(wide.patch, 3);
+  EXPECT_EQ(wide.scale, 4);
+  for (int rows = 1; rows <= 200; rows += 7)
+    for (int cols = 1; cols <= 200; cols += 11) {
+      const GlimpseGeometry g = default_glimpse_geometry(rows, cols);
+      const int longer = std::max(rows, cols);
+      const int coarsest = g.patch * g.scale * g.scale;
+      EXPECT_GE(coarsest, 2 * longer) << rows << "x" << cols;
+      // The smallest such scale: one less would not cover.
+      if (g.scale > 2) EXPECT_LT(g.patch * (g.scale - 1) * (g.scale - 1), 2 * longer) << rows << "x" << cols;
+      if (longer >= 4) EXPECT_LE(std::abs(7 * g.patch - longer), 4) << rows << "x" << cols;  // round(L / 7)
+    }
+  EXPECT_THROW(default_glimpse_geometry(0, 28), Error);
 }
 
 }  // namespace

@@ -95,7 +95,20 @@ TEST(Training, ResumesAfterInterruptionToTheSameResult) {
   const auto resumed = train_ram(m2, s.train, s.val, o);
   EXPECT_EQ(resumed.epochs_run, 6);
   EXPECT_EQ(resumed.best_val_accuracy, straight.best_val_accuracy);
+  // The record's seconds per epoch is the mean over all six, the first run's three included.
+  ASSERT_EQ(resumed.log.size(), 6U);
+  double sum = 0;
+  for (const EpochLog& e : resumed.log) sum += e.seconds;
+  EXPECT_DOUBLE_EQ(resumed.mean_epoch_seconds(), sum / 6);
   fs::remove_all(dir);
+}
+
+// issue 20: the training record's seconds_per_epoch was the last epoch's time.
+TEST(Training, SecondsPerEpochIsTheMeanOfTheLoggedEpochs) {
+  TrainResult r;
+  EXPECT_EQ(r.mean_epoch_seconds(), 0.0);
+  for (const double s : {1.0, 2.0, 6.0}) r.log.push_back(EpochLog{.seconds = s});
+  EXPECT_DOUBLE_EQ(r.mean_epoch_seconds(), 3.0);
 }
 
 }  // namespace

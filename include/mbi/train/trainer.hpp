@@ -49,6 +49,9 @@ struct TrainResult {
   int epochs_run = 0;
   std::vector<EpochLog> log;
   std::filesystem::path best_model;  // run_dir/best.pt
+
+  // Mean of the logged epochs' times (0 when none): a resumed run's earlier epochs count too.
+  double mean_epoch_seconds() const;
 };
 
 // Trains `model` in place (it ends holding the best-validation parameters, on every rank).
