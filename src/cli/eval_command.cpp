@@ -10,6 +10,7 @@
 #include "mbi/core/error.hpp"
 #include "mbi/eval/report.hpp"
 #include "mbi/experiment/lookup_evaluation.hpp"
+#include "mbi/experiment/mixed_threshold.hpp"
 #include "mbi/hw/hw_config.hpp"
 #include "mbi/io/energy_table_json.hpp"
 #include "mbi/io/report_json.hpp"
@@ -31,6 +32,7 @@ struct EvalArgs {
   std::string split = "test";
   SearchFlags search;
   double threshold = -1;
+  double max_loss = 0.5;  // mixed mode without --threshold: chosen on the validation split
   std::filesystem::path hw_config;
   std::filesystem::path energy_config;
   bool no_progress = false;
@@ -106,13 +108,34 @@ nlohmann::json eval_lookup(const EvalArgs& a, Pricing& pricing) {
   train::LoadedModel teacher;
   if (mixed) {
     if (a.model.empty()) throw Error("--model is required for --mode mixed (the fallback teacher)");
-    if (a.threshold < 0) throw Error("--threshold: mixed mode needs a threshold (eq. 1 units, >= 0)");
     teacher = train::load_model(a.model);
     io::check_same_teacher(info, table, teacher.checksum, a.model);
   }
+  train::TeacherClassifier fallback(teacher.model, a.batch);
+  double threshold = a.threshold;
+  nlohmann::json choice;
+  if (mixed && threshold < 0) {
+    // No threshold given: the largest one that keeps the teacher's accuracy within --max-loss
+    // points on the validation split (the test split only reports).
+    const ImageSet val = a.data.load("val");
+    io::check_image_size(info, table, val, a.data.dir);
+    experiment::MixedThresholdOptions o;
+    o.max_loss = a.max_loss;
+    const experiment::ThresholdChoice c = experiment::choose_threshold_on(
+        table, info.config, val, a.search.options(table), fallback, o, a.threads);
+    threshold = c.point.threshold;
+    choice = {{"split", "val"},
+              {"images", c.images},
+              {"max_loss", c.max_loss},
+              {"step", o.step},
+              {"teacher_accuracy", c.teacher_accuracy},
+              {"accuracy", c.point.accuracy},
+              {"coverage", c.point.coverage}};
+    if (a.split == "val") spdlog::warn("--split val: the threshold was chosen on the images it is evaluated on");
+  }
   experiment::LookupEvaluation settings;
   settings.search = a.search;
-  settings.threshold = mixed ? a.threshold : -1;
+  settings.threshold = mixed ? threshold : -1;
   settings.threads = a.threads;
   settings.progress = !a.no_progress && !a.json;
   settings.input = input_of(a);
@@ -121,8 +144,9 @@ nlohmann::json eval_lookup(const EvalArgs& a, Pricing& pricing) {
   if (pricing.hw) settings.hw = &*pricing.hw;
   settings.hw_source = pricing.hw_source;
   settings.energy = pricing.table;
-  train::TeacherClassifier fallback(teacher.model, a.batch);
-  return experiment::evaluate_lookups(table, set, settings, mixed ? &fallback : nullptr);
+  nlohmann::json record = experiment::evaluate_lookups(table, set, settings, mixed ? &fallback : nullptr);
+  if (!choice.is_null()) record["threshold_chosen_on"] = choice;
+  return record;
 }
 
 void run(EvalArgs& a) {
@@ -144,9 +168,16 @@ void register_eval(CLI::App& app) {
   cmd->add_option("--table", a->table, "lookup table file (modes mbi and mixed)");
   add_split(*cmd, a->split);
   a->search.add_to(*cmd, /*with_epsilon=*/true);
-  cmd->add_option("--threshold", a->threshold, "mixed mode: fall back to the teacher when a step's best match "
-                                               "is farther than this (eq. 1 units)")
-      ->check(finite_number(0, 1e9));
+  auto* threshold = cmd->add_option("--threshold", a->threshold,
+                                    "mixed mode: fall back to the teacher when a step's best match is farther than "
+                                    "this (eq. 1 units; default: chosen on the validation split, see --max-loss)")
+                        ->check(finite_number(0, 1e9));
+  cmd->add_option("--max-loss", a->max_loss,
+                  "mixed mode without --threshold: the largest threshold whose accuracy on the validation split "
+                  "stays within this many points of the teacher's")
+      ->check(finite_number(0, 100))
+      ->excludes(threshold)
+      ->capture_default_str();
   cmd->add_option("--hw-config", a->hw_config,
                   std::string("hardware parameters pricing the lookups (default: ") + kHwConfig + ")");
   cmd->add_option("--energy-config", a->energy_config,

@@ -1,7 +1,9 @@
 #include "mbi/experiment/lookup_evaluation.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
+#include <vector>
 
 #include "mbi/core/error.hpp"
 #include "mbi/experiment/sram_pricing.hpp"
@@ -36,6 +38,33 @@ nlohmann::json file_bytes(const std::string& name) {
 }
 
 }  // namespace
+
+nlohmann::json comparison_budget_json(const LookupRun& run, std::uint32_t asked) {
+  std::vector<std::uint32_t> spent = run.step_comparisons;
+  nlohmann::json out = {{"asked_per_step", asked}};
+  if (spent.empty()) {
+    out["spent_per_step"] = nullptr;
+    out["steps_over_budget"] = 0.0;
+    return out;
+  }
+  std::sort(spent.begin(), spent.end());
+  const auto at = [&](double q) {
+    return spent[std::min(spent.size() - 1, static_cast<std::size_t>(q * static_cast<double>(spent.size() - 1) + 0.5))];
+  };
+  double sum = 0;
+  for (const std::uint32_t c : spent) sum += c;
+  const auto over = static_cast<std::size_t>(
+      asked == 0 ? 0 : spent.end() - std::upper_bound(spent.begin(), spent.end(), asked));
+  out["spent_per_step"] = {{"mean", sum / static_cast<double>(spent.size())},
+                           {"median", run.median_step_comparisons()},
+                           {"p90", at(0.9)},
+                           {"max", spent.back()}};
+  out["steps_over_budget"] = static_cast<double>(over) / static_cast<double>(spent.size());
+  if (asked > 0)
+    out["note"] = "the budget is checked between leaves: a step finishes the leaf it is in, so it may spend up to a "
+                  "leaf more than asked";
+  return out;
+}
 
 nlohmann::json evaluate_lookups(const Table& table, const ImageSet& images, const LookupEvaluation& s,
                                 eval::Classifier* fallback) {
@@ -89,6 +118,7 @@ nlohmann::json evaluate_lookups(const Table& table, const ImageSet& images, cons
                         {"table_rows", table.rows()},
                         {"weights", info.meta.value("weights", nlohmann::json{})},
                         {"threads", s.threads}};
+  if (!s.search.exhaustive()) out["comparison_budget"] = comparison_budget_json(run, s.search.max_comparisons);
   if (mixed) {
     out["threshold"] = s.threshold;
     out["teacher_images"] = fallback_images;

@@ -8,6 +8,7 @@
 #include "mbi/experiment/fig4a.hpp"
 #include "mbi/experiment/forest_curve.hpp"
 #include "mbi/experiment/hw_studies.hpp"
+#include "mbi/experiment/lookup_evaluation.hpp"
 #include "mbi/experiment/mixed_threshold.hpp"
 #include "mbi/experiment/speed.hpp"
 #include "mbi/experiment/sram_pricing.hpp"
@@ -72,6 +73,55 @@ TEST(MixedThresholdSweep, EachRowIsThePolicyAppliedByHand) {
   EXPECT_TRUE(r.summary.contains("largest_threshold_within_0.5_points_of_teacher"));
   EXPECT_EQ(last_coverage, 1.0);  // the last threshold covers every image
   EXPECT_THROW(mixed_threshold_sweep(run, {}, f.test, norm), Error);
+}
+
+// The threshold chosen for a tolerated loss is the largest of the curve within it, and
+// choose_threshold_on gives the same choice as the curve built by hand from its two runs.
+TEST(MixedThreshold, ChoosesTheLargestThresholdWithinTheLoss) {
+  const std::vector<MixedPoint> curve = {{0, 80.0, 0.0, 100.0}, {1, 79.8, 0.5, 90.0}, {2, 79.0, 0.7, 85.0},
+                                         {3, 79.6, 0.8, 84.0}, {4, 70.0, 1.0, 70.0}};
+  EXPECT_EQ(choose_threshold(curve, 80.0, 0.5, 10).point.threshold, 3.0);  // 79.6 >= 79.5: past the dip at 2
+  EXPECT_EQ(choose_threshold(curve, 80.0, 0.1, 10).point.threshold, 0.0);
+  EXPECT_EQ(choose_threshold(curve, 80.0, 10.0, 10).point.threshold, 4.0);
+  EXPECT_EQ(choose_threshold(curve, 90.0, 0.5, 10).point.threshold, 0.0);  // none within: exact matches only
+
+  Fixture f;
+  const Table table = Table::borrow(f.data);
+  LookupOptions o;
+  o.search.max_comparisons = 40;
+  NearlyRight teacher;
+  MixedThresholdOptions choice;
+  choice.max_loss = 2.0;
+  const ThresholdChoice c = choose_threshold_on(table, f.config, f.test, o, teacher, choice, 2);
+  const LookupRun run = run_lookups(table, f.config, f.test, o, 1, false);
+  const double norm = eq1_normalizer(f.config, f.data.segment_weights);
+  const ThresholdChoice by_hand =
+      choose_threshold(mixed_curve(run, nearly_right(f.test), f.test, norm, choice.step), 75.0, 2.0, f.test.count());
+  EXPECT_EQ(c.point.threshold, by_hand.point.threshold);
+  EXPECT_EQ(c.point.accuracy, by_hand.point.accuracy);
+  EXPECT_EQ(c.teacher_accuracy, 75.0);
+  EXPECT_TRUE(c.point.accuracy >= 73.0 || c.point.threshold == 0.0) << c.point.accuracy;
+  EXPECT_EQ(c.images, f.test.count());
+  ImageSet empty = f.test;
+  empty.pixels.clear();
+  empty.labels.clear();
+  EXPECT_THROW(choose_threshold_on(table, f.config, empty, o, teacher, choice, 1), Error);
+}
+
+// issue 20: a per-step budget's record says what was asked and what the steps spent.
+TEST(ComparisonBudget, SaysWhatWasAskedAndWhatWasSpent) {
+  LookupRun run;
+  run.step_comparisons = {400, 410, 380, 497, 400, 450, 390, 400, 401, 420};
+  const nlohmann::json j = comparison_budget_json(run, 400);
+  EXPECT_EQ(j["asked_per_step"].get<std::uint32_t>(), 400U);
+  EXPECT_DOUBLE_EQ(j["spent_per_step"]["mean"].get<double>(), 4148.0 / 10);
+  EXPECT_EQ(j["spent_per_step"]["max"].get<std::uint32_t>(), 497U);
+  EXPECT_EQ(j["spent_per_step"]["p90"].get<std::uint32_t>(), 450U);  // sorted index round(0.9 x 9) = 8
+  EXPECT_DOUBLE_EQ(j["steps_over_budget"].get<double>(), 0.5);   // 410, 497, 450, 401, 420
+  EXPECT_TRUE(j.contains("note"));
+  const nlohmann::json none = comparison_budget_json(run, 0);
+  EXPECT_DOUBLE_EQ(none["steps_over_budget"].get<double>(), 0.0);
+  EXPECT_TRUE(comparison_budget_json(LookupRun{}, 400)["spent_per_step"].is_null());
 }
 
 TEST(TreeSearchExperiment, BoundedSearchFindsEveryExhaustiveBest) {

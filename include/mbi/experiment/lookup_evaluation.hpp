@@ -15,6 +15,7 @@
 #include "mbi/eval/report.hpp"
 #include "mbi/hw/hw_config.hpp"
 #include "mbi/lookup/engine.hpp"
+#include "mbi/lookup/lookup_run.hpp"
 #include "mbi/lookup/table.hpp"
 
 namespace mbi::experiment {
@@ -48,6 +49,12 @@ struct LookupEvaluation {
   std::string hw_source;
   eval::EnergyTable energy;  // other events' energies (the teacher's digital compute)
 };
+
+// What a per-step comparison budget asked and what the steps spent: a search checks its
+// budget between leaves and finishes the leaf it is in, so steps overshoot by up to a leaf.
+// {"asked_per_step", "spent_per_step": {"mean", "median", "p90", "max"}, "steps_over_budget"
+// (fraction), "note"}; asked 0 (no budget) gives the spend alone.
+nlohmann::json comparison_budget_json(const LookupRun& run, std::uint32_t asked_per_step);
 
 // Evaluates the table on `images` (already checked to be the size its teacher takes) and
 // returns the record of `mbi eval --mode mbi` (fallback null, threshold < 0) or `--mode mixed`
