@@ -24,6 +24,7 @@ void register_experiment(CLI::App& app);  // experiment_command.cpp
 void register_ap(CLI::App& app);          // ap_command.cpp
 void register_noise(CLI::App& app);       // noise_command.cpp
 void register_mlg(CLI::App& app);         // mlg_command.cpp
+void register_baseline(CLI::App& app);    // baseline_command.cpp
 // Add `accuracy` and `noise` under `mbi hw` (hw_lookup_command.cpp).
 void register_hw_lookup(CLI::App& hw);
 // Add `fig4a`, `speed` and `forest` under `mbi experiment` (fig4a_command.cpp,

@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   mbi::cli::register_ap(app);
   mbi::cli::register_noise(app);
   mbi::cli::register_mlg(app);
+  mbi::cli::register_baseline(app);
 
   try {
     app.parse(argc, argv);
