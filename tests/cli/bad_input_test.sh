@@ -196,6 +196,19 @@ expect_fail dist-unreachable "cannot reach the master at 127.0.0.1:$dist_port" e
 [ ! -e "$work/dist.pt" ] && [ ! -e "$work/dist-run" ] && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL: a refused distributed run wrote files"; }
 
+# --- the mixed threshold chosen on validation, and the 1-NN baseline (issue 20)
+expect_fail threshold-and-max-loss "max-loss" "$mbi" eval --mode mixed --table "$work/tiny.tbl" --model "$work/tiny.pt" \
+  --data "$mnist" --threshold 5 --max-loss 0.5
+expect_fail max-loss-range "--max-loss" "$mbi" eval --mode mixed --table "$work/tiny.tbl" --model "$work/tiny.pt" \
+  --data "$mnist" --max-loss -1
+expect_fail baseline-size-0 "--sizes" "$mbi" baseline --data "$mnist" --sizes 0 --out "$work/never-baseline"
+expect_fail baseline-reference "--reference" "$mbi" baseline --data "$mnist" --reference test --out "$work/never-baseline"
+expect_fail baseline-not-a-record "not an \`mbi eval --mode mbi --json\` record" "$mbi" baseline --data "$mnist" \
+  --lookups "$work/tiny.pt.json" --out "$work/never-baseline"
+expect_fail baseline-labels "--labels: 2 labels for 1" "$mbi" baseline --data "$mnist" --lookups "$work/tiny.pt.json" \
+  --labels a,b --out "$work/never-baseline"
+[ ! -e "$work/never-baseline" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: never-baseline written"; }
+
 [ ! -e "$work/never.tbl" ] && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL: a refused hw noise or tune left output behind"; }
 expect_ok forest-curve "$mbi" experiment forest --table "$work/tiny.tbl" --data "$mnist" --limit 50 --trees 1,2 \
@@ -326,8 +339,11 @@ expect_fail threshold-nan "--threshold" "$mbi" eval --mode mixed --table "$work/
   --data "$mnist" --threshold nan
 expect_fail threshold-negative "--threshold" "$mbi" eval --mode mixed --table "$work/tiny.tbl" --model "$work/tiny.pt" \
   --data "$mnist" --threshold -1
-expect_fail threshold-missing "--threshold" "$mbi" eval --mode mixed --table "$work/tiny.tbl" --model "$work/tiny.pt" \
-  --data "$mnist" --limit 5
+# Without --threshold, mixed mode chooses it on the validation split (issue 20) and says so.
+expect_ok threshold-chosen "$mbi" eval --mode mixed --table "$work/tiny.tbl" --model "$work/tiny.pt" \
+  --data "$mnist" --limit 5 --json --no-progress
+grep -q '"threshold_chosen_on":{[^}]*"split":"val"' "$work/out.log" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: mixed mode without --threshold does not say where it chose it"; tail -n 3 "$work/out.log"; }
 for flag in --policy-std --lr --reinforce-weight --lr-factor --start-x; do
   for bad in nan inf; do
     expect_fail "train$flag-$bad" "$flag" "$mbi" train --data "$mnist" --out "$work/never.pt" "$flag" "$bad"

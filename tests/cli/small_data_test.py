@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""The whole command line on data that is not MNIST: generated 12x20 images of 3 classes.
+
+Trains a tiny teacher (glimpse geometry from the image size), distills it with a DAgger round,
+evaluates lookups with a comparison budget, mixed mode with the threshold chosen on the
+validation split, prices the table on the arrays with its own key, and runs the 1-NN baseline;
+each step's record is checked for what issue 20 asked of it.
+
+Usage: small_data_test.py MBI_BINARY   (exit 0 when every check passes)
+"""
+import gzip
+import json
+import os
+import random
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+ROWS, COLS, CLASSES = 12, 20, 3
+
+
+def write_idx(folder, prefix, count, seed):
+    rng = random.Random(seed)
+    labels, pixels = [], bytearray()
+    for _ in range(count):
+        label = rng.randrange(CLASSES)
+        labels.append(label)
+        # The class is where a bright bar lies: a third of the width each.
+        for r in range(ROWS):
+            for c in range(COLS):
+                bright = c * CLASSES // COLS == label and 2 <= r < ROWS - 2
+                pixels.append(min(255, rng.randrange(40) + (200 if bright else 0)))
+    with gzip.open(os.path.join(folder, prefix + "-images-idx3-ubyte.gz"), "wb") as f:
+        f.write(struct.pack(">IIII", 0x803, count, ROWS, COLS) + bytes(pixels))
+    with gzip.open(os.path.join(folder, prefix + "-labels-idx1-ubyte.gz"), "wb") as f:
+        f.write(struct.pack(">II", 0x801, count) + bytes(labels))
+
+
+failures = []
+
+
+def check(ok, what):
+    print(("ok   " if ok else "FAIL ") + what)
+    if not ok:
+        failures.append(what)
+
+
+def mbi(*args):
+    out = subprocess.run([MBI, *args], capture_output=True, text=True)
+    if out.returncode != 0:
+        print(out.stderr, file=sys.stderr)
+        raise SystemExit("FAIL mbi " + " ".join(args) + ": exit " + str(out.returncode))
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+MBI = sys.argv[1]
+work = tempfile.mkdtemp(prefix="mbi_small_data_")
+try:
+    data = os.path.join(work, "data")
+    os.makedirs(data)
+    write_idx(data, "train", 600, 1)
+    write_idx(data, "t10k", 150, 2)
+    model, table = os.path.join(work, "m.pt"), os.path.join(work, "t.tbl")
+    run_dir = os.path.join(work, "run")
+
+    rec = mbi("train", "--data", data, "--epochs", "3", "--glimpses", "3", "--threads", "1", "--lr", "3e-3",
+              "--out", model, "--run-dir", run_dir, "--no-progress", "--json")
+    with open(model + ".json") as f:
+        config = json.load(f)["config"]
+    check((config["patch"], config["patches"], config["scale"]) == (3, 3, 4),
+          "train: glimpse geometry from the image size (patch 3, 3 patches, scale 4 on 12x20)")
+    check((config["image_rows"], config["image_cols"], config["classes"]) == (ROWS, COLS, CLASSES),
+          "train: the model takes 12x20 images of 3 classes")
+    with open(os.path.join(run_dir, "log.jsonl")) as f:
+        seconds = [json.loads(line)["seconds"] for line in f if line.strip()]
+    check(len(seconds) == 3 and abs(rec["seconds_per_epoch"] - sum(seconds) / 3) < 1e-9,
+          "train: seconds_per_epoch is the mean of the epochs' times")
+
+    rec = mbi("distill", "--model", model, "--data", data, "--out", table, "--dagger-rounds", "1", "--no-progress",
+              "--json")
+    check(rec["dagger_rounds"] == 1 and len(rec["dagger_rows_added"]) == 1 and rec["dagger_rows_added"][0] > 0
+          and rec["dagger_seconds"] > 0,
+          "distill: the DAgger round's rows and time are reported")
+    check(abs(rec["seconds"] - rec["distill_seconds"] - rec["dagger_seconds"] - rec["tree_seconds"]) < 1e-9,
+          "distill: seconds is the sum of its parts")
+
+    rec = mbi("eval", "--mode", "mbi", "--table", table, "--data", data, "--max-comparisons", "20", "--json",
+              "--no-progress")
+    budget = rec["comparison_budget"]
+    check(budget["asked_per_step"] == 20 and budget["spent_per_step"]["max"] >= budget["spent_per_step"]["median"],
+          "eval: the comparison budget asked and spent")
+    check(rec["images"] == 150 and 0 <= rec["accuracy"] <= 100, "eval: lookups over the 150 test images")
+
+    rec = mbi("eval", "--mode", "mixed", "--table", table, "--model", model, "--data", data, "--max-loss", "1",
+              "--json", "--no-progress")
+    chosen = rec["threshold_chosen_on"]
+    check(chosen["split"] == "val" and chosen["images"] == 60 and chosen["max_loss"] == 1,
+          "eval mixed: the threshold is chosen on the 60 validation images")
+    check(chosen["accuracy"] >= chosen["teacher_accuracy"] - 1 or rec["threshold"] == 0,
+          "eval mixed: the chosen threshold keeps the teacher's validation accuracy within the loss")
+
+    rec = mbi("hw", "energy", "--table", table, "--data", data, "--limit", "40", "--out", os.path.join(work, "hw"),
+              "--json")
+    segments = {s["name"]: s for s in rec["inference"]["by_mapping"]["segments"]}
+    check(segments["loc_x"]["levels"] == COLS + 1 and segments["loc_y"]["levels"] == ROWS + 1,
+          "hw energy: the mapping prices the table's own key (locations 0..20 and 0..12)")
+    check(rec["table1"]["comparable_accuracy"] is False and rec["table1"]["mbi"]["data"] == "data",
+          "hw energy: Table I says the accuracy is on another data set")
+
+    lookups_record = os.path.join(work, "lookups.json")
+    with open(lookups_record, "w") as f:
+        json.dump(mbi("eval", "--mode", "mbi", "--table", table, "--data", data, "--json", "--no-progress"), f)
+    rec = mbi("baseline", "--data", data, "--sizes", "100,540", "--reference", "train", "--lookups", lookups_record,
+              "--out", os.path.join(work, "baseline"), "--json", "--no-progress")
+    check(len(rec["points"]) == 4 and all(p["accuracy"] > 90 for p in rec["points"] if p["references"] == 540),
+          "baseline: 1-NN at two sizes, raw and 2-bit (the bars are easy: > 90 %)")
+    check(len(rec["lookups"]) == 1 and os.path.exists(os.path.join(work, "baseline", "nn_baseline.csv")),
+          "baseline: the lookups record beside it, CSV written")
+finally:
+    shutil.rmtree(work, ignore_errors=True)
+
+print(f"{len(failures)} failed")
+sys.exit(1 if failures else 0)
