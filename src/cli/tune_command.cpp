@@ -13,6 +13,8 @@
 #include <chrono>
 #include <iostream>
 #include <memory>
+#include <tuple>
+#include <utility>
 
 #include "commands.hpp"
 #include "config_path.hpp"
@@ -59,7 +61,23 @@ struct TuneArgs {
   double noise_sigma = 0;
   std::string noise_descent = "circuit";
   std::filesystem::path hw_config;
+  // Fraction of the validation split kept out of the search: the tuned weights replace the
+  // table's only if they also score higher there (0: search on all of it, keep the best).
+  double holdout = 0;
 };
+
+// The validation split cut in two: the first images to search on, the last `fraction` to
+// check the winner on.
+std::pair<ImageSet, ImageSet> split_holdout(const ImageSet& val, double fraction) {
+  const auto held = static_cast<std::size_t>(static_cast<double>(val.count()) * fraction + 0.5);
+  if (held == 0 || held >= val.count())
+    throw Error(fmt::format("--holdout {}", fraction) + ": leaves " + std::to_string(val.count() - held) +
+                " of " + std::to_string(val.count()) + " validation images to search on and " + std::to_string(held) +
+                " to check on (both need at least one)");
+  std::vector<std::size_t> last(held);
+  for (std::size_t i = 0; i < held; ++i) last[i] = val.count() - held + i;
+  return {val.first(val.count() - held), val.subset(last)};
+}
 
 // The objective of weights tuned under read noise: lookups through the modelled arrays.
 tune::TrialEvaluator::Scorer noisy_scorer(const TuneArgs& a) {
@@ -179,8 +197,10 @@ void run(TuneArgs& a) {
   if (!a.model.empty()) io::check_same_teacher(info, input, train::load_model(a.model).checksum, a.model);
   warn_if_val_memorised(a, info);
   const TableSearch search = table_search(a, info);
-  const ImageSet val = a.data.load("val");
-  io::check_image_size(info, input, val, a.data.dir);
+  const ImageSet all_val = a.data.load("val");
+  io::check_image_size(info, input, all_val, a.data.dir);
+  ImageSet val = all_val, holdout;
+  if (a.holdout > 0) std::tie(val, holdout) = split_holdout(all_val, a.holdout);
   const WeightSpace space = tune::make_weight_space(a.space, info.config);
 
   const std::vector<std::string> methods =
@@ -200,13 +220,36 @@ void run(TuneArgs& a) {
   if (!a.csv.empty()) write_csv(a.csv, space, runs);
 
   const SearchRun& winner = best_run(runs);
-  if (winner.best_accuracy <= baseline)
+  if (winner.best_accuracy <= baseline && a.holdout == 0)
     spdlog::warn("no trial beat the table's current weights ({:.2f}% vs {:.2f}%); writing the best trial anyway",
                  winner.best_accuracy, baseline);
-  const auto weights = space.segment_weights(info.config, winner.best_x);
+  auto weights = space.segment_weights(info.config, winner.best_x);
+  nlohmann::json check = nullptr;
+  bool keep_start = false;
+  if (a.holdout > 0) {
+    // The winner must also beat the table's own weights on images the search never saw.
+    const std::vector<std::uint32_t> start(input.segment_weights().begin(), input.segment_weights().end());
+    const double before = evaluator.accuracy(start, holdout);
+    const double after = evaluator.accuracy(weights, holdout);
+    keep_start = !(after > before);
+    check = {{"fraction", a.holdout},
+             {"search_images", val.count()},
+             {"holdout_images", holdout.count()},
+             {"holdout_accuracy_before", before},
+             {"holdout_accuracy_tuned", after},
+             {"kept", keep_start ? "start" : "tuned"}};
+    spdlog::info("holdout ({} images): table's weights {:.2f}%, tuned {:.2f}%: keeping the {}", holdout.count(), before,
+                 after, keep_start ? "table's weights" : "tuned weights");
+    if (keep_start) weights = start;
+  }
   TableData tuned = evaluator.weighted(weights, input.tree() != nullptr);
   nlohmann::json meta = info.meta;
-  meta["weights"] = weights_meta(a, search, space, winner, weights, input.key_layout(), val.count(), baseline);
+  if (keep_start)
+    meta["weights"]["holdout_check"] = check;
+  else {
+    meta["weights"] = weights_meta(a, search, space, winner, weights, input.key_layout(), val.count(), baseline);
+    if (!check.is_null()) meta["weights"]["holdout_check"] = check;
+  }
   if (tuned.tree && meta["tree"].is_object()) meta["tree"]["max_depth"] = tuned.tree->max_depth();
   tuned.metadata_json = meta.dump();
   write_table(a.out, tuned);
@@ -219,7 +262,8 @@ void run(TuneArgs& a) {
                                   {"budget", a.budget},         {"seed", a.seed},
                                   {"val_images", val.count()},  {"val_accuracy_before", baseline},
                                   {"methods", methods_json},    {"chosen", run_json(space, winner)},
-                                  {"segment_weights", weights}, {"seconds", seconds}};
+                                  {"segment_weights", weights}, {"seconds", seconds},
+                                  {"holdout", check}};
   if (a.json)
     std::cout << summary.dump() << std::endl;
   else
@@ -255,6 +299,11 @@ void register_tune(CLI::App& app) {
   add_threads(*cmd, a->threads);
   add_no_progress(*cmd, a->no_progress);
   add_json(*cmd, a->json, "print a JSON summary");
+  cmd->add_option("--holdout", a->holdout,
+                  "fraction of the validation split the search never sees: the tuned weights are kept only if they "
+                  "beat the table's own there too (0 = search on all of it and keep the best)")
+      ->check(finite_number(0, 0.9))
+      ->capture_default_str();
   cmd->add_option("--noise-sigma", a->noise_sigma,
                   "tune under read noise: score each weighting by lookups through the hardware model with Gaussian "
                   "distance noise of this std per component (mbi hw noise's sigma; needs --probes N)")

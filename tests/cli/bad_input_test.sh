@@ -201,6 +201,9 @@ expect_fail threshold-and-max-loss "max-loss" "$mbi" eval --mode mixed --table "
   --data "$mnist" --threshold 5 --max-loss 0.5
 expect_fail max-loss-range "--max-loss" "$mbi" eval --mode mixed --table "$work/tiny.tbl" --model "$work/tiny.pt" \
   --data "$mnist" --max-loss -1
+expect_fail holdout-range "--holdout" "$mbi" tune --table "$work/tiny.tbl" --data "$mnist" --holdout 0.95
+expect_fail holdout-too-few "--holdout" "$mbi" tune --table "$work/tiny.tbl" --data "$mnist" --limit 1 --holdout 0.5 \
+  --out "$work/never.tbl"
 expect_fail baseline-size-0 "--sizes" "$mbi" baseline --data "$mnist" --sizes 0 --out "$work/never-baseline"
 expect_fail baseline-reference "--reference" "$mbi" baseline --data "$mnist" --reference test --out "$work/never-baseline"
 expect_fail baseline-not-a-record "not an \`mbi eval --mode mbi --json\` record" "$mbi" baseline --data "$mnist" \

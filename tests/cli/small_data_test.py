@@ -86,6 +86,15 @@ try:
     check(abs(rec["seconds"] - rec["distill_seconds"] - rec["dagger_seconds"] - rec["tree_seconds"]) < 1e-9,
           "distill: seconds is the sum of its parts")
 
+    tuned = os.path.join(work, "tuned.tbl")
+    rec = mbi("tune", "--table", table, "--data", data, "--budget", "3", "--holdout", "0.5", "--out", tuned,
+              "--threads", "1", "--no-progress", "--json")
+    hold = rec["holdout"]
+    check(hold["search_images"] == 30 and hold["holdout_images"] == 30 and rec["val_images"] == 30,
+          "tune --holdout 0.5: the search sees 30 validation images, the check the other 30")
+    kept_ok = (hold["kept"] == "tuned") == (hold["holdout_accuracy_tuned"] > hold["holdout_accuracy_before"])
+    check(kept_ok, "tune --holdout: the tuned weights are kept only if they win on the held-out images")
+
     rec = mbi("eval", "--mode", "mbi", "--table", table, "--data", data, "--max-comparisons", "20", "--json",
               "--no-progress")
     budget = rec["comparison_budget"]
