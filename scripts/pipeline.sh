@@ -37,9 +37,9 @@ $mbi eval --mode teacher --model $QUANT --data "$DATA" --split test --json | tee
 $mbi eval --mode teacher --model $FLOAT --data "$DATA" --split test --json | tee "$OUT/teacher-float.json"
 
 step "distill the quantised teacher into a table"
-# Three DAgger rounds on shifted training images add the keys lookups drift into.
-$mbi distill --model $QUANT --data "$DATA" --out "$TBL" --dagger-rounds 3 \
-  --augment-shift 2 --weights 30,16,10 --json --no-progress | tee "$OUT/distill.json"
+# The defaults are the recipe: three DAgger rounds on training images shifted by up to 2
+# pixels add the keys lookups drift into; start weights 30,16,10.
+$mbi distill --model $QUANT --data "$DATA" --out "$TBL" --json --no-progress | tee "$OUT/distill.json"
 
 step "tune the eq. 1 weights on the validation split (Bayesian optimisation)"
 $mbi tune --table "$TBL" --data "$DATA" --json --no-progress | tee "$OUT/tune.json"
@@ -58,8 +58,7 @@ $mbi hw energy --table "$TBL" --data "$DATA" --out "$OUT/hw" --json | tee "$OUT/
 step "a table for CPU speed: wide tree, one weight per glimpse scale"
 # The default tree above mirrors the published 32-row arrays (what step 6 counts); a CPU
 # is faster and more accurate with wide nodes and long leaves.
-$mbi distill --model $QUANT --data "$DATA" --out "$OUT/$SHORT-cpu.tbl" --dagger-rounds 3 \
-  --augment-shift 2 --weights 30,16,10 --branching 16 --leaf-size 256 --json --no-progress | tee "$OUT/distill-cpu.json"
+$mbi distill --model $QUANT --data "$DATA" --out "$OUT/$SHORT-cpu.tbl" --branching 16 --leaf-size 256 --json --no-progress | tee "$OUT/distill-cpu.json"
 $mbi tune --table "$OUT/$SHORT-cpu.tbl" --data "$DATA" --space scales --budget 30 --json --no-progress \
   | tee "$OUT/tune-cpu.json"
 $mbi eval --mode mbi --table "$OUT/$SHORT-cpu.tbl" --data "$DATA" --split test --json --no-progress | tee "$OUT/mbi-cpu.json"

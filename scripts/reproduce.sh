@@ -15,14 +15,14 @@ run $B eval --mode teacher --model $Q --split test --json
 run $B eval --mode teacher --model models/mnist-ram-float.pt --split test --json
 
 # Tables (issue 3): plain distillation, then DAgger rounds on shifted training images
-run $B distill --model $Q --out $R/mnist-unweighted.tbl --json --no-progress
+run $B distill --model $Q --out $R/mnist-unweighted.tbl --dagger-rounds 0 --augment-shift 0 --weights 1,1,1 --json --no-progress
 run $B distill --model $Q --out $R/mnist-dagger3.tbl --dagger-rounds 3 --augment-shift 2 --weights 30,16,10 \
   --threads 1 --json --no-progress
 # Weights by BO on the validation split, with random and grid peers at equal budget (issue 4)
 run $B tune --table $R/mnist-dagger3.tbl --out $R/mnist-bo.tbl --budget 10 --method all \
   --csv $R/tune-trials.csv --json --no-progress --threads 2
 # A table within the published 6.21 MB
-run $B distill --model $Q --out $R/mnist-small.tbl --fraction 0.36 \
+run $B distill --model $Q --out $R/mnist-small.tbl --fraction 0.36 --dagger-rounds 0 --augment-shift 0 \
   --weights 30,16,10 --threads 1 --json --no-progress
 run $B tune --table $R/mnist-small.tbl --budget 10 --json --no-progress --threads 2
 
@@ -311,7 +311,7 @@ run env PYTHONPATH=build/python $PY examples/classify_and_plot.py --table result
 # Distributed training (issue 18): world size 1 against 2 on this machine (docs/distributed.md).
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 for size in "" "--limit 20000 --glimpse-hidden 1024 --loc-hidden 1024 --glimpse-out 1024 --core-width 1024 --hidden 256"; do
-  c="--epochs 2 --threads 1 --no-progress --json $size"
+  c="--epochs 2 --augment-shift 0 --no-train-random-start --threads 1 --no-progress --json $size"
   run $B train $c --out $P/w1.pt --run-dir $P/w1-run
   $B train $c --world-size 2 --rank 1 --master-addr 127.0.0.1 --master-port 29701 --out $P/w2.pt --run-dir $P/w2-run &
   run $B train $c --world-size 2 --rank 0 --master-addr 127.0.0.1 --master-port 29701 --out $P/w2.pt --run-dir $P/w2-run

@@ -27,7 +27,8 @@ struct DistillArgs {
   std::filesystem::path out;
   std::string split = "train";
   train::DistillOptions distill;
-  std::vector<double> weights = {1, 1, 1};
+  // The main job's recipe is the default (issue 20): flagless commands reproduce its accuracy.
+  std::vector<double> weights = {30, 16, 10};
   TreeFlags tree;
   train::DaggerOptions dagger;
   bool no_dedup = false;
@@ -38,6 +39,8 @@ struct DistillArgs {
   bool json = false;
   bool no_progress = false;
 };
+
+constexpr int kDefaultDaggerRounds = 3;
 
 void run(DistillArgs& a) {
   train::set_threads(a.threads);
@@ -82,7 +85,7 @@ void run(DistillArgs& a) {
     const auto t_dagger = std::chrono::steady_clock::now();
     a.dagger.tree = a.tree.params;
     a.dagger.seed = a.distill.seed;
-    if (a.distill.augment_shift > 0) a.dagger.augment_shift = a.distill.augment_shift;
+    a.dagger.augment_shift = a.distill.augment_shift;
     a.dagger.progress = !a.no_progress;
     train::add_lookup_path_rows(loaded.model, images, table, a.dagger, &dagger_stats);
     stats.rows_kept = table.rows();
@@ -157,14 +160,16 @@ void register_distill(CLI::App& app) {
   cmd->add_option("--max-rows", a->distill.max_rows, "cap on the rows kept (0 = none)")
       ->check(whole_number(0, std::numeric_limits<std::uint32_t>::max() - 1))
       ->capture_default_str();
-  cmd->add_option("--repeats", a->distill.repeats, "passes over the images; later passes start at random locations")
+  cmd->add_option("--repeats", a->distill.repeats, "passes over the images; later passes use images shifted by up to --augment-shift (random start locations with --augment-shift 0)")
       ->check(whole_number(1, 64))
       ->capture_default_str();
   cmd->add_flag("--no-dedup", a->no_dedup, "keep rows with identical keys");
+  a->distill.augment_shift = a->dagger.augment_shift;  // 2: DAgger needs images the teacher was not distilled on
   cmd->add_option("--augment-shift", a->distill.augment_shift,
                   "pixels: repeats and DAgger rounds run on images shifted by up to this much")
       ->check(whole_number(0, 8))
       ->capture_default_str();
+  a->dagger.rounds = kDefaultDaggerRounds;
   cmd->add_option("--dagger-rounds", a->dagger.rounds,
                   "rounds of adding the teacher's values for the keys lookup inference meets on the same images")
       ->check(whole_number(0, 16))

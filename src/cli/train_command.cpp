@@ -143,8 +143,16 @@ void register_train(CLI::App& app) {
       ->check(finite_number(1e-4, 1.0))->capture_default_str();
   cmd->add_option("--start", args->start, "the model's first location: fixed (at --start-x/--start-y) or random")
       ->capture_default_str();
-  cmd->add_flag("--train-random-start", t.random_start,
-                "draw first locations uniformly while training (as published); evaluation still uses --start");
+  // Defaults: the recipe of the shipped MNIST teachers (docs/teachers.md gives Fashion-MNIST's).
+  t.random_start = true;
+  t.augment_shift = 2;
+  t.epochs = 150;
+  t.lr = 5e-4;
+  t.lr_patience = 8;
+  t.early_stop = 20;
+  cmd->add_flag("--train-random-start,!--no-train-random-start", t.random_start,
+                "draw first locations uniformly while training (as published; the default); evaluation still uses "
+                "--start");
   cmd->add_option("--augment-shift", t.augment_shift, "shift training images by up to N pixels (0 = off)")
       ->check(whole_number(0, 8))->capture_default_str();
   cmd->add_option("--start-x", c.start_x, "fixed start x in [-1, 1]")->check(finite_number(-1.0, 1.0))->capture_default_str();

@@ -86,6 +86,14 @@ try:
     check(abs(rec["seconds"] - rec["distill_seconds"] - rec["dagger_seconds"] - rec["tree_seconds"]) < 1e-9,
           "distill: seconds is the sum of its parts")
 
+    # The defaults are the main job's recipe: a flagless distill writes the same bytes.
+    plain, recipe = os.path.join(work, "plain.tbl"), os.path.join(work, "recipe.tbl")
+    mbi("distill", "--model", model, "--data", data, "--limit", "200", "--out", plain, "--no-progress", "--json")
+    mbi("distill", "--model", model, "--data", data, "--limit", "200", "--out", recipe, "--dagger-rounds", "3",
+        "--augment-shift", "2", "--weights", "30,16,10", "--no-progress", "--json")
+    with open(plain, "rb") as f, open(recipe, "rb") as g:
+        check(f.read() == g.read(), "distill: no flags = --dagger-rounds 3 --augment-shift 2 --weights 30,16,10")
+
     tuned = os.path.join(work, "tuned.tbl")
     rec = mbi("tune", "--table", table, "--data", data, "--budget", "3", "--holdout", "0.5", "--out", tuned,
               "--threads", "1", "--no-progress", "--json")
