@@ -317,3 +317,52 @@ for size in "" "--limit 20000 --glimpse-hidden 1024 --loc-hidden 1024 --glimpse-
   run $B train $c --world-size 2 --rank 0 --master-addr 127.0.0.1 --master-port 29701 --out $P/w2.pt --run-dir $P/w2-run
   wait
 done
+unset OPENBLAS_NUM_THREADS OMP_NUM_THREADS
+
+# Beyond MNIST (issue 20). The Fashion-MNIST teachers' training commands are in
+# docs/teachers.md (about 10 minutes each on one core); here the rest, on both data sets.
+bash scripts/pipeline.sh
+bash scripts/pipeline.sh fashion-mnist
+# Mixed mode on the wide tree and the forest, and the wide tree's rows searched exhaustively.
+F=results/pipeline/fashion-mnist
+for t in cpu forest; do
+  run $B eval --mode mixed --table $F/fashion-$t.tbl --model models/fashion-ram-quant.pt --max-loss 0.5 \
+    --data ../shared/data/fashion-mnist --split test --json --no-progress
+done
+run $B eval --mode mbi --table $F/fashion-cpu.tbl --data ../shared/data/fashion-mnist --search exhaustive --split test --json
+# Tables from the first N training images (N = the 1-NN reference sizes), default recipe.
+O=results/per-images; mkdir -p $O
+for set in mnist fashion-mnist; do
+  short=${set%%-*}; D=../shared/data/$set
+  for n in 6000 20000; do
+    run $B distill --model models/$short-ram-quant.pt --data $D --limit $n --out $O/$short-$n.tbl --threads 1 --json --no-progress
+    run $B tune --table $O/$short-$n.tbl --data $D --threads 1 --json --no-progress
+    run $B eval --mode mbi --table $O/$short-$n.tbl --data $D --split test --threads 1 --json --no-progress >$O/$short-$n.json
+  done
+done
+# 1-NN per byte with these tables and the pipelines' beside it (bash scripts/pipeline.sh ran above).
+for set in mnist fashion-mnist; do
+  short=${set%%-*}; PL=results/pipeline; [[ $set == fashion-mnist ]] && PL=results/pipeline/fashion-mnist
+  run $B baseline --data ../shared/data/$set --sizes 1000,6000,20000,60000 --threads 1 --lookups $O/$short-6000.json \
+    $O/$short-20000.json $PL/mbi.json $PL/mbi-cpu.json $PL/mbi-forest.json \
+    --labels "tree 32 from 6k images,tree 32 from 20k images,tree 32,wide tree,forest" --out results/baseline/$set --json
+done
+# Validation-to-test gap of the tuned weights: tuned on all of the validation split (--holdout 0)
+# against searched on half and checked on the other half (--holdout 0.5).
+G=results/tune-gap; mkdir -p $G
+F=results/pipeline/fashion-mnist
+run $B distill --model $Q --out $G/mnist.tbl --json --no-progress   # the pipeline's table before tuning
+run $B distill --model models/fashion-ram-quant.pt --data ../shared/data/fashion-mnist --out $G/fashion.tbl --json --no-progress
+run $B distill --model models/fashion-ram-quant.pt --data ../shared/data/fashion-mnist --out $G/fashion-cpu.tbl \
+  --branching 16 --leaf-size 256 --json --no-progress
+for t in $G/mnist.tbl $G/fashion.tbl $G/fashion-cpu.tbl; do
+  name=$(basename $t .tbl); D=../shared/data/mnist; [[ $name == fashion* ]] && D=../shared/data/fashion-mnist
+  space=eq1; budget=10; [[ $name == *cpu ]] && space=scales && budget=30
+  run $B eval --mode mbi --table $t --data $D --split test --threads 1 --json --no-progress >$G/$name-untuned-test.json
+  for h in 0 0.5; do
+    run $B tune --table $t --data $D --space $space --budget $budget --holdout $h --out $G/$name-h$h.tbl --threads 1 \
+      --json --no-progress >$G/$name-h$h.json
+    run $B eval --mode mbi --table $G/$name-h$h.tbl --data $D --split test --threads 1 --json --no-progress \
+      >$G/$name-h$h-test.json
+  done
+done
