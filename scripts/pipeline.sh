@@ -58,7 +58,8 @@ $mbi hw energy --table "$TBL" --data "$DATA" --out "$OUT/hw" --json | tee "$OUT/
 step "a table for CPU speed: wide tree, one weight per glimpse scale"
 # The default tree above mirrors the published 32-row arrays (what step 6 counts); a CPU
 # is faster and more accurate with wide nodes and long leaves.
-$mbi distill --model $QUANT --data "$DATA" --out "$OUT/$SHORT-cpu.tbl" --branching 16 --leaf-size 256 --json --no-progress | tee "$OUT/distill-cpu.json"
+$mbi distill --model $QUANT --data "$DATA" --out "$OUT/$SHORT-cpu.tbl" --branching 16 --leaf-size 256 \
+  --json --no-progress | tee "$OUT/distill-cpu.json"
 $mbi tune --table "$OUT/$SHORT-cpu.tbl" --data "$DATA" --space scales --budget 30 --json --no-progress \
   | tee "$OUT/tune-cpu.json"
 $mbi eval --mode mbi --table "$OUT/$SHORT-cpu.tbl" --data "$DATA" --split test --json --no-progress | tee "$OUT/mbi-cpu.json"

@@ -350,7 +350,6 @@ done
 # Validation-to-test gap of the tuned weights: tuned on all of the validation split (--holdout 0)
 # against searched on half and checked on the other half (--holdout 0.5).
 G=results/tune-gap; mkdir -p $G
-F=results/pipeline/fashion-mnist
 run $B distill --model $Q --out $G/mnist.tbl --json --no-progress   # the pipeline's table before tuning
 run $B distill --model models/fashion-ram-quant.pt --data ../shared/data/fashion-mnist --out $G/fashion.tbl --json --no-progress
 run $B distill --model models/fashion-ram-quant.pt --data ../shared/data/fashion-mnist --out $G/fashion-cpu.tbl \

@@ -27,8 +27,7 @@ struct DistillArgs {
   std::filesystem::path out;
   std::string split = "train";
   train::DistillOptions distill;
-  // The main job's recipe is the default (issue 20): flagless commands reproduce its accuracy.
-  std::vector<double> weights = {30, 16, 10};
+  std::vector<double> weights;
   TreeFlags tree;
   train::DaggerOptions dagger;
   bool no_dedup = false;
@@ -39,8 +38,6 @@ struct DistillArgs {
   bool json = false;
   bool no_progress = false;
 };
-
-constexpr int kDefaultDaggerRounds = 3;
 
 void run(DistillArgs& a) {
   train::set_threads(a.threads);
@@ -151,6 +148,12 @@ void register_distill(CLI::App& app) {
   a->data.add_to(*cmd);
   cmd->add_option("--model", a->model, "teacher model file")->required();
   add_out(*cmd, a->out, "table file to write")->required();
+  // Defaults: the main job's recipe (issue 20), so that a flagless distill reproduces its
+  // table. DAgger rounds run on shifted images: on the distilled images themselves lookups
+  // retrace the teacher and meet nothing new.
+  a->weights = {30, 16, 10};
+  a->dagger.rounds = 3;
+  a->distill.augment_shift = 2;
   cmd->add_option("--split", a->split, "images to record (train = training file minus validation)")
       ->check(CLI::IsMember({"train", "train-all", "val", "test"}))
       ->capture_default_str();
@@ -164,12 +167,10 @@ void register_distill(CLI::App& app) {
       ->check(whole_number(1, 64))
       ->capture_default_str();
   cmd->add_flag("--no-dedup", a->no_dedup, "keep rows with identical keys");
-  a->distill.augment_shift = a->dagger.augment_shift;  // 2: DAgger needs images the teacher was not distilled on
   cmd->add_option("--augment-shift", a->distill.augment_shift,
                   "pixels: repeats and DAgger rounds run on images shifted by up to this much")
       ->check(whole_number(0, 8))
       ->capture_default_str();
-  a->dagger.rounds = kDefaultDaggerRounds;
   cmd->add_option("--dagger-rounds", a->dagger.rounds,
                   "rounds of adding the teacher's values for the keys lookup inference meets on the same images")
       ->check(whole_number(0, 16))
