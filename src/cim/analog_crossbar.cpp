@@ -5,7 +5,6 @@
 #include <string>
 
 #include "mbi/core/error.hpp"
-#include "mbi/core/random.hpp"
 
 namespace mbi::cim {
 namespace {
@@ -13,24 +12,9 @@ namespace {
 using ternary::LayerKind;
 using ternary::Shape;
 
-constexpr double kPicoPerMicro = 1e6;  // pS per uS
-
 std::size_t ceil_div(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
 
 }  // namespace
-
-void AnalogConfig::validate() const {
-  if (rows < 1 || rows > 65536) throw Error("analog crossbar: rows must be 1 to 65536, not " + std::to_string(rows));
-  if (dac_bits < 1 || dac_bits > 16) throw Error("analog crossbar: DAC bits must be 1 to 16, not " + std::to_string(dac_bits));
-  if (adc_bits < 2 || adc_bits > 24) throw Error("analog crossbar: ADC bits must be 2 to 24, not " + std::to_string(adc_bits));
-  if (!(adc_range > 0 && std::isfinite(adc_range))) throw Error("analog crossbar: the ADC range must be > 0");
-  if (devices < 1 || devices > 1024) throw Error("analog crossbar: devices per weight must be 1 to 1024");
-  if (slices < 0 || slices > 16) throw Error("analog crossbar: slices must be 0 (off) to 16");
-  if (reads < 1 || reads > 1024) throw Error("analog crossbar: reads must be 1 to 1024");
-  if (cells_per_weight() > rows)
-    throw Error("analog crossbar: " + std::to_string(cells_per_weight()) + " devices per weight do not fit in " +
-                std::to_string(rows) + " rows");
-}
 
 AnalogCrossbarClassifier::AnalogCrossbarClassifier(const FloatNetwork& network, const AnalogConfig& config,
                                                    const AnalogCells& cells)
@@ -41,10 +25,7 @@ AnalogCrossbarClassifier::AnalogCrossbarClassifier(const FloatNetwork& network, 
   if (!(cells.seconds >= 0 && std::isfinite(cells.seconds)))
     throw Error("analog crossbar: seconds since programming must be >= 0");
   shapes_ = network_.shapes();
-  const device::PcmModel model(cells.pcm);
-  const double g_max = cells.pcm.g_max;
   const int per_weight = config_.cells_per_weight();
-  const int levels = config_.slices > 0 ? (1 << config_.slices) - 1 : 0;
   const auto dac_bits = static_cast<std::uint64_t>(config_.dac_bits);
   std::uint64_t cycles = 0, drives = 0, conversions = 0, shift_adds = 0, read_bits = 0, write_bits = 0, digital = 0;
   read_bits += 8 * network_.input.size();
@@ -59,65 +40,22 @@ AnalogCrossbarClassifier::AnalogCrossbarClassifier(const FloatNetwork& network, 
     }
     Mapped m;
     m.layer = li;
-    m.fan_in = fan_in(l, in);
-    m.outputs = static_cast<std::size_t>(l.out_channels);
     m.positions = static_cast<std::size_t>(s.rows) * s.cols;
+    m.matrix = program_pcm_matrix(l.weights.data(), static_cast<std::size_t>(l.out_channels), fan_in(l, in), config_,
+                                  cells, li);
+    devices_ += m.matrix.devices;
     m.weights_per_tile = static_cast<std::size_t>(config_.rows / per_weight);
-    m.tiles = ceil_div(m.fan_in, m.weights_per_tile);
-    m.effective.assign(m.fan_in * m.outputs, 0.0F);
-    m.read_charge.assign(m.fan_in, 0.0);
-    m.scale.resize(m.outputs);
-    Random programming(cells.seed, 2 * li), noise(cells.seed, 2 * li + 1);
-    double programmed_sum = 0, read_sum = 0;
-    for (std::size_t o = 0; o < m.outputs; ++o) {
-      const float* w = &l.weights[o * m.fan_in];
-      float largest = 0;
-      for (std::size_t j = 0; j < m.fan_in; ++j) largest = std::max(largest, std::abs(w[j]));
-      m.scale[o] = largest / static_cast<float>(config_.devices);
-      for (std::size_t j = 0; j < m.fan_in; ++j) {
-        const double u = largest > 0 ? std::abs(w[j]) / largest : 0.0;
-        const int level = levels > 0 ? static_cast<int>(std::lround(u * levels)) : 0;
-        double differential = 0;
-        for (int polarity = 0; polarity < 2; ++polarity) {
-          const bool holds = polarity == 0 ? w[j] > 0 : w[j] < 0;
-          const double sign = polarity == 0 ? 1.0 : -1.0;
-          for (int d = 0; d < config_.devices; ++d)
-            for (int slice = 0; slice < std::max(config_.slices, 1); ++slice) {
-              double target, significance;
-              if (levels > 0) {
-                target = holds && ((level >> slice) & 1) ? g_max : 0.0;
-                significance = static_cast<double>(1 << slice) / levels;
-              } else {
-                target = holds ? u * g_max : 0.0;
-                significance = 1.0;
-              }
-              double read = target;
-              if (!cells.ideal) {
-                const device::PcmCell cell = model.program(target, programming);
-                read = 0;
-                for (int r = 0; r < config_.reads; ++r) read += model.read(cell, cells.seconds, noise);
-                read /= config_.reads;
-                programmed_sum += cell.programmed;
-                read_sum += read;
-              }
-              differential += sign * significance * read / g_max;
-              m.read_charge[j] += significance * read * kPicoPerMicro;
-              ++devices_;
-            }
-        }
-        m.effective[j * m.outputs + o] = static_cast<float>(differential);
-      }
-    }
-    m.compensation = cells.drift_compensation && !cells.ideal && read_sum > 0 ? programmed_sum / read_sum : 1.0;
+    m.tiles = ceil_div(m.matrix.fan_in, m.weights_per_tile);
+    const std::size_t fan = m.matrix.fan_in, outputs = m.matrix.outputs;
     // The events of this layer per image.
     const auto reads = static_cast<std::uint64_t>(config_.reads);
     cycles += m.positions * reads;
-    drives += m.positions * reads * m.fan_in * static_cast<std::uint64_t>(per_weight);
-    conversions += m.positions * reads * m.outputs * m.tiles;
-    shift_adds += m.positions * reads * m.outputs * m.tiles;
-    read_bits += m.positions * m.fan_in * dac_bits;
-    write_bits += m.positions * m.outputs * dac_bits;
-    digital += m.positions * (m.fan_in + 3 * m.outputs);  // input maximum; scale, bias, ReLU
+    drives += m.positions * reads * fan * static_cast<std::uint64_t>(per_weight);
+    conversions += m.positions * reads * outputs * m.tiles;
+    shift_adds += m.positions * reads * outputs * m.tiles;
+    read_bits += m.positions * fan * dac_bits;
+    write_bits += m.positions * outputs * dac_bits;
+    digital += m.positions * (fan + 3 * outputs);  // input maximum; scale, bias, ReLU
     mapped_.push_back(std::move(m));
     in = s;
   }
@@ -133,7 +71,7 @@ AnalogCrossbarClassifier::AnalogCrossbarClassifier(const FloatNetwork& network, 
 
 eval::Footprint AnalogCrossbarClassifier::footprint() const {
   std::uint64_t scales = 0;
-  for (const Mapped& m : mapped_) scales += 2 * m.outputs;  // column scale and bias
+  for (const Mapped& m : mapped_) scales += 2 * m.matrix.outputs;  // column scale and bias
   eval::Footprint f;
   f.add("analog.devices", devices_);
   f.add("analog.scales_and_biases", 4 * scales);
@@ -164,9 +102,10 @@ std::vector<float> AnalogCrossbarClassifier::run(const std::uint8_t* pixels, dou
       max_pool(l, in, a.data(), y.data());
     } else {
       const Mapped& m = mapped_[next++];
-      field.resize(m.fan_in);
-      level.resize(m.fan_in);
-      acc.resize(m.tiles * m.outputs);
+      const PcmMatrix& x = m.matrix;
+      field.resize(x.fan_in);
+      level.resize(x.fan_in);
+      acc.resize(m.tiles * x.outputs);
       for (int r = 0; r < s.rows; ++r)
         for (int c = 0; c < s.cols; ++c) {
           if (l.kind == LayerKind::conv)
@@ -178,22 +117,22 @@ std::vector<float> AnalogCrossbarClassifier::run(const std::uint8_t* pixels, dou
           for (const float v : field) largest = std::max(largest, v);
           std::fill(acc.begin(), acc.end(), 0.0F);
           if (largest > 0) {
-            for (std::size_t j = 0; j < m.fan_in; ++j) {
+            for (std::size_t j = 0; j < x.fan_in; ++j) {
               level[j] = std::nearbyint(std::max(field[j], 0.0F) / largest * static_cast<float>(input_levels));
               if (level[j] == 0) continue;
-              charge += m.read_charge[j] * level[j] / input_levels;
-              const float* g = &m.effective[j * m.outputs];
-              float* sum = &acc[(j / m.weights_per_tile) * m.outputs];
-              const float x = level[j];
-              for (std::size_t o = 0; o < m.outputs; ++o) sum[o] += g[o] * x;
+              charge += x.read_charge[j] * level[j] / input_levels;
+              const float* g = &x.effective[j * x.outputs];
+              float* sum = &acc[(j / m.weights_per_tile) * x.outputs];
+              const float v = level[j];
+              for (std::size_t o = 0; o < x.outputs; ++o) sum[o] += g[o] * v;
             }
           }
           const std::size_t position = static_cast<std::size_t>(r) * s.cols + c;
-          for (std::size_t o = 0; o < m.outputs; ++o) {
+          for (std::size_t o = 0; o < x.outputs; ++o) {
             double total = 0;
             for (std::size_t t = 0; t < m.tiles; ++t) {
               // The ADC: the tile's column current in units of g_max x a full pulse.
-              const double current = acc[t * m.outputs + o] / input_levels;
+              const double current = acc[t * x.outputs + o] / input_levels;
               double code = std::nearbyint(current / step);
               ++conversions_;
               if (code > steps || code < -steps) {
@@ -202,7 +141,7 @@ std::vector<float> AnalogCrossbarClassifier::run(const std::uint8_t* pixels, dou
               }
               total += code * step;
             }
-            double v = total * largest * m.scale[o] * m.compensation;
+            double v = total * largest * x.scale[o] * x.compensation;
             if (!l.bias.empty()) v += l.bias[o];
             if (l.relu) v = std::max(v, 0.0);
             y[o * m.positions + position] = static_cast<float>(v);
@@ -240,7 +179,7 @@ std::vector<std::pair<std::string, double>> AnalogCrossbarClassifier::metrics() 
       {"tiles", static_cast<double>(tiles)},
       {"clipped_conversions_percent",
        conversions_ ? 100.0 * static_cast<double>(clipped_) / static_cast<double>(conversions_) : 0.0}};
-  for (const Mapped& m : mapped_) out.emplace_back("compensation_" + std::to_string(m.layer), m.compensation);
+  for (const Mapped& m : mapped_) out.emplace_back("compensation_" + std::to_string(m.layer), m.matrix.compensation);
   return out;
 }
 

@@ -12,6 +12,7 @@
 #include "mbi/core/csv_table.hpp"
 #include "mbi/core/error.hpp"
 #include "mbi/core/progress.hpp"
+#include "mbi/core/spread.hpp"
 
 namespace mbi::experiment {
 namespace {
@@ -130,17 +131,13 @@ io::ResultFiles analog_pcm_study(const std::vector<AnalogNetwork>& networks, con
                 clipped += r.clipped_percent;
               }
               const auto n = static_cast<double>(runs.size());
-              double mean = 0, square = 0;
-              for (const double a : accuracies) mean += a;
-              mean /= n;
-              for (const double a : accuracies) square += (a - mean) * (a - mean);
-              const double stddev = runs.size() > 1 ? std::sqrt(square / (n - 1)) : 0.0;
-              const auto [lo, hi] = std::minmax_element(accuracies.begin(), accuracies.end());
+              const Spread spread = spread_of(accuracies);
+              const double mean = spread.mean, stddev = spread.stddev;
               energy /= n, charge /= n, adc /= n, clipped /= n;
               const bool complete = runs.front().energy.complete();
               t.add({net.label, cell(static_cast<double>(devices)), cell(static_cast<double>(slices)),
                      cell(static_cast<double>(reads)), cell(seconds), compensation ? "1" : "0", cell(mean), cell(stddev),
-                     cell(*lo), cell(*hi), cell(clean), cell(ideal), complete ? cell(energy * 1e9) : "",
+                     cell(spread.min), cell(spread.max), cell(clean), cell(ideal), complete ? cell(energy * 1e9) : "",
                      cell(charge * 1e9), cell(adc * 1e9), complete ? cell((energy - charge - adc) * 1e9) : "",
                      cell(runs.front().devices), cell(clipped), cell(static_cast<double>(o.seeds))});
               nlohmann::json row = {{"network", net.label},
@@ -151,8 +148,8 @@ io::ResultFiles analog_pcm_study(const std::vector<AnalogNetwork>& networks, con
                                     {"compensation", compensation},
                                     {"mean_accuracy", mean},
                                     {"stddev_accuracy", stddev},
-                                    {"min_accuracy", *lo},
-                                    {"max_accuracy", *hi},
+                                    {"min_accuracy", spread.min},
+                                    {"max_accuracy", spread.max},
                                     {"clean_accuracy", clean},
                                     {"ideal_accuracy", ideal},
                                     {"read_charge_nj", charge * 1e9},

@@ -9,6 +9,7 @@
 #include "mbi/core/csv_table.hpp"
 #include "mbi/core/error.hpp"
 #include "mbi/core/progress.hpp"
+#include "mbi/core/spread.hpp"
 
 namespace mbi::experiment {
 namespace {
@@ -47,26 +48,22 @@ io::ResultFiles crossbar_pcm_study(const ternary::Network& network, const ImageS
         accuracies.push_back(accuracy(crossbar, images));
         bar.update(++done);
       }
-      double mean = 0, square = 0;
-      for (const double a : accuracies) mean += a;
-      mean /= static_cast<double>(accuracies.size());
-      for (const double a : accuracies) square += (a - mean) * (a - mean);
       // The spread over devices: the sample standard deviation (0 for one device).
-      const double stddev = accuracies.size() > 1 ? std::sqrt(square / static_cast<double>(accuracies.size() - 1)) : 0.0;
-      const auto [lo, hi] = std::minmax_element(accuracies.begin(), accuracies.end());
-      t.add({cell(seconds), compensation ? "1" : "0", cell(mean), cell(stddev), cell(*lo), cell(*hi), cell(ideal_accuracy),
+      const Spread spread = spread_of(accuracies);
+      const double mean = spread.mean, stddev = spread.stddev;
+      t.add({cell(seconds), compensation ? "1" : "0", cell(mean), cell(stddev), cell(spread.min), cell(spread.max), cell(ideal_accuracy),
              cell(static_cast<double>(o.seeds))});
       points.push_back({{"seconds", seconds},
                         {"compensation", compensation},
                         {"mean_accuracy", mean},
                         {"stddev_accuracy", stddev},
-                        {"min_accuracy", *lo},
-                        {"max_accuracy", *hi},
+                        {"min_accuracy", spread.min},
+                        {"max_accuracy", spread.max},
                         {"accuracies", accuracies}});
       out.notes.push_back(fmt::format("{:g} s after programming, {}: {:.2f} +- {:.2f} % over {} devices ({:.2f} to {:.2f}; "
                                       "ideal {:.2f} %)",
                                       seconds, compensation ? "drift compensated" : "uncompensated", mean, stddev, o.seeds,
-                                      *lo, *hi, ideal_accuracy));
+                                      spread.min, spread.max, ideal_accuracy));
     }
   bar.finish();
   out.tables.emplace_back("crossbar_pcm", t);

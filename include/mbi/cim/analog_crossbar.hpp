@@ -55,34 +55,11 @@
 #include <vector>
 
 #include "mbi/cim/float_network.hpp"
+#include "mbi/cim/pcm_matrix.hpp"
 #include "mbi/core/image_set.hpp"
-#include "mbi/device/pcm.hpp"
 #include "mbi/eval/classifier.hpp"
 
 namespace mbi::cim {
-
-struct AnalogConfig {
-  int rows = 128;           // word lines per tile
-  int dac_bits = 8;         // input pulse resolution (aihwkit's preset: 254 levels)
-  int adc_bits = 8;         // output resolution
-  double adc_range = 10.0;  // +- full scale in units of g_max x a full pulse (aihwkit's out_bound)
-  int devices = 1;          // weight scaling: devices per polarity, each at the full conductance
-  int slices = 0;           // low-fluctuation decomposition: binary devices per polarity (0 = off)
-  int reads = 1;            // repeated reads, averaged
-  // Throws mbi::Error naming the field that is out of range.
-  void validate() const;
-  // Devices per weight polarity: devices x max(slices, 1).
-  int cells_per_weight() const { return devices * (slices > 0 ? slices : 1); }
-};
-
-// The devices under the crossbar.
-struct AnalogCells {
-  device::PcmParameters pcm;
-  double seconds = 86400;  // since programming (one day)
-  bool drift_compensation = true;
-  bool ideal = false;      // every device reads its target exactly
-  std::uint64_t seed = 1;  // programming and read-noise draws
-};
 
 class AnalogCrossbarClassifier final : public eval::Classifier {
  public:
@@ -101,14 +78,8 @@ class AnalogCrossbarClassifier final : public eval::Classifier {
 
  private:
   struct Mapped {
-    std::size_t layer = 0, fan_in = 0, outputs = 0, positions = 0;
-    std::size_t weights_per_tile = 0, tiles = 0;
-    // The read differential conductance of each weight in units of g_max, its devices'
-    // reads summed by significance: [input row][output]. (Compensation acts after the ADC.)
-    std::vector<float> effective;
-    std::vector<float> scale;         // per output: max_j |w_oj| / devices (back to weights)
-    std::vector<double> read_charge;  // per input row: pS of every device it drives, by significance
-    double compensation = 1;
+    std::size_t layer = 0, positions = 0, weights_per_tile = 0, tiles = 0;
+    PcmMatrix matrix;  // effective conductances, column scales, read charge, compensation
   };
   // The logits of one image; adds its read charge (pS x pulse) to `charge`.
   std::vector<float> run(const std::uint8_t* pixels, double& charge);
