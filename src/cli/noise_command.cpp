@@ -8,17 +8,23 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <fstream>
 #include <thread>
 
 #include "commands.hpp"
 #include "config_path.hpp"
 #include "mbi/cim/float_network_file.hpp"
+#include "mbi/cim/generated_float.hpp"
+#include "mbi/core/error.hpp"
 #include "mbi/experiment/analog_noise.hpp"
 #include "mbi/experiment/crossbar_noise.hpp"
 #include "mbi/io/energy_table_json.hpp"
 #include "mbi/experiment/device_studies.hpp"
 #include "mbi/io/device_json.hpp"
+#include "mbi/mlg/network_file.hpp"
 #include "mbi/ternary/network_file.hpp"
+#include "mbi/train/teacher_on_pcm.hpp"
+#include "mbi/train/threads.hpp"
 #include "options.hpp"
 #include "validators.hpp"
 
@@ -117,6 +123,41 @@ void register_noise_crossbar(CLI::App& noise) {
   });
 }
 
+// The points and devices of a study of weights in PCM pairs: --devices-per-weight, --slices,
+// --seconds, --uncompensated, --devices, --seed.
+void add_pcm_points(CLI::App& cmd, std::vector<int>& devices, std::vector<int>& slices, std::vector<double>& seconds,
+                    bool& uncompensated, int& seeds, std::uint64_t& seed) {
+  cmd.add_option("--devices-per-weight", devices, "weight scaling: devices per weight polarity, each at the full conductance")
+      ->check(whole_number(1, 1024))
+      ->capture_default_str()
+      ->delimiter(',');
+  cmd.add_option("--slices", slices, "low-fluctuation decomposition: binary devices per polarity (0 = one analog device)")
+      ->check(whole_number(0, 16))
+      ->capture_default_str()
+      ->delimiter(',');
+  cmd.add_option("--seconds", seconds, "times since programming (one day by default)")
+      ->check(finite_number(0, 1e12))
+      ->capture_default_str()
+      ->delimiter(',');
+  cmd.add_flag("--uncompensated", uncompensated, "also evaluate without global drift compensation");
+  cmd.add_option("--devices", seeds, "devices (programming seeds) per point")->check(whole_number(1, 100000))->capture_default_str();
+  add_seed(cmd, seed, "seed of the first device (device d uses seed + d)");
+}
+
+// A float network file, or a generated one (told by its magic) as the float network its
+// bases generate.
+cim::FloatNetwork load_crossbar_network(const std::filesystem::path& path) {
+  char magic[8] = {};
+  std::ifstream(path, std::ios::binary).read(magic, sizeof magic);
+  if (std::string(magic, sizeof magic) != "MBIGNET1") return cim::load_float_network(path);
+  const mlg::GeneratedNetwork generated = mlg::load_generated_network(path);
+  try {
+    return cim::float_network_from_generated(generated);
+  } catch (const Error& e) {
+    throw Error(path.string() + ": " + e.what());
+  }
+}
+
 struct NoiseAnalogArgs {
   DataOptions data;
   std::string split = "test";
@@ -138,7 +179,9 @@ void register_noise_analog(CLI::App& noise) {
       "analog", "float networks on analog PCM crossbars: accuracy and energy against weight scaling, decomposition, reads, time");
   a->data.add_to(*cmd);
   add_split(*cmd, a->split);
-  cmd->add_option("--net", a->nets, "float network files (.fnet, from mbi ap train --float), one or more")
+  cmd->add_option("--net", a->nets,
+                  "float network files (.fnet, from mbi ap train --float) or generated ones (.gnet, from mbi mlg train: "
+                  "the weights their bases generate), one or more")
       ->required()
       ->check(CLI::ExistingFile);
   cmd->add_option("--label", a->labels, "a name for each network (default: its file name)")
@@ -147,23 +190,9 @@ void register_noise_analog(CLI::App& noise) {
   cmd->add_option("--energy", a->energy,
                   std::string("energy tables, merged (default: ") + kCrossbarEnergy + " and " + kAnalogEnergy + ")");
   add_out(*cmd, a->out, "folder for analog_pcm.csv, its plots and summary.json");
-  cmd->add_option("--devices-per-weight", o.devices, "weight scaling: devices per weight polarity, each at the full conductance")
-      ->check(whole_number(1, 1024))
-      ->capture_default_str()
-      ->delimiter(',');
-  cmd->add_option("--slices", o.slices, "low-fluctuation decomposition: binary devices per polarity (0 = one analog device)")
-      ->check(whole_number(0, 16))
-      ->capture_default_str()
-      ->delimiter(',');
+  add_pcm_points(*cmd, o.devices, o.slices, o.seconds, o.uncompensated, o.seeds, o.seed);
   cmd->add_option("--reads", o.reads, "repeated reads averaged")->check(whole_number(1, 1024))->capture_default_str()
       ->delimiter(',');
-  cmd->add_option("--seconds", o.seconds, "times since programming (one day by default)")
-      ->check(finite_number(0, 1e12))
-      ->capture_default_str()
-      ->delimiter(',');
-  cmd->add_flag("--uncompensated", o.uncompensated, "also evaluate without global drift compensation");
-  cmd->add_option("--devices", o.seeds, "devices (programming seeds) per point")->check(whole_number(1, 100000))->capture_default_str();
-  add_seed(*cmd, o.seed, "seed of the first device (device d uses seed + d)");
   cmd->add_option("--rows", o.crossbar.rows, "word lines per tile")->check(whole_number(1, 65536))->capture_default_str();
   cmd->add_option("--dac-bits", o.crossbar.dac_bits, "input pulse resolution in bits")->check(whole_number(1, 16))->capture_default_str();
   cmd->add_option("--adc-bits", o.crossbar.adc_bits, "ADC resolution in bits")->check(whole_number(2, 24))->capture_default_str();
@@ -193,11 +222,53 @@ void register_noise_analog(CLI::App& noise) {
     opt.progress = !a->no_progress;
     std::vector<experiment::AnalogNetwork> networks;
     for (std::size_t i = 0; i < a->nets.size(); ++i)
-      networks.push_back({a->labels.empty() ? a->nets[i].stem().string() : a->labels[i], cim::load_float_network(a->nets[i])});
+      networks.push_back({a->labels.empty() ? a->nets[i].stem().string() : a->labels[i], load_crossbar_network(a->nets[i])});
     const ImageSet images = a->data.load(a->split);
     spdlog::info("{} images of {} on analog PCM crossbars: {} network(s), {} devices a point", images.count(), a->split,
                  networks.size(), opt.seeds);
     const io::ResultFiles r = experiment::analog_pcm_study(networks, images, opt);
+    r.write(a->out, "summary.json");
+    if (!a->json)
+      for (const std::string& line : r.notes) spdlog::info("{}", line);
+    print_json(r.summary, a->json);
+  });
+}
+
+struct NoiseTeacherArgs {
+  DataOptions data;
+  std::string split = "test";
+  std::filesystem::path model;
+  std::filesystem::path config;
+  std::filesystem::path out = "results/noise/teacher";
+  train::TeacherPcmOptions options;
+  int threads = 1;
+  bool no_progress = false;
+  bool json = false;
+};
+
+void register_noise_teacher(CLI::App& noise) {
+  auto a = std::make_shared<NoiseTeacherArgs>();
+  auto& o = a->options;
+  auto* cmd = noise.add_subcommand(
+      "teacher", "the RAM teacher with its weights in PCM pairs: accuracy over devices against scaling, slices, time");
+  a->data.add_to(*cmd);
+  add_split(*cmd, a->split);
+  cmd->add_option("--model", a->model, "teacher model file (.pt, from mbi train)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--config", a->config, std::string("PCM model parameters (default: ") + kPcmConfig + ")");
+  add_out(*cmd, a->out, "folder for teacher_pcm.csv, its plot and summary.json");
+  add_pcm_points(*cmd, o.devices, o.slices, o.seconds, o.uncompensated, o.seeds, o.seed);
+  add_threads(*cmd, a->threads, "CPU threads of the teacher's forward pass (0 = all cores)");
+  add_no_progress(*cmd, a->no_progress);
+  add_json(*cmd, a->json);
+  cmd->callback([a] {
+    auto& opt = a->options;
+    train::set_threads(a->threads);
+    opt.pcm = io::load_pcm_parameters(given_or_shipped(a->config, kPcmConfig, "--config"));
+    opt.progress = !a->no_progress;
+    const ImageSet images = a->data.load(a->split);
+    spdlog::info("{} images of {}: the teacher {} with its weights in PCM, {} devices a point", images.count(), a->split,
+                 a->model.string(), opt.seeds);
+    const io::ResultFiles r = train::teacher_pcm_study(a->model, images, opt);
     r.write(a->out, "summary.json");
     if (!a->json)
       for (const std::string& line : r.notes) spdlog::info("{}", line);
@@ -213,6 +284,7 @@ void register_noise(CLI::App& app) {
   register_noise_pcm(*noise);
   register_noise_crossbar(*noise);
   register_noise_analog(*noise);
+  register_noise_teacher(*noise);
 }
 
 }  // namespace mbi::cli

@@ -334,6 +334,26 @@ expect_fail noise-analog-rows "--rows" "$mbi" noise analog --net "$work/bad.fnet
 expect_fail noise-analog-seconds "--seconds" "$mbi" noise analog --net "$work/bad.fnet" --data "$mnist" --seconds 1,-5 \
   --out "$work/na"
 [ ! -e "$work/na" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: a refused noise analog wrote $work/na"; }
+printf 'MBIGNET1 not a network' >"$work/bad.gnet"
+expect_fail noise-analog-corrupt-gnet "bad.gnet" "$mbi" noise analog --net "$work/bad.gnet" --data "$mnist" --limit 5 \
+  --out "$work/na"
+expect_fail ap-train-noise-scale-without-pcm "--train-noise-scale" "$mbi" ap train --data "$mnist" --float \
+  --train-noise-scale 2 --out "$work/n.fnet"
+expect_fail ap-train-noise-scale-negative "--train-noise-scale" "$mbi" ap train --data "$mnist" --float --train-noise pcm \
+  --train-noise-scale -1 --out "$work/n.fnet"
+expect_fail noise-teacher-not-a-model "not-a-record.json" "$mbi" noise teacher --model "$work/not-a-record.json" \
+  --data "$mnist" --limit 5 --out "$work/nt"
+expect_fail noise-teacher-slices "--slices" "$mbi" noise teacher --model "$work/tiny.pt" --data "$mnist" --slices 17 \
+  --out "$work/nt"
+expect_fail noise-teacher-seconds "--seconds" "$mbi" noise teacher --model "$work/tiny.pt" --data "$mnist" --seconds nan \
+  --out "$work/nt"
+expect_fail noise-teacher-devices "--devices" "$mbi" noise teacher --model "$work/tiny.pt" --data "$mnist" --devices 0 \
+  --out "$work/nt"
+[ ! -e "$work/nt" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: a refused noise teacher wrote $work/nt"; }
+expect_ok noise-teacher "$mbi" noise teacher --model "$work/tiny.pt" --data "$mnist" --limit 20 --devices 2 \
+  --slices 0,2 --out "$work/nt-ok" --no-progress --json
+expect_ok noise-analog-generated "$mbi" noise analog --net "$work/g.gnet" --data "$mnist" --limit 20 --devices 1 \
+  --out "$work/na-gen" --no-progress --json
 for bad in nan inf -inf 1e400 '' 0.95 abc; do
   expect_fail "val-fraction-$bad" "--val-fraction" "$mbi" tune --table "$work/tiny.tbl" --data "$mnist" --val-fraction "$bad"
 done

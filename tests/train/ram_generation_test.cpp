@@ -5,16 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include "parameter_copy.hpp"
 #include "synthetic_ram.hpp"
 
 namespace mbi::train {
 namespace {
 
-std::map<std::string, torch::Tensor> copy_of(RamModel& model) {
-  std::map<std::string, torch::Tensor> out;
-  for (const auto& p : model->named_parameters()) out[p.key()] = p.value().detach().clone();
-  return out;
-}
+using test::copy_of;
 
 TEST(RamGeneration, FloatStorageLeavesTheTeacherAsItWas) {
   torch::manual_seed(1);
