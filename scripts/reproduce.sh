@@ -66,6 +66,10 @@ for budget in 0 200 400 800 1600 3200; do
 done
 run $B experiment speed --model $Q --table $C/mnist-cpu-scales30.tbl --threads 1 --budgets 0,200,400,800 --no-train --repeats 5 \
   --out results/speed-cpu --json
+# The exhaustive scan against FAISS, like for like: Debian's IndexBinaryFlat (software popcount)
+# and FAISS's own kernel compiled without and with POPCNT, beside our paths (one thread).
+run build/bench/mbi_bench --benchmark_filter='Faiss/(mbi_exhaustive|kernel|IndexBinaryFlat/words:./batch:1)' \
+  --benchmark_min_time=0.2 --benchmark_repetitions=3 --benchmark_out=results/faiss_bench.json
 run $B experiment mixed --table $C/mnist-cpu-scales30.tbl --model $Q --out results/fig5-cpu --threads 1 --json
 run $B experiment tree --table $C/mnist-cpu-scales30.tbl --split val --limit 2000 --probes 1,1,1,1 \
   --max-comparisons 0,100,400,800 --out results/fig4c-cpu --json
