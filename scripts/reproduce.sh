@@ -376,6 +376,11 @@ for set in mnist fashion-mnist; do
     $O/$short-20000.json $PL/mbi.json $PL/mbi-cpu.json $PL/mbi-forest.json \
     --labels "tree 32 from 6k images,tree 32 from 20k images,tree 32,wide tree,forest" --out results/baseline/$set --json
 done
+# Our tree against hnswlib with our kernel (issue 19), on the query keys lookups form from 500
+# validation images: the 6.73 MB table from 6,000 images and the main job's 60 MB table.
+run build/bench/mbi_search_peers --table $O/mnist-6000.tbl --limit 500 --out results/search-peers/mnist-6000
+run build/bench/mbi_search_peers --table results/pipeline/mnist.tbl --limit 500 --m 16 --probes 1,2,4,8,16,32,64,128 \
+  --out results/search-peers/mnist-main
 # Validation-to-test gap of the tuned weights: tuned on all of the validation split (--holdout 0)
 # against searched on half and checked on the other half (--holdout 0.5).
 G=results/tune-gap; mkdir -p $G

@@ -6,7 +6,7 @@ PKGS=(
   libtorch-dev libopenblas0-openmp libopenblas-dev
   libeigen3-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libfaiss-dev libomp-dev
+  libfaiss-dev libomp-dev libhnswlib-dev
   gnuplot-nox
   python3-dev pybind11-dev python3-numpy python3-pytest python3-matplotlib
   libgloo-dev
