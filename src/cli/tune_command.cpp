@@ -228,8 +228,8 @@ void run(TuneArgs& a) {
   bool keep_start = false;
   if (a.holdout > 0) {
     // The winner must also beat the table's own weights on images the search never saw.
-    const std::vector<std::uint32_t> start(input.segment_weights().begin(), input.segment_weights().end());
-    const double before = evaluator.accuracy(start, holdout);
+    const std::vector<std::uint32_t> table_weights(input.segment_weights().begin(), input.segment_weights().end());
+    const double before = evaluator.accuracy(table_weights, holdout);
     const double after = evaluator.accuracy(weights, holdout);
     keep_start = !(after > before);
     check = {{"fraction", a.holdout},
@@ -240,7 +240,7 @@ void run(TuneArgs& a) {
              {"kept", keep_start ? "start" : "tuned"}};
     spdlog::info("holdout ({} images): table's weights {:.2f}%, tuned {:.2f}%: keeping the {}", holdout.count(), before,
                  after, keep_start ? "table's weights" : "tuned weights");
-    if (keep_start) weights = start;
+    if (keep_start) weights = table_weights;
   }
   TableData tuned = evaluator.weighted(weights, input.tree() != nullptr);
   nlohmann::json meta = info.meta;
