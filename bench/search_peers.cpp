@@ -1,9 +1,9 @@
 // Our search against hnswlib on the queries lookup inference really forms (issue 19): recall@1
 // of the exact nearest key against distances computed per query and time per query, one thread.
-// hnswlib runs with our distance kernel as its space (mbi::weighted_distance, the table's own
-// eq. 1 word weights, so both search for the same nearest key), over the same rows our tree
-// may reach: one graph per glimpse step when the table's trees are per step, one over every
-// row otherwise. Queries: each image's trajectory under exhaustive search, as
+// hnswlib runs with our distance kernel as its space (graph::HnswIndex, the index --search graph
+// uses: mbi::weighted_distance with the table's own eq. 1 word weights, so both search for the
+// same nearest key), over the same rows our tree may reach: one graph per glimpse step when the
+// table's trees are per step, one over every row otherwise. Queries: each image's trajectory under exhaustive search, as
 // experiment/tree_search.cpp captures them.
 //
 //   mbi_search_peers --table T.tbl --data ../shared/data/mnist --split val --limit 500 --out results/search-peers
@@ -11,7 +11,6 @@
 // Writes search_peers.csv (method, setting, recall_at_1, distances_per_query, us_per_query)
 // and the plot recall_vs_distances.png. Not a test: timings depend on the machine.
 #include <CLI/CLI.hpp>
-#include <hnswlib/hnswlib.h>
 
 #include <chrono>
 #include <cstdio>
@@ -22,6 +21,7 @@
 #include "mbi/core/csv_table.hpp"
 #include "mbi/core/error.hpp"
 #include "mbi/data/idx.hpp"
+#include "mbi/graph/hnsw_index.hpp"
 #include "mbi/io/result_files.hpp"
 #include "mbi/io/table_info.hpp"
 #include "mbi/lookup/engine.hpp"
@@ -32,31 +32,6 @@
 namespace {
 
 using namespace mbi;
-
-// hnswlib's space over packed keys with our kernel; counts every distance it is asked for.
-struct KernelParams {
-  const std::uint32_t* weights;
-  std::size_t words;
-};
-thread_local std::uint64_t distances_computed = 0;
-
-int kernel_distance(const void* a, const void* b, const void* params) {
-  const auto* p = static_cast<const KernelParams*>(params);
-  ++distances_computed;
-  return static_cast<int>(weighted_distance(static_cast<const std::uint64_t*>(a), static_cast<const std::uint64_t*>(b),
-                                            p->weights, p->words));
-}
-
-class KernelSpace final : public hnswlib::SpaceInterface<int> {
- public:
-  KernelSpace(const std::uint32_t* weights, std::size_t words) : params_{weights, words} {}
-  size_t get_data_size() override { return params_.words * sizeof(std::uint64_t); }
-  hnswlib::DISTFUNC<int> get_dist_func() override { return kernel_distance; }
-  void* get_dist_func_param() override { return &params_; }
-
- private:
-  KernelParams params_;
-};
 
 struct Query {
   std::vector<std::uint64_t> key;
@@ -72,7 +47,6 @@ struct Point {
 template <typename Search>
 Point measure(const std::string& method, const std::string& setting, const std::vector<Query>& queries, Search search) {
   std::size_t hits = 0;
-  distances_computed = 0;
   std::uint64_t counted = 0;
   const auto start = std::chrono::steady_clock::now();
   for (const Query& q : queries) {
@@ -83,8 +57,7 @@ Point measure(const std::string& method, const std::string& setting, const std::
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const auto n = static_cast<double>(queries.size());
-  return {method, setting, static_cast<double>(hits) / n, static_cast<double>(counted + distances_computed) / n,
-          1e6 * seconds / n};
+  return {method, setting, static_cast<double>(hits) / n, static_cast<double>(counted) / n, 1e6 * seconds / n};
 }
 
 int run(int argc, char** argv) {
@@ -113,7 +86,6 @@ int run(int argc, char** argv) {
   if (images.count() > limit) images = images.first(limit);
   if (table.tree() == nullptr) throw Error(table_path.string() + ": has no search tree");
   const std::size_t words = table.key_layout().words();
-  const std::uint32_t* weights = table.word_weights().data();
   // The rows each query's search may reach: its step's rows (per-step trees) or every row.
   const bool per_step = table.every_tree_per_step();
   const int groups = per_step ? info.config.glimpses : 1;
@@ -157,24 +129,20 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "tree probes %u: recall %.4f, %.0f distances, %.2f us\n", p, points.back().recall,
                  points.back().distances, points.back().microseconds);
   }
-  KernelSpace space(weights, words);
   for (const std::size_t m : graph_m) {
-    std::vector<std::unique_ptr<hnswlib::HierarchicalNSW<int>>> graphs;
     const auto start = std::chrono::steady_clock::now();
-    for (const auto& [begin, end] : group_rows) {
-      auto graph = std::make_unique<hnswlib::HierarchicalNSW<int>>(&space, end - begin, m, ef_construction, 100);
-      for (std::uint32_t row = begin; row < end; ++row) graph->addPoint(table.keys().data() + std::size_t{row} * words, row);
-      graphs.push_back(std::move(graph));
-    }
+    const graph::HnswIndex index(table.keys(), static_cast<std::uint32_t>(words), table.word_weights(), group_rows,
+                                 {.m = static_cast<std::uint32_t>(m), .ef_construction = static_cast<std::uint32_t>(ef_construction)});
     std::fprintf(stderr, "hnswlib M %zu built in %.1f s\n", m,
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     for (const std::size_t ef : efs) {
-      for (auto& g : graphs) g->setEf(ef);
+      SearchParams params;
+      params.probes = static_cast<std::uint32_t>(ef);
       points.push_back(measure("hnswlib M" + std::to_string(m), "ef " + std::to_string(ef), queries,
-                               [&](const Query& q, std::uint32_t&) {
-                                 auto& graph = *graphs[per_step ? static_cast<std::size_t>(q.step) : 0];
-                                 auto found = graph.searchKnn(q.key.data(), 1);
-                                 return static_cast<std::uint32_t>(found.top().first);
+                               [&](const Query& q, std::uint32_t& c) {
+                                 const SearchResult r = index.search_one(q.key, q.step, params);
+                                 c = r.comparisons;
+                                 return r.distance;
                                }));
       std::fprintf(stderr, "hnswlib M %zu ef %zu: recall %.4f, %.0f distances, %.2f us\n", m, ef, points.back().recall,
                    points.back().distances, points.back().microseconds);

@@ -381,6 +381,16 @@ done
 run build/bench/mbi_search_peers --table $O/mnist-6000.tbl --limit 500 --out results/search-peers/mnist-6000
 run build/bench/mbi_search_peers --table results/pipeline/mnist.tbl --limit 500 --m 16 --probes 1,2,4,8,16,32,64,128 \
   --out results/search-peers/mnist-main
+# Lookups through a proximity graph (mbi eval --search graph), per step and over every row,
+# beside the trees and exhaustive search on the same tables.
+ev="$B eval --mode mbi --split test --threads 2 --json --no-progress"
+for ef in 1 2 4 8 16; do run $ev --table $O/mnist-6000.tbl --search graph --probes $ef; done
+for ef in 4 8 16; do run $ev --table $O/mnist-6000.tbl --search graph --graph-all-rows --probes $ef; done
+for p in 1 4 16 64; do run $ev --table $O/mnist-6000.tbl --probes $p; done
+run $ev --table $O/mnist-6000.tbl --search exhaustive
+run $ev --table results/pipeline/mnist.tbl --search graph --probes 8
+for ef in 8 16; do run $ev --table results/pipeline/mnist.tbl --search graph --graph-all-rows --probes $ef; done
+for b in 400 1600; do run $ev --table results/pipeline/mnist.tbl --max-comparisons $b; done
 # Validation-to-test gap of the tuned weights: tuned on all of the validation split (--holdout 0)
 # against searched on half and checked on the other half (--holdout 0.5).
 G=results/tune-gap; mkdir -p $G

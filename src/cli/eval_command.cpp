@@ -98,12 +98,13 @@ nlohmann::json eval_teacher(const EvalArgs& a, Pricing& pricing) {
 
 // Lookups alone (mbi) or lookups with the teacher behind them (mixed): the record
 // experiment::evaluate_lookups writes, the one the Python package returns too.
-nlohmann::json eval_lookup(const EvalArgs& a, Pricing& pricing) {
+nlohmann::json eval_lookup(EvalArgs& a, Pricing& pricing) {
   if (a.table.empty()) throw Error("--table is required for --mode " + a.mode);
   const Table table = Table::open(a.table);
   const io::TableInfo info = io::read_table_info(table);
   const ImageSet set = a.data.load(a.split);
   io::check_image_size(info, table, set, a.data.dir);
+  a.search.prepare(table, info.config.glimpses, a.threads);
   const bool mixed = a.mode == "mixed";
   train::LoadedModel teacher;
   if (mixed) {

@@ -2,6 +2,9 @@
 
 #include "validators.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <chrono>
 #include <iostream>
 
 #include "mbi/core/atomic_file.hpp"
@@ -145,10 +148,21 @@ nlohmann::json TreeFlags::build(TableData& table) const {
 }
 
 void SearchFlags::add_to(CLI::App& cmd, bool with_epsilon) {
-  cmd.add_option("--search", search, "tree (the table's trees) or exhaustive (every row)")
-      ->check(CLI::IsMember({"tree", "exhaustive"}))
+  cmd.add_option("--search", search,
+                 "tree (the table's trees), exhaustive (every row) or graph (a proximity graph over the keys, HNSW, "
+                 "built when the command starts)")
+      ->check(CLI::IsMember({"tree", "exhaustive", "graph"}))
       ->capture_default_str();
-  probes_option_ = cmd.add_option("--probes", probes, "tree leaves scanned per step")
+  cmd.add_option("--graph-m", graph_m_, "--search graph: links per node (HNSW's M)")
+      ->check(whole_number(2, 256))
+      ->capture_default_str();
+  cmd.add_option("--graph-ef-construction", graph_ef_construction_, "--search graph: breadth of the walk that links a node")
+      ->check(whole_number(1, 100000))
+      ->capture_default_str();
+  cmd.add_flag("--graph-all-rows", graph_all_rows_,
+               "--search graph: one graph over every row, so a step may match another step's row as exhaustive search "
+               "does (default: one graph per glimpse step when the table's trees are per step)");
+  probes_option_ = cmd.add_option("--probes", probes, "tree leaves scanned per step; --search graph: the walk's breadth (ef)")
                        ->check(whole_number(1, 1 << 20))
                        ->capture_default_str();
   budget_option_ = cmd.add_option("--max-comparisons", max_comparisons,
@@ -173,9 +187,31 @@ void SearchFlags::resolve() {
     throw CLI::ValidationError("--epsilon", "a bounded search does not count leaves; drop --probes");
   if (epsilon_given && exhaustive())
     throw CLI::ValidationError("--epsilon", "applies to the tree search, not --search exhaustive");
+  if (graph_search()) {
+    if (epsilon_given) throw CLI::ValidationError("--epsilon", "applies to the tree search, not --search graph");
+    if (budget_given) throw CLI::ValidationError("--max-comparisons", "applies to the tree search; a graph walk's breadth is --probes");
+    max_comparisons = 0;
+  }
+}
+
+void SearchFlags::prepare(const Table& table, int glimpses, int threads) {
+  if (!graph_search()) return;
+  graph::HnswParams params;
+  params.m = graph_m_;
+  params.ef_construction = graph_ef_construction_;
+  const auto start = std::chrono::steady_clock::now();
+  auto index = graph::hnsw_over_table(table, glimpses, params, threads, !graph_all_rows_);
+  graph_bytes = index->link_bytes();
+  spdlog::info("graph search: {} graph(s) over {} rows built in {:.1f} s (M {}, ef_construction {}), {} bytes of links",
+               index->groups(), table.rows(),
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), params.m,
+               params.ef_construction, graph_bytes);
+  graph_index_ = std::move(index);
+  graph = graph_index_.get();
 }
 
 void SearchFlags::apply(tune::TableSearch& s) const {
+  if (graph_search()) throw CLI::ValidationError("--search", "tuning searches the table's trees or every row, not a graph");
   s.tree = !exhaustive();
   s.probes = probes;
   s.max_comparisons = max_comparisons;

@@ -6,10 +6,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "mbi/core/image_set.hpp"
 #include "mbi/experiment/lookup_evaluation.hpp"
+#include "mbi/graph/hnsw_index.hpp"
 #include "mbi/lookup/engine.hpp"
 #include "mbi/lookup/table.hpp"
 #include "mbi/lookup/table_data.hpp"
@@ -94,10 +96,17 @@ struct SearchFlags : experiment::LookupSearch {
   void resolve();
   // The lookup options these flags give on `table` (--search exhaustive: its exhaustive scan).
   LookupOptions lookup_options(const Table& table) const { return options(table); }
-  // Copies the flags into a tuning search.
+  // Copies the flags into a tuning search. Throws CLI::ValidationError for --search graph.
   void apply(tune::TableSearch& s) const;
+  // --search graph: builds the graphs over `table` (one per glimpse step when its trees are
+  // per step) with `threads` threads and points the search at them; otherwise nothing.
+  void prepare(const Table& table, int glimpses, int threads);
 
  private:
+  std::shared_ptr<const graph::HnswIndex> graph_index_;
+  std::uint32_t graph_m_ = 16;
+  std::uint32_t graph_ef_construction_ = 200;
+  bool graph_all_rows_ = false;
   CLI::Option* probes_option_ = nullptr;
   CLI::Option* budget_option_ = nullptr;
   CLI::Option* epsilon_option_ = nullptr;

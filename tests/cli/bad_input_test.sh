@@ -86,6 +86,22 @@ expect_fail epsilon-with-probes "--epsilon" "$mbi" eval --mode mbi --data "$mnis
 expect_fail epsilon-exhaustive "--epsilon" "$mbi" eval --mode mbi --data "$mnist" --limit 50 --table "$work/tiny.tbl" \
   --epsilon 0.1 --search exhaustive
 expect_fail epsilon-range "--epsilon" "$mbi" eval --mode mbi --data "$mnist" --limit 50 --table "$work/tiny.tbl" --epsilon 1000
+# --- a proximity graph over the table's keys
+expect_ok eval-graph "$mbi" eval --mode mbi --data "$mnist" --limit 50 --table "$work/tiny.tbl" --search graph --probes 4 \
+  --json --no-progress
+grep -q '"graph_link_bytes"' "$work/out.log" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: eval --search graph did not report its links' bytes"; }
+expect_ok eval-graph-all-rows "$mbi" eval --mode mbi --data "$mnist" --limit 50 --table "$work/tiny.tbl" --search graph \
+  --graph-all-rows --graph-m 8 --json --no-progress
+expect_fail graph-epsilon "--epsilon" "$mbi" eval --mode mbi --data "$mnist" --limit 50 --table "$work/tiny.tbl" \
+  --search graph --epsilon 0.1
+expect_fail graph-budget "--max-comparisons" "$mbi" eval --mode mbi --data "$mnist" --limit 50 --table "$work/tiny.tbl" \
+  --search graph --max-comparisons 100
+expect_fail graph-m "--graph-m" "$mbi" eval --mode mbi --data "$mnist" --limit 50 --table "$work/tiny.tbl" \
+  --search graph --graph-m 1
+expect_fail graph-tune "--search" "$mbi" tune --data "$mnist" --limit 50 --table "$work/tiny.tbl" --search graph \
+  --out "$work/graph-tuned.tbl"
+[ ! -e "$work/graph-tuned.tbl" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: tune --search graph wrote a table"; }
 expect_ok tree-epsilon "$mbi" experiment tree --table "$work/tiny.tbl" --data "$mnist" --limit 20 --probes 1 \
   --epsilon 0,0.1 --out "$work/fig4c" --json
 python3 - "$work/out.log" <<'PY' && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: experiment tree --epsilon"; }

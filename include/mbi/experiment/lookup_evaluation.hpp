@@ -23,15 +23,20 @@ namespace mbi::experiment {
 // How each glimpse step searches the table: what `--search`, `--probes`, `--max-comparisons`
 // and `--epsilon` say.
 struct LookupSearch {
-  std::string search = "tree";  // "tree" (the table's trees) or "exhaustive" (every row)
-  std::uint32_t probes = 1;
-  std::uint32_t max_comparisons = kDefaultSearchBudget;  // 0: scan `probes` leaves
-  double epsilon = -1;                                   // >= 0: a bounded search
+  // "tree" (the table's trees), "exhaustive" (every row) or "graph" (a proximity graph over
+  // the table's keys, graph/hnsw_index.hpp, which the caller builds and sets below)
+  std::string search = "tree";
+  std::uint32_t probes = 1;                              // tree: leaves; graph: the walk's breadth
+  std::uint32_t max_comparisons = kDefaultSearchBudget;  // tree: 0 scans `probes` leaves
+  double epsilon = -1;                                   // tree: >= 0 is a bounded search
+  const NearestIndex* graph = nullptr;                   // search "graph": the graph index
+  std::size_t graph_bytes = 0;                           // what its links take (reported)
 
   bool exhaustive() const { return search == "exhaustive"; }
+  bool graph_search() const { return search == "graph"; }
   // The lookup options these settings give on `table`. Throws mbi::Error naming the table when
-  // a tree search is asked of a table without one, or the search is neither tree nor
-  // exhaustive.
+  // a tree search is asked of a table without one, a graph search without a graph, or the
+  // search is none of the three.
   LookupOptions options(const Table& table) const;
 };
 

@@ -1,0 +1,75 @@
+#pragma once
+// A proximity graph over packed keys behind the search contract (search/index.hpp): HNSW as
+// hnswlib builds and walks it (Malkov and Yashunin, 2018; Debian's libhnswlib-dev), with our
+// distance kernel and the table's eq. 1 word weights as its space, so every command can search
+// a table through a graph instead of its k-means trees (issue 19). On the queries lookups form,
+// a graph reaches the exact nearest key with 5-11 times fewer distances than the trees
+// (docs/results.md).
+//
+// Rows are split into groups searched on their own (a table's glimpse steps, as its per-step
+// trees are), one graph each. SearchParams::probes is the walk's breadth (hnswlib's ef, the
+// candidate list kept): 1 is a greedy walk, more finds the nearest key more often for more
+// distances. SearchResult::comparisons counts every distance computed, upper layers included.
+// A graph walk is sequential (each hop's neighbours depend on the last): the hardware model
+// prices trees, not graphs, and refuses them.
+//
+// Built in row order, one thread per group: the same keys give the same graphs and the same
+// answers on every run. Ties among the candidates go to the lowest row.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "mbi/lookup/table.hpp"
+#include "mbi/search/index.hpp"
+
+namespace mbi::graph {
+
+struct HnswParams {
+  std::uint32_t m = 16;                 // links per node (hnswlib's M; 2 M on the bottom layer)
+  std::uint32_t ef_construction = 200;  // breadth of the walk that links a new node
+  std::uint64_t seed = 100;             // of the layer draws
+  // Throws mbi::Error naming the field that is out of range.
+  void validate() const;
+};
+
+class HnswIndex final : public NearestIndex {
+ public:
+  // Graphs over `keys` (rows x words words), one per [begin, end) row range of `groups` (empty:
+  // one over every row), built with `threads` threads (groups at once). Keeps no reference to
+  // `keys` or `weights`: the graphs hold copies. Throws mbi::Error for ranges outside the rows,
+  // weights that do not match the words, or bad parameters.
+  HnswIndex(std::span<const std::uint64_t> keys, std::uint32_t words, std::span<const std::uint32_t> word_weights,
+            std::vector<std::pair<std::uint32_t, std::uint32_t>> groups, const HnswParams& params, int threads = 1);
+  ~HnswIndex() override;
+  HnswIndex(const HnswIndex&) = delete;
+  HnswIndex& operator=(const HnswIndex&) = delete;
+
+  std::uint32_t words() const override { return words_; }
+  std::size_t rows() const override { return rows_; }
+  // `group` picks the graph when there are several (-1 or out of range: refused with mbi::Error
+  // then); with one graph it is ignored. probes is the breadth (ef), at least 1.
+  void search(std::span<const std::uint64_t> queries, int group, const SearchParams& params,
+              std::span<SearchResult> results) const override;
+  std::size_t groups() const { return graphs_.size(); }
+  // What the graphs add to the keys: every node's links on every layer and its row label (the
+  // copies of the keys hnswlib keeps beside them are not counted; the table holds the keys).
+  std::size_t link_bytes() const;
+
+ private:
+  struct Graph;
+  std::uint32_t words_;
+  std::size_t rows_;
+  std::vector<std::uint32_t> weights_;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges_;
+  std::vector<std::unique_ptr<Graph>> graphs_;
+};
+
+// The graphs over a table: one per glimpse step when its trees are per step (each step's rows
+// are contiguous in tree order) and `per_step`, else one over every row (a step's nearest key
+// may be another step's row: exhaustive search finds those, per-step trees do not).
+std::unique_ptr<HnswIndex> hnsw_over_table(const Table& table, int glimpses, const HnswParams& params, int threads = 1,
+                                           bool per_step = true);
+
+}  // namespace mbi::graph

@@ -1,0 +1,103 @@
+// The proximity graph behind the search contract: wide enough it finds the exhaustive scan's
+// nearest key (ties to the lowest row), a group's answer stays in its rows, narrow walks count
+// their distances, two builds give the same answers, and what does not fit is refused.
+#include "mbi/graph/hnsw_index.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "mbi/core/error.hpp"
+#include "mbi/core/random.hpp"
+#include "mbi/search/exhaustive.hpp"
+
+namespace mbi::graph {
+namespace {
+
+constexpr std::uint32_t kWords = 3;
+
+// Clustered keys: each row a few bits away from one of `centres` random keys, so that many
+// rows are near each other (and ties happen), as a table's rows are.
+std::vector<std::uint64_t> clustered(std::size_t rows, std::size_t centres, std::uint64_t seed) {
+  Random rng(seed, 1);
+  std::vector<std::uint64_t> c(centres * kWords), keys(rows * kWords);
+  for (auto& w : c) w = rng.bits();
+  for (std::size_t r = 0; r < rows; ++r) {
+    const std::size_t k = rng.bits() % centres;
+    for (std::uint32_t w = 0; w < kWords; ++w) keys[r * kWords + w] = c[k * kWords + w];
+    for (int flips = 0; flips < 6; ++flips) keys[r * kWords + rng.bits() % kWords] ^= 1ULL << (rng.bits() % 64);
+  }
+  return keys;
+}
+
+TEST(HnswIndex, AWideWalkFindsTheExhaustiveNearestAndANarrowOneCountsItsDistances) {
+  const std::vector<std::uint64_t> keys = clustered(3000, 40, 1), queries = clustered(200, 40, 2);
+  const std::vector<std::uint32_t> weights = {1, 3, 2};
+  const HnswIndex index(keys, kWords, weights, {}, {.m = 8, .ef_construction = 100});
+  EXPECT_EQ(index.rows(), 3000U);
+  EXPECT_EQ(index.groups(), 1U);
+  EXPECT_GT(index.link_bytes(), 3000U * 8 * 4);
+  // Recall of the exact nearest distance and distances per query by breadth: both grow.
+  std::vector<double> recall, distances;
+  for (const std::uint32_t breadth : {1U, 16U, 128U}) {
+    std::size_t hits = 0;
+    double computed = 0;
+    for (std::size_t q = 0; q < 200; ++q) {
+      const std::span<const std::uint64_t> query(queries.data() + q * kWords, kWords);
+      const SearchResult exact = exhaustive_nearest(query, keys, weights);
+      SearchParams p;
+      p.probes = breadth;
+      const SearchResult r = index.search_one(query, -1, p);
+      EXPECT_GE(r.distance, exact.distance);
+      hits += r.distance == exact.distance ? 1 : 0;
+      computed += r.comparisons;
+    }
+    recall.push_back(static_cast<double>(hits) / 200);
+    distances.push_back(computed / 200);
+  }
+  EXPECT_GT(distances[0], 0.0);
+  EXPECT_LT(distances[0], distances[1]);
+  EXPECT_LT(distances[1], distances[2]);
+  EXPECT_LT(distances[2], 3000.0) << "a walk of breadth 128 still compares fewer keys than a scan";
+  EXPECT_LE(recall[0], recall[1]);
+  EXPECT_LE(recall[1], recall[2]);
+  EXPECT_GT(recall[2], 0.9);
+}
+
+TEST(HnswIndex, GroupsAnswerFromTheirOwnRowsAndTwoBuildsAgree) {
+  const std::vector<std::uint64_t> keys = clustered(2000, 30, 3), queries = clustered(50, 30, 4);
+  const std::vector<std::uint32_t> weights = {1, 1, 1};
+  const std::vector<std::pair<std::uint32_t, std::uint32_t>> groups = {{0, 700}, {700, 700}, {700, 2000}};
+  const HnswIndex a(keys, kWords, weights, groups, {}, 2), b(keys, kWords, weights, groups, {}, 1);
+  std::vector<SearchResult> ra(50), rb(50);
+  SearchParams p;
+  p.probes = 4;
+  for (const int g : {0, 2}) {
+    a.search(queries, g, p, ra);
+    b.search(queries, g, p, rb);
+    for (std::size_t q = 0; q < 50; ++q) {
+      EXPECT_EQ(ra[q].index, rb[q].index);
+      EXPECT_EQ(ra[q].comparisons, rb[q].comparisons);
+      EXPECT_GE(ra[q].index, groups[static_cast<std::size_t>(g)].first);
+      EXPECT_LT(ra[q].index, groups[static_cast<std::size_t>(g)].second);
+    }
+  }
+  a.search(queries, 1, p, ra);  // an empty group: nothing found
+  EXPECT_EQ(ra[0].index, kNoIndex);
+  EXPECT_THROW(a.search(queries, 3, p, ra), Error);
+  EXPECT_THROW(a.search(queries, -1, p, ra), Error);
+  EXPECT_THROW(a.search(std::span<const std::uint64_t>(queries.data(), 4), 0, p, ra), Error);
+}
+
+TEST(HnswIndex, RefusesWhatDoesNotFit) {
+  const std::vector<std::uint64_t> keys = clustered(100, 5, 5);
+  const std::vector<std::uint32_t> weights = {1, 1, 1};
+  EXPECT_THROW(HnswIndex(keys, kWords, std::vector<std::uint32_t>{1, 1}, {}, {}), Error);
+  EXPECT_THROW(HnswIndex(keys, kWords, weights, {{50, 101}}, {}), Error);
+  EXPECT_THROW(HnswIndex(keys, kWords, weights, {{60, 50}}, {}), Error);
+  EXPECT_THROW(HnswIndex(keys, kWords, weights, {}, {.m = 1}), Error);
+  EXPECT_THROW(HnswIndex(std::span<const std::uint64_t>(keys.data(), 7), kWords, weights, {}, {}), Error);
+}
+
+}  // namespace
+}  // namespace mbi::graph
