@@ -383,14 +383,24 @@ run build/bench/mbi_search_peers --table results/pipeline/mnist.tbl --limit 500 
   --out results/search-peers/mnist-main
 # Lookups through a proximity graph (mbi eval --search graph), per step and over every row,
 # beside the trees and exhaustive search on the same tables.
-ev="$B eval --mode mbi --split test --threads 2 --json --no-progress"
-for ef in 1 2 4 8 16; do run $ev --table $O/mnist-6000.tbl --search graph --probes $ef; done
-for ef in 4 8 16; do run $ev --table $O/mnist-6000.tbl --search graph --graph-all-rows --probes $ef; done
-for p in 1 4 16 64; do run $ev --table $O/mnist-6000.tbl --probes $p; done
-run $ev --table $O/mnist-6000.tbl --search exhaustive
-run $ev --table results/pipeline/mnist.tbl --search graph --probes 8
-for ef in 8 16; do run $ev --table results/pipeline/mnist.tbl --search graph --graph-all-rows --probes $ef; done
-for b in 400 1600; do run $ev --table results/pipeline/mnist.tbl --max-comparisons $b; done
+ev="$B eval --mode mbi --split test --threads 2 --json --no-progress"; GR=results/graph; mkdir -p $GR
+for ef in 1 2 4 8 16; do run $ev --table $O/mnist-6000.tbl --search graph --probes $ef >$GR/mnist-6000-ef$ef.json; done
+for ef in 4 8 16; do
+  run $ev --table $O/mnist-6000.tbl --search graph --graph-all-rows --probes $ef >$GR/mnist-6000-all-ef$ef.json
+done
+for p in 1 4 16 64; do run $ev --table $O/mnist-6000.tbl --probes $p >$GR/mnist-6000-tree-p$p.json; done
+run $ev --table $O/mnist-6000.tbl --search exhaustive >$GR/mnist-6000-exhaustive.json
+run $ev --table results/pipeline/mnist.tbl --search graph --probes 8 >$GR/mnist-main-step-ef8.json
+for ef in 8 16; do
+  run $ev --table results/pipeline/mnist.tbl --search graph --graph-all-rows --probes $ef >$GR/mnist-main-all-ef$ef.json
+done
+for b in 400 1600; do run $ev --table results/pipeline/mnist.tbl --max-comparisons $b >$GR/mnist-main-tree-b$b.json; done
+# The Pareto views: accuracy against bytes and against comparisons, 1-NN and the published point beside.
+run $B baseline --data ../shared/data/mnist --sizes 1000,6000,20000,60000 --threads 2 --published \
+  --lookups $O/mnist-6000.json $GR/mnist-6000-all-ef8.json $GR/mnist-6000-all-ef16.json \
+  results/pipeline/mbi.json results/pipeline/mbi-forest.json $GR/mnist-main-all-ef8.json \
+  --labels "tree 32 from 6k images,graph ef 8 from 6k images,graph ef 16 from 6k images,tree 32,forest,graph ef 8" \
+  --out results/pareto/mnist --json
 # Validation-to-test gap of the tuned weights: tuned on all of the validation split (--holdout 0)
 # against searched on half and checked on the other half (--holdout 0.5).
 G=results/tune-gap; mkdir -p $G

@@ -135,6 +135,19 @@ try:
           "baseline: 1-NN at two sizes, raw and 2-bit (the bars are easy: > 90 %)")
     check(len(rec["lookups"]) == 1 and os.path.exists(os.path.join(work, "baseline", "nn_baseline.csv")),
           "baseline: the lookups record beside it, CSV written")
+    graph_record = os.path.join(work, "graph.json")
+    with open(graph_record, "w") as f:
+        json.dump(mbi("eval", "--mode", "mbi", "--table", table, "--data", data, "--search", "graph", "--graph-all-rows",
+                      "--probes", "4", "--json", "--no-progress"), f)
+    with open(graph_record) as f:
+        graph = json.load(f)
+    rec = mbi("baseline", "--data", data, "--sizes", "100", "--reference", "train", "--lookups", lookups_record,
+              graph_record, "--published", "--out", os.path.join(work, "pareto"), "--json", "--no-progress")
+    check(graph["search"] == "graph" and graph["graph_link_bytes"] > 0 and graph["comparisons_per_image"] > 0,
+          "eval --search graph: a graph over every row, its links' bytes and its comparisons reported")
+    check(rec["lookups"][1]["bytes"] == graph["table_bytes"] + graph["graph_link_bytes"] and "published" in rec
+          and os.path.exists(os.path.join(work, "pareto", "published.csv")),
+          "baseline --published: a graph's links counted in its bytes, the published point beside")
 finally:
     shutil.rmtree(work, ignore_errors=True)
 

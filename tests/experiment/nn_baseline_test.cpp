@@ -83,6 +83,16 @@ TEST(NnBaseline, PointsPerSizeAndTheBestOneNnWithinEachTablesBytes) {
                    points[1]["accuracy"].get<double>());
   EXPECT_TRUE(r.summary["lookups"][1]["best_1nn_at_no_more_bytes"].is_null());
   EXPECT_EQ(r.table("nn_baseline").rows().size(), 6U);
+  // The two Pareto views, and the published point only when asked.
+  ASSERT_EQ(r.plots.size(), 2U);
+  EXPECT_EQ(r.plots[0].first, "accuracy_vs_bytes");
+  EXPECT_EQ(r.plots[1].first, "accuracy_vs_comparisons");
+  EXPECT_THROW(r.table("published"), Error);
+  o.published = true;
+  const io::ResultFiles with = nn_baseline(refs, queries, o, tables);
+  EXPECT_EQ(with.table("published").rows().size(), 1U);
+  EXPECT_DOUBLE_EQ(with.summary["published"]["accuracy"].get<double>(), 89.19);
+  EXPECT_NE(with.plots[1].second.find("published.csv"), std::string::npos);
   o.reference_sizes = {0};
   EXPECT_THROW(nn_baseline(refs, queries, o), Error);
 }

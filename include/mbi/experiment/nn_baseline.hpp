@@ -18,15 +18,21 @@ struct NnBaselineOptions {
   std::vector<std::size_t> reference_sizes;  // the first n reference images; empty: all of them
   int threads = 1;                           // 0: all cores
   bool progress = false;
+  bool published = false;                    // draw the paper's MNIST point (kPublishedMnist) too
 };
 
 // A lookup configuration to plot beside the baseline (from `mbi eval --mode mbi --json`).
 struct LookupPoint {
   std::string label;
   double accuracy = 0;              // %
-  double bytes = 0;                 // the table's
+  double bytes = 0;                 // the table's, plus a graph's links when it searched one
   double comparisons_per_image = 0;
 };
+
+// The paper's lookups on MNIST (../shared/reference/mbi-reference-notes.md): 89.19 % from a
+// 6.21 MB table, at about 560 comparisons per image (5 glimpses x 3.5 tree levels x 32 keys,
+// the search its 13.16 nJ assumes).
+inline const LookupPoint kPublishedMnist{"published (MNIST)", 89.19, 6.21e6, 560};
 
 struct NnPoint {
   std::string pixels;  // "raw" or "2bit"
@@ -48,8 +54,8 @@ std::size_t raw_reference_bytes(const ImageSet& set, std::size_t n);
 std::size_t two_bit_reference_bytes(const ImageSet& set, std::size_t n);
 
 // Every size in both representations. Summary: the points, the lookups given, and for each
-// lookup point the best 1-NN accuracy at no more bytes; table nn_baseline (+ lookups); plot
-// accuracy_vs_bytes.
+// lookup point the best 1-NN accuracy at no more bytes; table nn_baseline (+ lookups, + the
+// published point); plots accuracy_vs_bytes and accuracy_vs_comparisons (the Pareto views).
 io::ResultFiles nn_baseline(const ImageSet& references, const ImageSet& queries, const NnBaselineOptions& options,
                             const std::vector<LookupPoint>& lookups = {});
 
