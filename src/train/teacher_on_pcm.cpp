@@ -59,6 +59,14 @@ io::ResultFiles teacher_pcm_study(const std::filesystem::path& model_file, const
     if (!(t >= 0 && std::isfinite(t))) throw Error("teacher on PCM: times must be finite and >= 0");
   LoadedModel loaded = load_model(model_file);
   RamModel& model = loaded.model;
+  // The trained weights, kept to restore before each device programs them (not re-read from the file).
+  std::vector<torch::Tensor> trained;
+  for (const auto& p : model->parameters()) trained.push_back(p.detach().clone());
+  const auto restore = [&] {
+    torch::NoGradGuard no_grad;
+    auto params = model->parameters();
+    for (std::size_t i = 0; i < params.size(); ++i) params[i].copy_(trained[i]);
+  };
   model->eval();
   const RamConfig& rc = model->config();
   if (rc.image_rows != images.rows || rc.image_cols != images.cols || rc.classes != images.classes)
@@ -84,7 +92,7 @@ io::ResultFiles teacher_pcm_study(const std::filesystem::path& model_file, const
       config.slices = slices;
       config.rows = std::max(config.rows, config.cells_per_weight());  // no tiles here: only the devices matter
       config.validate();
-      load_parameters_into(model_file, model);
+      restore();
       const std::uint64_t device_count = program_teacher_into_pcm(model, config, {.pcm = o.pcm, .ideal = true, .seed = o.seed});
       const double ideal = accuracy_of(model, images, o.batch);
       for (const bool compensation : compensations) {
@@ -94,7 +102,7 @@ io::ResultFiles teacher_pcm_study(const std::filesystem::path& model_file, const
         for (const double seconds : o.seconds) {
           std::vector<double> accuracies;
           for (int d = 0; d < o.seeds; ++d) {
-            load_parameters_into(model_file, model);
+            restore();
             program_teacher_into_pcm(model, config,
                                      {.pcm = o.pcm, .seconds = seconds, .drift_compensation = compensation,
                                       .seed = o.seed + static_cast<std::uint64_t>(d)});
