@@ -24,21 +24,24 @@ set(MBI_DEPS_ternary core eval ternary)
 set(MBI_DEPS_mlg core eval mlg)
 set(MBI_DEPS_lookup core search eval lookup)
 set(MBI_DEPS_graph core search eval lookup graph)
+set(MBI_DEPS_sweep core sweep)
 set(MBI_DEPS_data core data)
 set(MBI_DEPS_io core search eval lookup device io)
 set(MBI_DEPS_bo core bo)
 set(MBI_DEPS_hw core search eval lookup device io hw)
 set(MBI_DEPS_tune core search eval lookup device io bo tune)
-set(MBI_DEPS_experiment core search eval ap cim ternary mlg lookup device io bo hw tune experiment)
+set(MBI_DEPS_experiment core search eval ap cim ternary mlg lookup device io bo hw tune sweep experiment)
 set(MBI_DEPS_train core search eval ternary cim mlg lookup device io data train)
-set(MBI_DEPS_cli core search eval ap cim ternary mlg lookup graph data device io bo hw tune experiment train cli)
+set(MBI_DEPS_cli core search eval ap cim ternary mlg lookup graph sweep data device io bo hw tune experiment train cli)
 # The Python package's native module: a front end like the command line, without LibTorch.
-set(MBI_DEPS_python core search eval ap cim ternary mlg lookup data device io bo hw tune experiment python)
+set(MBI_DEPS_python core search eval ap cim ternary mlg lookup sweep data device io bo hw tune experiment python)
 
 # Third-party header prefixes each library may include (its sources and headers alike).
-# Libraries not named here (core, search, eval, device, ap, cim, ternary, mlg, lookup) use the standard library only.
+# Libraries not named here (core, search, eval, device, ap, cim, ternary, mlg, lookup) use the standard library only;
+# sweep adds MPI inside one source.
 set(MBI_THIRD_PARTY_data "zlib.h")
 set(MBI_THIRD_PARTY_graph "hnswlib/")
+set(MBI_THIRD_PARTY_sweep "mpi.h")
 set(MBI_THIRD_PARTY_io "nlohmann/;spdlog/;fmt/")
 set(MBI_THIRD_PARTY_bo "Eigen/")
 set(MBI_THIRD_PARTY_hw "nlohmann/")
@@ -50,7 +53,7 @@ set(MBI_THIRD_PARTY_python "pybind11/;nlohmann/")
 
 # Operating-system and compiler headers a source file (not a public header) may include: the
 # memory map of table files, atomic renames, the x86 intrinsics of the kernels.
-set(MBI_SYSTEM_SOURCE_HEADERS fcntl.h signal.h unistd.h sys/mman.h sys/stat.h sys/types.h immintrin.h x86intrin.h)
+set(MBI_SYSTEM_SOURCE_HEADERS fcntl.h signal.h unistd.h sys/mman.h sys/stat.h sys/types.h sys/wait.h immintrin.h x86intrin.h)
 
 set(MBI_STANDARD_HEADERS
   algorithm any array atomic barrier bit bitset cassert cctype cerrno cfenv cfloat charconv chrono cinttypes
@@ -99,7 +102,7 @@ endfunction()
 # Checks every library's headers and sources under `root`; FATAL_ERROR listing the violations.
 function(mbi_check_library_dependencies root)
   set(all_problems "")
-  foreach(lib core search eval device ap cim ternary mlg lookup graph data io bo hw tune experiment train cli python)
+  foreach(lib core search eval device ap cim ternary mlg lookup graph sweep data io bo hw tune experiment train cli python)
     file(GLOB headers ${root}/include/mbi/${lib}/*.hpp)
     file(GLOB sources ${root}/src/${lib}/*.cpp ${root}/src/${lib}/*.hpp ${root}/src/${lib}/*.inl)
     foreach(file IN LISTS headers)

@@ -10,6 +10,7 @@ PKGS=(
   gnuplot-nox
   python3-dev pybind11-dev python3-numpy python3-pytest python3-matplotlib
   libgloo-dev
+  openmpi-bin libopenmpi-dev
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -30,6 +30,7 @@ void register_hw_lookup(CLI::App& hw);
 // Add `fig4a`, `speed` and `forest` under `mbi experiment` (fig4a_command.cpp,
 // speed_command.cpp, forest_command.cpp).
 void register_experiment_fig4a(CLI::App& experiment);
+void register_experiment_fig3(CLI::App& experiment);  // fig3_command.cpp
 void register_experiment_speed(CLI::App& experiment);
 void register_experiment_forest(CLI::App& experiment);
 

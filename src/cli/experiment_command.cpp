@@ -121,6 +121,7 @@ void register_experiment(CLI::App& app) {
     run_mixed(*mixed);
   });
 
+  register_experiment_fig3(*exp);
   register_experiment_fig4a(*exp);
   register_experiment_speed(*exp);
   register_experiment_forest(*exp);

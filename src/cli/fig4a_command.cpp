@@ -1,8 +1,13 @@
 // `mbi experiment fig4a`: paper Fig. 4(a), pure-lookup test accuracy against the share of
 // training rows kept in the table, unweighted and BO-tuned (experiment/fig4a.hpp). The
 // teacher distils the tables; the experiment library tunes and scores them.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
 #include "commands.hpp"
 #include "mbi/core/error.hpp"
+#include "mbi/sweep/sweep.hpp"
 #include "mbi/experiment/fig4a.hpp"
 #include "mbi/train/distill.hpp"
 #include "mbi/train/model_file.hpp"
@@ -24,11 +29,16 @@ struct Fig4aArgs {
   bool global_tree = false;
   int augment_shift = 2;
   fs::path out_dir = "results/fig4a";
+  int workers = 1;
   bool json = false;
   bool no_progress = false;
 };
 
 void run(Fig4aArgs& a) {
+  const auto start = std::chrono::steady_clock::now();
+  // The ranks before anything is loaded: local workers are forked here (sweep/ranks.hpp).
+  std::unique_ptr<sweep::Ranks> ranks = sweep::make_ranks(a.workers);
+  if (!ranks->is_main()) spdlog::set_level(spdlog::level::warn);
   train::set_threads(a.options.threads);
   auto teacher = train::load_model(a.model);
   const RamConfig& c = teacher.model->config();
@@ -47,7 +57,7 @@ void run(Fig4aArgs& a) {
   a.search.apply(o.search);
   o.search.tree_params.seed = o.seed;
   o.search.per_step = !a.global_tree;
-  o.progress = !a.no_progress;
+  o.progress = !a.no_progress && ranks->size() == 1;
   experiment::Fig4aTeacher distiller;
   distiller.distill = [&](const ImageSet& images, double fraction) {
     train::DistillOptions d;
@@ -65,9 +75,42 @@ void run(Fig4aArgs& a) {
     d.progress = false;
     train::add_lookup_path_rows(teacher.model, images, table, d);
   };
-  io::ResultFiles results = experiment::fig4a_experiment(distiller, c, {train_set, val, test}, o);
+  // One trial per fraction, stored under <out>/trials: a killed run resumes, and local
+  // workers or MPI ranks share the fractions. The description holds everything a fraction's
+  // result depends on, so a folder of other settings is refused instead of mixed in.
+  const experiment::Fig4aSplits splits{train_set, val, test};
+  const nlohmann::json recipe = {{"teacher", {{"file", a.model.filename().string()}, {"checksum", teacher.checksum}}},
+                                 {"budget", o.budget},
+                                 {"seed", o.seed},
+                                 {"spaces", o.spaces},
+                                 {"search", tune::describe(o.search)},
+                                 {"dagger_rounds", o.dagger_rounds},
+                                 {"dagger_weights", o.dagger_weights},
+                                 {"augment_shift", a.augment_shift},
+                                 {"data", {{"train", train_set.count()}, {"val", val.count()}, {"test", test.count()},
+                                           {"split_seed", a.data.split_seed}}}};
+  const auto trials = experiment::fig4a_trials(o, recipe);
+  const sweep::TrialStore store(a.out_dir / "trials");
+  for (const auto& t : trials) store.read(t);  // refuse a corrupt or foreign result before any work
+  sweep::SweepOptions sweep_options;
+  sweep_options.progress = false;  // the BO trials' own progress bar runs instead
+  sweep_options.log = ranks->size() > 1;
+  const sweep::SweepOutcome outcome = sweep::run_sweep(
+      trials, store, *ranks,
+      [&](const sweep::Trial& trial) {
+        const double fraction = nlohmann::json::parse(trial.description).at("fraction").get<double>();
+        return experiment::fig4a_fraction(distiller, c, splits, o, fraction).dump(1) + "\n";
+      },
+      sweep_options);
+  if (!outcome.main) return;
+  std::vector<nlohmann::json> fractions;
+  for (const auto& r : outcome.results) fractions.push_back(nlohmann::json::parse(r));
+  io::ResultFiles results = experiment::fig4a_results(
+      o, splits, fractions, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   results.summary["model"] = a.model.string();
   results.summary["augment_shift"] = a.augment_shift;
+  results.summary["ranks"] = ranks->size();
+  results.summary["trials"] = {{"total", trials.size()}, {"found", outcome.found}};
   results.write(a.out_dir, "summary.json");
   print_json(results.summary, a.json);
 }
@@ -107,7 +150,11 @@ void register_experiment_fig4a(CLI::App& experiment) {
       ->expected(3)
       ->check(finite_number(1e-9, 1e9))
       ->capture_default_str();
-  add_out(*cmd, a->out_dir, "folder for CSV, summary.json and plots");
+  add_out(*cmd, a->out_dir, "folder for CSV, summary.json, plots and trials/ (one result per fraction, resumable)");
+  cmd->add_option("--workers", a->workers,
+                  "local processes sharing the fractions (docs/distributed.md); under mpirun leave it at 1")
+      ->check(whole_number(1, 256))
+      ->capture_default_str();
   add_threads(*cmd, o.threads);
   add_no_progress(*cmd, a->no_progress);
   add_json(*cmd, a->json, "print the summary as one JSON object");

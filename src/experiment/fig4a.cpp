@@ -168,6 +168,42 @@ nlohmann::json fraction_json(const FractionResult& r) {
   return out;
 }
 
+// The inverse of fraction_json for the spaces tuned (the summary and CSV need no more).
+FractionResult fraction_from_json(const Fig4aOptions& a, const nlohmann::json& j) {
+  FractionResult r;
+  r.fraction = j.at("fraction").get<double>();
+  r.rows = j.at("rows").get<std::size_t>();
+  r.images = j.at("images").get<std::size_t>();
+  r.bytes = j.at("bytes").get<std::size_t>();
+  r.val_unweighted = j.at("unweighted").at("val").get<double>();
+  r.test_unweighted = j.at("unweighted").at("test").get<double>();
+  for (const auto& name : tuned_spaces(a)) {
+    const nlohmann::json& t = j.at("tuned").at(name);
+    SpaceResult space;
+    space.space = name;
+    space.run.best_accuracy = t.at("val").get<double>();
+    space.run.first_best = t.at("first_best_evaluation").get<int>();
+    space.weights = t.at("weights").get<std::string>();
+    space.test = t.at("test").get<double>();
+    r.tuned.push_back(std::move(space));
+  }
+  return r;
+}
+
+void check_options(const RamConfig& config, const Fig4aOptions& a) {
+  if (a.dagger_rounds > 0 && a.dagger_weights.size() != 3) throw Error("--dagger-weights: expected three values a,b,c");
+  for (const auto& name : tuned_spaces(a)) tune::make_weight_space(name, config, "--spaces");  // refuse typos first
+}
+
+void log_fraction(const FractionResult& r) {
+  if (r.tuned.empty())
+    spdlog::info("fraction {:.2f}: {} rows, {} bytes, test unweighted {:.2f}%", r.fraction, r.rows, r.bytes,
+                 r.test_unweighted);
+  for (const auto& t : r.tuned)
+    spdlog::info("fraction {:.2f}: {} rows, test unweighted {:.2f}%, BO ({}) {:.2f}% ({:+.2f}), {}", r.fraction, r.rows,
+                 r.test_unweighted, t.space, t.test, t.test - r.test_unweighted, t.weights);
+}
+
 nlohmann::json summary_json(const Fig4aOptions& a, const Fig4aSplits& s, const std::vector<FractionResult>& results,
                             double seconds) {
   nlohmann::json rows = nlohmann::json::array();
@@ -195,31 +231,44 @@ nlohmann::json summary_json(const Fig4aOptions& a, const Fig4aSplits& s, const s
 
 }  // namespace
 
-io::ResultFiles fig4a_experiment(const Fig4aTeacher& teacher, const RamConfig& config, const Fig4aSplits& splits,
-                                 const Fig4aOptions& a) {
-  const auto start = std::chrono::steady_clock::now();
-  if (a.dagger_rounds > 0 && a.dagger_weights.size() != 3)
-    throw Error("--dagger-weights: expected three values a,b,c");
-  for (const auto& name : tuned_spaces(a)) tune::make_weight_space(name, config, "--spaces");  // refuse typos first
-  TrialReporter reporter(a.fractions.size() * tuned_spaces(a).size() * static_cast<std::size_t>(a.budget), a.progress,
-                         true);
-  std::vector<FractionResult> results;
+std::vector<sweep::Trial> fig4a_trials(const Fig4aOptions& a, const nlohmann::json& recipe) {
+  std::vector<sweep::Trial> out;
   for (const double f : a.fractions) {
-    results.push_back(run_fraction(teacher, config, splits, a, f, reporter));
-    const auto& r = results.back();
-    if (r.tuned.empty())
-      spdlog::info("fraction {:.2f}: {} rows, {} bytes, test unweighted {:.2f}%", f, r.rows, r.bytes, r.test_unweighted);
-    for (const auto& t : r.tuned)
-      spdlog::info("fraction {:.2f}: {} rows, test unweighted {:.2f}%, BO ({}) {:.2f}% ({:+.2f}), {}", f, r.rows,
-                   r.test_unweighted, t.space, t.test, t.test - r.test_unweighted, t.weights);
+    const nlohmann::json description = {{"experiment", "fig4a"}, {"fraction", f}, {"recipe", recipe}};
+    out.push_back({"fraction-" + cell(f), description.dump()});
   }
+  return out;
+}
+
+nlohmann::json fig4a_fraction(const Fig4aTeacher& teacher, const RamConfig& config, const Fig4aSplits& splits,
+                              const Fig4aOptions& a, double fraction) {
+  check_options(config, a);
+  TrialReporter reporter(tuned_spaces(a).size() * static_cast<std::size_t>(a.budget), a.progress, true);
+  const FractionResult r = run_fraction(teacher, config, splits, a, fraction, reporter);
   reporter.finish();
+  log_fraction(r);
+  return fraction_json(r);
+}
+
+io::ResultFiles fig4a_results(const Fig4aOptions& a, const Fig4aSplits& splits,
+                              const std::vector<nlohmann::json>& fractions, double seconds) {
+  std::vector<FractionResult> results;
+  for (const auto& j : fractions) results.push_back(fraction_from_json(a, j));
   io::ResultFiles out;
   out.tables.emplace_back("fig4a", fraction_table(a, results));
   out.plots.emplace_back("fig4a", plot_script(a));
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   out.summary = summary_json(a, splits, results, seconds);
   return out;
+}
+
+io::ResultFiles fig4a_experiment(const Fig4aTeacher& teacher, const RamConfig& config, const Fig4aSplits& splits,
+                                 const Fig4aOptions& a) {
+  const auto start = std::chrono::steady_clock::now();
+  check_options(config, a);
+  std::vector<nlohmann::json> fractions;
+  for (const double f : a.fractions) fractions.push_back(fig4a_fraction(teacher, config, splits, a, f));
+  return fig4a_results(a, splits, fractions,
+                       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
 }  // namespace mbi::experiment

@@ -439,6 +439,16 @@ PY
 expect_fail gzip-trailer-cut "t10k-labels-idx1-ubyte.gz: corrupt or truncated gzip" "$mbi" eval --mode mbi \
   --table "$work/tiny.tbl" --data "$work/cut"
 expect_fail gzip-bomb "t10k-images-idx3-ubyte.gz: truncated" "$mbi" eval --mode mbi --table "$work/tiny.tbl" --data "$work/bomb"
+# Fig. 3 sweeps (issue 22): bad panels, series and workers are refused before anything is written.
+expect_fail fig3-panel "--panels: no panel 'd'" "$mbi" experiment fig3 --data "$mnist" --panels ad --out "$work/fig3"
+expect_fail fig3-series "--series: no series 'width'" "$mbi" experiment fig3 --data "$mnist" --series width --out "$work/fig3"
+expect_fail fig3-series-panel "--series: no series 'hidden'" "$mbi" experiment fig3 --data "$mnist" --panels a \
+  --series hidden --out "$work/fig3"
+expect_fail fig3-workers "--workers" "$mbi" experiment fig3 --data "$mnist" --workers 0 --out "$work/fig3"
+expect_fail fig3-mpi-workers "--workers: an MPI job" env OMPI_COMM_WORLD_SIZE=1 "$mbi" experiment fig3 --data "$mnist" \
+  --workers 2 --out "$work/fig3"
+expect_fail fig3-no-data "fig3-nodata" "$mbi" experiment fig3 --data "$work/fig3-nodata" --out "$work/fig3"
+[ ! -e "$work/fig3" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: fig3 wrote after a refusal"; }
 # A write killed mid-way left its temporary file: the next write of that file removes it.
 printf 'half' >"$work/resumed.tbl.tmp.999999999"
 expect_ok index-after-kill "$mbi" index --table "$work/tiny.tbl" --out "$work/resumed.tbl"

@@ -8,34 +8,15 @@ each step's record is checked for what issue 20 asked of it.
 
 Usage: small_data_test.py MBI_BINARY   (exit 0 when every check passes)
 """
-import gzip
 import json
 import os
-import random
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
 
-ROWS, COLS, CLASSES = 12, 20, 3
-
-
-def write_idx(folder, prefix, count, seed):
-    rng = random.Random(seed)
-    labels, pixels = [], bytearray()
-    for _ in range(count):
-        label = rng.randrange(CLASSES)
-        labels.append(label)
-        # The class is where a bright bar lies: a third of the width each.
-        for r in range(ROWS):
-            for c in range(COLS):
-                bright = c * CLASSES // COLS == label and 2 <= r < ROWS - 2
-                pixels.append(min(255, rng.randrange(40) + (200 if bright else 0)))
-    with gzip.open(os.path.join(folder, prefix + "-images-idx3-ubyte.gz"), "wb") as f:
-        f.write(struct.pack(">IIII", 0x803, count, ROWS, COLS) + bytes(pixels))
-    with gzip.open(os.path.join(folder, prefix + "-labels-idx1-ubyte.gz"), "wb") as f:
-        f.write(struct.pack(">II", 0x801, count) + bytes(labels))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from generated_idx import CLASSES, COLS, ROWS, write_idx  # noqa: E402
 
 
 failures = []

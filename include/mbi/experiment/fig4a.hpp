@@ -22,6 +22,7 @@
 #include "mbi/lookup/ram_config.hpp"
 #include "mbi/lookup/table_data.hpp"
 #include "mbi/search/kmeans_tree.hpp"
+#include "mbi/sweep/trial_store.hpp"
 #include "mbi/tune/trial_evaluator.hpp"
 
 namespace mbi::experiment {
@@ -54,8 +55,21 @@ struct Fig4aSplits {
   const ImageSet& test;   // accuracy is reported on it
 };
 
-// Summary (fractions, mean test gain per space); table fig4a; plot fig4a.
+// Summary (fractions, mean test gain per space); table fig4a; plot fig4a. The fractions one
+// after another in this process: fig4a_fraction for each, then fig4a_results.
 io::ResultFiles fig4a_experiment(const Fig4aTeacher& teacher, const RamConfig& config, const Fig4aSplits& splits,
                                  const Fig4aOptions& options);
+
+// The same figure on the sweep runner (sweep/sweep.hpp): one trial per fraction, described by
+// the fraction and `recipe` (the teacher, data and options, as the caller records them).
+std::vector<sweep::Trial> fig4a_trials(const Fig4aOptions& options, const nlohmann::json& recipe);
+// One fraction's table, tuned and scored: the trial's result (the summary's entry for it).
+// Throws mbi::Error for an unknown weight space or malformed DAgger weights.
+nlohmann::json fig4a_fraction(const Fig4aTeacher& teacher, const RamConfig& config, const Fig4aSplits& splits,
+                              const Fig4aOptions& options, double fraction);
+// The figure from the fractions' results, in the order of options.fractions; `seconds` is the
+// sweep's wall time.
+io::ResultFiles fig4a_results(const Fig4aOptions& options, const Fig4aSplits& splits,
+                              const std::vector<nlohmann::json>& fractions, double seconds);
 
 }  // namespace mbi::experiment
