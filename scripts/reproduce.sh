@@ -419,3 +419,17 @@ for t in $G/mnist.tbl $G/fashion.tbl $G/fashion-cpu.tbl; do
       >$G/$name-h$h-test.json
   done
 done
+
+# Fig. 3 (issue 22): the teacher's design sweeps, every point trained with the sweep recipe
+# (12 epochs, lr 1e-3), distilled from 20,000 training images with 3 DAgger rounds, BO-tuned
+# on validation and looked up on the test split; two local workers (mpirun -np 2 is the same).
+F=results/fig3; mkdir -p $F
+run $B experiment fig3 --workers 2 --out $F/mnist --json --no-progress >$F/mnist.json
+# The sweep recipe against full training (mbi train's recipe) on three of its points.
+run $B experiment fig3 --workers 2 --epochs 150 --early-stop 20 --lr 5e-4 --lr-patience 8 \
+  --points g5-p4-s4-n3-b2-h1-w64-l1,g5-p4-s2-n3-b2-h1-w64-l1,g2-p4-s4-n3-b2-h1-w64-l1 --out $F/mnist-full --json --no-progress >$F/mnist-full.json
+# Wall time of panel (c) with one rank (2 threads) and with two MPI ranks (1 thread each), a small recipe.
+small="--panels c --epochs 2 --table-images 5000 --dagger-rounds 1 --budget 4 --json --no-progress"
+run $B experiment fig3 $small --threads 2 --out $F/time-1rank >$F/time-1rank.json
+run env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun -np 2 $B experiment fig3 $small \
+  --threads 1 --out $F/time-2ranks >$F/time-2ranks.json

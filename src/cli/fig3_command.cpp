@@ -168,23 +168,14 @@ void register_experiment_fig3(CLI::App& experiment) {
   // The sweep recipe: the shipped teachers' (mbi train's defaults) with fewer epochs and an
   // earlier stop on validation (docs/results.md checks its ranking against full training).
   train::TrainOptions& t = a->recipe.train;
-  t.random_start = true;
-  t.augment_shift = 2;
+  set_shipped_training_recipe(t);
   t.epochs = 12;
   t.lr = 1e-3;
   t.lr_patience = 3;
   t.early_stop = 4;
   a->recipe.table_images = 20000;
   a->recipe.device = "cpu";
-  cmd->add_option("--epochs", t.epochs, "maximum epochs per teacher")->check(whole_number(1, 100000))->capture_default_str();
-  cmd->add_option("--early-stop", t.early_stop, "epochs without a better validation accuracy before stopping")
-      ->check(whole_number(1, 100000))
-      ->capture_default_str();
-  cmd->add_option("--lr", t.lr, "Adam learning rate")->check(finite_number(1e-7, 1.0))->capture_default_str();
-  cmd->add_option("--lr-patience", t.lr_patience, "epochs without improvement before the lr is cut")
-      ->check(whole_number(1, 100000))
-      ->capture_default_str();
-  cmd->add_option("--batch", t.batch, "batch size")->check(whole_number(1, 65536))->capture_default_str();
+  add_training_flags(*cmd, t);
   cmd->add_option("--table-images", a->recipe.table_images,
                   "training images distilled into each table (a seeded subset; 0 = all)")
       ->check(whole_number(0, 1u << 30))

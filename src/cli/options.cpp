@@ -1,3 +1,4 @@
+#include "mbi/train/trainer.hpp"
 #include "options.hpp"
 
 #include "validators.hpp"
@@ -230,5 +231,37 @@ std::vector<nlohmann::json> read_json_records(const std::vector<std::filesystem:
 }
 
 void print_json(const nlohmann::json& result, bool json) { std::cout << (json ? result.dump() : result.dump(2)) << std::endl; }
+
+void set_shipped_training_recipe(train::TrainOptions& t) {
+  t.random_start = true;
+  t.augment_shift = 2;
+  t.epochs = 150;
+  t.lr = 5e-4;
+  t.lr_patience = 8;
+  t.early_stop = 20;
+}
+
+void add_training_flags(CLI::App& cmd, train::TrainOptions& t, const std::string& batch_help) {
+  cmd.add_flag("--train-random-start,!--no-train-random-start", t.random_start,
+               "draw first locations uniformly while training (as published); evaluation still uses the model's start");
+  cmd.add_option("--augment-shift", t.augment_shift, "shift training images by up to N pixels (0 = off)")
+      ->check(whole_number(0, 8))
+      ->capture_default_str();
+  cmd.add_option("--epochs", t.epochs, "maximum epochs")->check(whole_number(1, 100000))->capture_default_str();
+  cmd.add_option("--batch", t.batch, batch_help)->check(whole_number(1, 65536))->capture_default_str();
+  cmd.add_option("--lr", t.lr, "Adam learning rate")->check(finite_number(1e-7, 1.0))->capture_default_str();
+  cmd.add_option("--lr-patience", t.lr_patience, "epochs without improvement before the lr is cut")
+      ->check(whole_number(1, 100000))
+      ->capture_default_str();
+  cmd.add_option("--lr-factor", t.lr_factor, "lr multiplier on plateau")
+      ->check(finite_number(1e-3, 1.0))
+      ->capture_default_str();
+  cmd.add_option("--early-stop", t.early_stop, "epochs without improvement before stopping")
+      ->check(whole_number(1, 100000))
+      ->capture_default_str();
+  cmd.add_option("--reinforce-weight", t.reinforce_weight, "weight of the REINFORCE term")
+      ->check(finite_number(0, 1000))
+      ->capture_default_str();
+}
 
 }  // namespace mbi::cli

@@ -18,6 +18,10 @@
 #include "mbi/search/kmeans_tree.hpp"
 #include "mbi/tune/trial_evaluator.hpp"
 
+namespace mbi::train {
+struct TrainOptions;
+}  // namespace mbi::train
+
 namespace mbi::cli {
 
 // --threads: 0..1024, 0 = all cores.
@@ -54,6 +58,15 @@ struct DataOptions {
 
 // --split: one of train, val, train-all, test.
 CLI::Option* add_split(CLI::App& cmd, std::string& split, const std::string& help = "images to evaluate");
+
+// How a teacher trains (`mbi train`, `mbi experiment fig3`): --epochs, --batch, --lr,
+// --lr-patience, --lr-factor, --early-stop, --reinforce-weight, --augment-shift and
+// --train-random-start, each showing the default the caller set in `options`.
+void add_training_flags(CLI::App& cmd, train::TrainOptions& options, const std::string& batch_help = "batch size");
+// The recipe of the shipped MNIST teachers (`mbi train`'s defaults; docs/teachers.md): Adam lr
+// 5e-4 cut after 8 flat epochs, early stop after 20, up to 150 epochs, random first locations
+// while training, images shifted by up to 2 pixels.
+void set_shipped_training_recipe(train::TrainOptions& options);
 
 // How a table's search trees are built (`mbi distill`, `mbi index`).
 struct TreeFlags {

@@ -144,32 +144,10 @@ void register_train(CLI::App& app) {
   cmd->add_option("--start", args->start, "the model's first location: fixed (at --start-x/--start-y) or random")
       ->capture_default_str();
   // Defaults: the recipe of the shipped MNIST teachers (docs/teachers.md gives Fashion-MNIST's).
-  t.random_start = true;
-  t.augment_shift = 2;
-  t.epochs = 150;
-  t.lr = 5e-4;
-  t.lr_patience = 8;
-  t.early_stop = 20;
-  cmd->add_flag("--train-random-start,!--no-train-random-start", t.random_start,
-                "draw first locations uniformly while training (as published; the default); evaluation still uses "
-                "--start");
-  cmd->add_option("--augment-shift", t.augment_shift, "shift training images by up to N pixels (0 = off)")
-      ->check(whole_number(0, 8))->capture_default_str();
+  set_shipped_training_recipe(t);
+  add_training_flags(*cmd, t, "batch size (the global batch: each of N ranks takes 1/N of it)");
   cmd->add_option("--start-x", c.start_x, "fixed start x in [-1, 1]")->check(finite_number(-1.0, 1.0))->capture_default_str();
   cmd->add_option("--start-y", c.start_y, "fixed start y in [-1, 1]")->check(finite_number(-1.0, 1.0))->capture_default_str();
-  cmd->add_option("--epochs", t.epochs, "maximum epochs")->check(whole_number(1, 100000))->capture_default_str();
-  cmd->add_option("--batch", t.batch, "batch size (the global batch: each of N ranks takes 1/N of it)")
-      ->check(whole_number(1, 65536))
-      ->capture_default_str();
-  cmd->add_option("--lr", t.lr, "Adam learning rate")->check(finite_number(1e-7, 1.0))->capture_default_str();
-  cmd->add_option("--lr-patience", t.lr_patience, "epochs without improvement before the lr is cut")
-      ->check(whole_number(1, 100000))->capture_default_str();
-  cmd->add_option("--lr-factor", t.lr_factor, "lr multiplier on plateau")->check(finite_number(1e-3, 1.0))->capture_default_str();
-  cmd->add_option("--early-stop", t.early_stop, "epochs without improvement before stopping")
-      ->check(whole_number(1, 100000))->capture_default_str();
-  cmd->add_option("--reinforce-weight", t.reinforce_weight, "weight of the REINFORCE term")
-      ->check(finite_number(0, 1000))
-      ->capture_default_str();
   add_seed(*cmd, t.seed, "random seed");
   add_threads(*cmd, args->threads, "CPU threads (0 = all cores)");
   cmd->add_option("--device", args->device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}))->capture_default_str();

@@ -22,3 +22,12 @@ def write_idx(folder, prefix, count, seed):
         f.write(struct.pack(">IIII", 0x803, count, ROWS, COLS) + bytes(pixels))
     with gzip.open(os.path.join(folder, prefix + "-labels-idx1-ubyte.gz"), "wb") as f:
         f.write(struct.pack(">II", 0x801, count) + bytes(labels))
+
+
+def make_data(work, train_count, test_count):
+    """A data folder under `work` with `train_count` training and `test_count` test images."""
+    data = os.path.join(work, "data")
+    os.makedirs(data)
+    write_idx(data, "train", train_count, 1)
+    write_idx(data, "t10k", test_count, 2)
+    return data

@@ -16,7 +16,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from generated_idx import CLASSES, COLS, ROWS, write_idx  # noqa: E402
+from generated_idx import CLASSES, COLS, ROWS, make_data  # noqa: E402
 
 
 failures = []
@@ -39,10 +39,7 @@ def mbi(*args):
 MBI = sys.argv[1]
 work = tempfile.mkdtemp(prefix="mbi_small_data_")
 try:
-    data = os.path.join(work, "data")
-    os.makedirs(data)
-    write_idx(data, "train", 600, 1)
-    write_idx(data, "t10k", 150, 2)
+    data = make_data(work, 600, 150)
     model, table = os.path.join(work, "m.pt"), os.path.join(work, "t.tbl")
     run_dir = os.path.join(work, "run")
 

@@ -17,7 +17,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from generated_idx import write_idx  # noqa: E402
+from generated_idx import make_data  # noqa: E402
 
 MBI = sys.argv[1]
 MPIEXEC = sys.argv[2] if len(sys.argv) > 2 else ""
@@ -56,10 +56,7 @@ def same_csv(a, b):
 
 work = tempfile.mkdtemp(prefix="mbi_sweep_")
 try:
-    data = os.path.join(work, "data")
-    os.makedirs(data)
-    write_idx(data, "train", 400, 1)
-    write_idx(data, "t10k", 100, 2)
+    data = make_data(work, 400, 100)
 
     one = os.path.join(work, "one")
     s1 = summary_of(fig3(data, one), "one process")
