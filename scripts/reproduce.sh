@@ -429,7 +429,8 @@ run $B experiment fig3 --workers 2 --out $F/mnist --json --no-progress >$F/mnist
 run $B experiment fig3 --workers 2 --epochs 150 --early-stop 20 --lr 5e-4 --lr-patience 8 \
   --points g5-p4-s4-n3-b2-h1-w64-l1,g5-p4-s2-n3-b2-h1-w64-l1,g2-p4-s4-n3-b2-h1-w64-l1 --out $F/mnist-full --json --no-progress >$F/mnist-full.json
 # Wall time of panel (c) with one rank (2 threads) and with two MPI ranks (1 thread each), a small recipe.
-small="--panels c --epochs 2 --table-images 5000 --dagger-rounds 1 --budget 4 --json --no-progress"
+small="--panels c --limit 3000 --epochs 2 --table-images 2000 --dagger-rounds 1 --budget 4 --json --no-progress"
 run $B experiment fig3 $small --threads 2 --out $F/time-1rank >$F/time-1rank.json
+run $B experiment fig3 $small --threads 1 --out $F/time-1rank-1thread >$F/time-1rank-1thread.json
 run env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun -np 2 $B experiment fig3 $small \
   --threads 1 --out $F/time-2ranks >$F/time-2ranks.json
