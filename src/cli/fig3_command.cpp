@@ -74,17 +74,7 @@ void run(Fig3Args& a) {
         throw Error("--series: no series '" + name + "' in panels " + a.panels);
     series = kept;
   }
-  // The ranks before anything is loaded: local workers are forked here.
-  std::unique_ptr<sweep::Ranks> ranks = sweep::make_ranks(a.workers);
-  if (!ranks->is_main()) spdlog::set_level(spdlog::level::warn);
-  train::set_threads(a.lookups.threads);
-  a.recipe.threads = a.lookups.threads;
-  a.recipe.train.seed = a.seed;
-  a.recipe.train.progress = false;
-  a.lookups.seed = a.seed;
   const hw::HwConfig hw = hw::load_hw_config(given_or_shipped(a.hw_config, kHwConfig, "--hw-config"));
-  a.lookups.hw = &hw;
-
   const ImageSet train_set = a.data.load("train");
   const ImageSet val = a.data.load("val");
   const ImageSet test = a.data.load("test");
@@ -104,6 +94,17 @@ void run(Fig3Args& a) {
       return std::find(a.only_points.begin(), a.only_points.end(), p.id) == a.only_points.end();
     });
   }
+  // The ranks once the settings are checked (a refusal is printed once) and before any thread
+  // starts: local workers are forked here and share the images read above.
+  std::unique_ptr<sweep::Ranks> ranks = sweep::make_ranks(a.workers);
+  if (!ranks->is_main()) spdlog::set_level(spdlog::level::warn);
+  train::set_threads(a.lookups.threads);
+  a.recipe.threads = a.lookups.threads;
+  a.recipe.train.seed = a.seed;
+  a.recipe.train.progress = false;
+  a.lookups.seed = a.seed;
+  a.lookups.hw = &hw;
+
   const nlohmann::json recipe = recipe_json(a, train_set, val, test);
   const auto trials = experiment::fig3_trials(points, recipe);
   const sweep::TrialStore store(a.out_dir / "trials");

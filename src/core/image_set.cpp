@@ -27,6 +27,17 @@ ImageSet ImageSet::first(std::size_t n) const {
   return subset(indices);
 }
 
+ImageSet ImageSet::sample(std::size_t n, std::uint64_t seed) const {
+  if (n == 0 || n >= count()) return *this;
+  std::vector<std::size_t> order(count());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::mt19937_64 rng(seed);
+  std::shuffle(order.begin(), order.end(), rng);
+  order.resize(n);
+  std::sort(order.begin(), order.end());
+  return subset(order);
+}
+
 ImageSet shifted_copy(const ImageSet& set, int max_shift, std::uint64_t seed) {
   ImageSet out = set;
   // The engine's raw draws, not a std:: distribution: the shifts must be the same with every

@@ -53,17 +53,6 @@ struct FractionResult {
 // The spaces tuned: none with --budget 0 (the accuracy-against-size curve alone).
 std::vector<std::string> tuned_spaces(const Fig4aOptions& a) { return a.budget > 0 ? a.spaces : std::vector<std::string>{}; }
 
-// A seeded subset of round(fraction * count) images, in their original order.
-ImageSet image_share(const ImageSet& images, double fraction, std::uint64_t seed) {
-  std::vector<std::size_t> order(images.count());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::mt19937_64 rng(seed);
-  std::shuffle(order.begin(), order.end(), rng);
-  order.resize(std::max<std::size_t>(1, static_cast<std::size_t>(std::llround(fraction * images.count()))));
-  std::sort(order.begin(), order.end());
-  return images.subset(order);
-}
-
 std::size_t row_bytes(const TableData& t) {
   return t.rows() * (t.key_layout.words() + t.value_layout.words()) * 8 + t.rows() * 4;
 }
@@ -75,7 +64,8 @@ FractionResult run_fraction(const Fig4aTeacher& teacher, const RamConfig& c, con
   if (a.dagger_rounds == 0) {
     table = teacher.distill(s.train, fraction);
   } else {
-    const ImageSet share = image_share(s.train, fraction, a.seed);
+    const ImageSet share =
+        s.train.sample(std::max<std::size_t>(1, static_cast<std::size_t>(std::llround(fraction * s.train.count()))), a.seed);
     images = share.count();
     table = teacher.distill(share, 1.0);
     table.segment_weights = eq1_segment_weights(c, a.dagger_weights[0], a.dagger_weights[1], a.dagger_weights[2]);

@@ -29,6 +29,8 @@ std::string hex64(std::uint64_t v) {
 // Exclusive create: exactly one rank of this run gets each trial, on one machine or on a
 // shared file system (O_EXCL is atomic on local and NFSv3+ folders).
 bool claim(const fs::path& path) {
+  // The folder is made again if a finished run removed it as litter (see below).
+  fs::create_directories(path.parent_path());
   const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0644);
   if (fd < 0) {
     if (errno == EEXIST) return false;
@@ -36,6 +38,25 @@ bool claim(const fs::path& path) {
   }
   ::close(fd);
   return true;
+}
+
+// A claims folder another run left is litter once every trial it claimed is stored: that
+// run is dead or between trials (its next claim makes the folder again). A folder holding a
+// claim or a failure note without a result (a trial running now, or one that failed and was
+// not yet run again) is kept.
+bool only_stored_claims(const fs::path& folder, const TrialStore& store) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder, ec)) {
+    // A failure note is litter once the trial has been stored since.
+    const std::string name = entry.path().extension() == ".failed" ? entry.path().stem().string()
+                                                                   : entry.path().filename().string();
+    try {
+      if (!fs::exists(store.path_of(name))) return false;
+    } catch (const Error&) {
+      return false;  // not a claim of ours: leave the folder alone
+    }
+  }
+  return !ec;
 }
 
 void log_line(const Ranks& ranks, const std::string& text) {
@@ -106,10 +127,14 @@ SweepOutcome run_sweep(const std::vector<Trial>& trials, const TrialStore& store
     }
   }
   std::error_code ec;
-  // Once every trial is stored no claim matters: this run's and those killed runs left go.
-  if (first_failure.empty() && all_ok)
+  // Once every trial is stored this run's claims go, and so do those of other runs whose every
+  // claim has its result; a run still working on this folder keeps its own.
+  if (first_failure.empty() && all_ok) {
+    fs::remove_all(claims, ec);
     for (const auto& entry : fs::directory_iterator(store.folder(), ec))
-      if (entry.path().filename().string().rfind(".claims-", 0) == 0) fs::remove_all(entry.path(), ec);
+      if (entry.path().filename().string().rfind(".claims-", 0) == 0 && only_stored_claims(entry.path(), store))
+        fs::remove_all(entry.path(), ec);
+  }
   if (!first_failure.empty())
     throw Error("sweep: " + std::to_string(trials.size() - outcome.results.size()) + " of " +
                 std::to_string(trials.size()) + " trials have no result in " + store.folder().string() +

@@ -21,18 +21,6 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-// A seeded subset of n images in their original order (all of them when n is 0 or too many).
-ImageSet image_subset(const ImageSet& images, std::size_t n, std::uint64_t seed) {
-  if (n == 0 || n >= images.count()) return images;
-  std::vector<std::size_t> order(images.count());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::mt19937_64 rng(seed);
-  std::shuffle(order.begin(), order.end(), rng);
-  order.resize(n);
-  std::sort(order.begin(), order.end());
-  return images.subset(order);
-}
-
 }  // namespace
 
 TeacherTable train_teacher_and_table(const RamConfig& config, const TeacherTableRecipe& recipe, const ImageSet& train,
@@ -46,8 +34,14 @@ TeacherTable train_teacher_and_table(const RamConfig& config, const TeacherTable
   out.config = trained.model->config();
   out.training = trained.result;
   out.val_accuracy = trained.result.best_val_accuracy;
+  const double epochs_here = seconds_since(start);
+  start = std::chrono::steady_clock::now();
   out.test_accuracy = evaluate_accuracy(trained.model, test);
-  out.train_seconds = seconds_since(start);
+  // Every epoch's logged time, those of a killed run this one resumed included, so a resumed
+  // trial reports what its teacher cost (this process alone would report only the rest).
+  double logged = 0;
+  for (const EpochLog& e : trained.result.log) logged += e.seconds;
+  out.train_seconds = std::max(logged, epochs_here) + seconds_since(start);
   if (!recipe.model_out.empty())
     save_model(recipe.model_out, trained.model,
                {{"val_accuracy", out.val_accuracy}, {"test_accuracy", out.test_accuracy},
@@ -55,7 +49,7 @@ TeacherTable train_teacher_and_table(const RamConfig& config, const TeacherTable
                 {"seed", recipe.train.seed}, {"train_images", train.count()}});
 
   start = std::chrono::steady_clock::now();
-  const ImageSet images = image_subset(train, recipe.table_images, recipe.train.seed);
+  const ImageSet images = train.sample(recipe.table_images, recipe.train.seed);
   out.table_images = images.count();
   DistillOptions d;
   d.seed = recipe.train.seed;

@@ -88,6 +88,27 @@ TEST(ImageSet, SubsetsKeepSizeClassesAndOrder) {
   EXPECT_EQ(s.first(2).image(1)[5], 15);
 }
 
+TEST(ImageSet, SamplesAreSeededDistinctAndInOriginalOrder) {
+  ImageSet s;
+  s.rows = 1;
+  s.cols = 1;
+  s.classes = 1;
+  for (int i = 0; i < 50; ++i) {
+    s.pixels.push_back(static_cast<std::uint8_t>(i));  // the pixel names the image
+    s.labels.push_back(0);
+  }
+  const ImageSet a = s.sample(20, 7);
+  ASSERT_EQ(a.count(), 20U);
+  EXPECT_EQ(a.pixels, s.sample(20, 7).pixels);  // the same seed, the same images
+  EXPECT_NE(a.pixels, s.sample(20, 8).pixels);
+  EXPECT_NE(a.pixels, s.first(20).pixels);  // drawn, not the first ones
+  // Strictly rising: distinct images, kept in their original order.
+  for (std::size_t i = 1; i < a.count(); ++i) EXPECT_LT(a.pixels[i - 1], a.pixels[i]);
+  EXPECT_EQ(s.sample(0, 7).pixels, s.pixels);   // 0: all of them
+  EXPECT_EQ(s.sample(99, 7).pixels, s.pixels);  // more than there are: all of them
+  EXPECT_EQ(s.sample(50, 7).pixels, s.pixels);
+}
+
 TEST(ImageSet, ShiftedCopiesMoveEveryPixelByOneSeededShift) {
   ImageSet s;
   s.rows = 5;

@@ -107,6 +107,28 @@ TEST(RunSweep, ResumesAfterAFailureRunningOnlyWhatIsMissing) {
     EXPECT_EQ(entry.path().extension(), ".trial") << entry.path();
 }
 
+TEST(RunSweep, AFinishedRunKeepsTheClaimsOfARunStillWorkingAndClearsDoneOnes) {
+  const TrialStore store(fresh_folder("claims"));
+  const auto trials = some_trials(3);
+  // Another run on this folder: one holds a claim on a trial it has not finished ("t9", not
+  // in this sweep), the other claimed only trials that are stored by now.
+  const fs::path working = store.folder() / ".claims-00000000000000aa";
+  const fs::path done = store.folder() / ".claims-00000000000000bb";
+  fs::create_directories(working);
+  fs::create_directories(done);
+  std::ofstream(working / "t9");
+  std::ofstream(done / "t1");
+  auto ranks = make_ranks(1);
+  SweepOptions quiet{false, false};
+  const SweepOutcome outcome = run_sweep(trials, store, *ranks, square_of, quiet);
+  EXPECT_EQ(outcome.results.size(), 3u);
+  EXPECT_TRUE(fs::exists(working / "t9"));
+  EXPECT_FALSE(fs::exists(done));
+  std::size_t folders = 0;
+  for (const auto& entry : fs::directory_iterator(store.folder())) folders += entry.is_directory() ? 1 : 0;
+  EXPECT_EQ(folders, 1u);  // only the working run's
+}
+
 TEST(RunSweep, RefusesDuplicateIdsAndAFolderOfOtherSettingsBeforeAnyWork) {
   const TrialStore store(fresh_folder("dup"));
   auto ranks = make_ranks(1);

@@ -22,6 +22,9 @@ struct ImageSet {
   ImageSet subset(const std::vector<std::size_t>& indices) const;
   // The first min(n, count()) images.
   ImageSet first(std::size_t n) const;
+  // n images drawn by a seeded shuffle, kept in their original order (all of them when n is
+  // 0 or at least count()): the same seed gives the same images.
+  ImageSet sample(std::size_t n, std::uint64_t seed) const;
 };
 
 // Images back to back (rows x cols bytes each, row-major), borrowed from their owner: an

@@ -33,7 +33,7 @@ struct TeacherTable {
   TrainResult training;
   double val_accuracy = 0;   // the best validation accuracy of training
   double test_accuracy = 0;  // the teacher's own, deterministic locations
-  double train_seconds = 0;
+  double train_seconds = 0;  // training (every epoch, a resumed run's earlier ones too) and the test pass
   double table_seconds = 0;  // distillation and DAgger rounds
   std::size_t table_images = 0;
   TableData table;           // rows and eq. 1 weights; no tree
