@@ -395,6 +395,13 @@ for ef in 8 16; do
   run $ev --table results/pipeline/mnist.tbl --search graph --graph-all-rows --probes $ef >$GR/mnist-main-all-ef$ef.json
 done
 for b in 400 1600; do run $ev --table results/pipeline/mnist.tbl --max-comparisons $b >$GR/mnist-main-tree-b$b.json; done
+# A walk's energy (session 21): its key matches and link reads, as the records above price them,
+# through the hardware model beside the published 13.16 nJ and Table I.
+read -r cmp splits links acc mb < <($PY -c "import json; r = json.load(open('$GR/mnist-6000-all-ef8.json')); e = r['report']['events']
+print(r['comparisons_per_image'], e['sram.array_match'] / e['lookup.key_comparison'], r['links_read_per_image'],
+      r['accuracy'], (r['table_bytes'] + r['graph_link_bytes']) / 1e6)")
+run $B hw energy --comparisons-per-image $cmp --key-splits $splits --links-read-per-image $links --accuracy $acc \
+  --storage-mb $mb --out results/hw/energy-graph-6000
 # The Pareto views: accuracy against bytes and against comparisons, 1-NN and the published point beside.
 run $B baseline --data ../shared/data/mnist --sizes 1000,6000,20000,60000 --threads 2 --published \
   --lookups $O/mnist-6000.json $GR/mnist-6000-all-ef8.json $GR/mnist-6000-all-ef16.json \

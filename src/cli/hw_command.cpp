@@ -140,6 +140,7 @@ struct EnergyArgs {
   HwArgs common;
   std::optional<double> comparisons;
   std::optional<double> key_splits;
+  std::optional<double> links_read;
   std::optional<double> accuracy;
   std::optional<double> storage_mb;
   HwLookupSource lookup;  // with --table: the workload is measured by lookups through the arrays
@@ -153,6 +154,7 @@ void run_energy(const EnergyArgs& a) {
   options.config_source = config_file.string();
   options.comparisons_per_image = a.comparisons;
   options.arrays_per_key = a.key_splits;
+  options.links_read_per_image = a.links_read;
   options.accuracy_pct = a.accuracy;
   options.storage_mb = a.storage_mb;
   nlohmann::json measured;
@@ -181,7 +183,11 @@ void run_energy(const EnergyArgs& a) {
           " (published ~4.7 pJ)",
       "inference: " + fixed(s["inference"]["comparisons_per_image"].get<double>(), 1) + " comparisons x " +
           fixed(s["inference"]["arrays_per_key"].get<double>(), 1) + " arrays -> " +
-          fixed(s["inference"]["energy_nj"].get<double>(), 3) + " nJ (published 13.16 nJ)",
+          fixed(s["inference"]["energy_nj"].get<double>(), 3) + " nJ" +
+          (a.links_read ? " with " + fixed(*a.links_read, 1) + " link reads (" +
+                              fixed(s["inference"]["link_energy_nj"].get<double>(), 3) + " nJ)"
+                        : std::string()) +
+          " (published 13.16 nJ)",
       ""};
   if (!measured.is_null())
     lines.insert(lines.begin() + 2,
@@ -233,6 +239,10 @@ void register_hw(CLI::App& app) {
       ->check(finite_number(0, 1e12));
   energy_cmd->add_option("--key-splits", energy->key_splits, "arrays each key is spread over (default: 5, the paper's)")
       ->check(finite_number(1, 1e6));
+  energy_cmd->add_option("--links-read-per-image", energy->links_read,
+                         "a graph walk's link-list entries read per image, priced beside the matches (mbi eval --search "
+                         "graph reports links_read_per_image; default 0, a tree's)")
+      ->check(finite_number(0, 1e12));
   energy_cmd->add_option("--accuracy", energy->accuracy, "MBI accuracy in % for Table I (default: 93.04)")
       ->check(finite_number(0, 100));
   energy_cmd->add_option("--storage-mb", energy->storage_mb, "MBI table size in MB for Table I (default: 6.21)")

@@ -17,7 +17,10 @@ std::size_t sram_arrays_per_key(const RamConfig& ram, const hw::HwConfig& config
 eval::EnergyTable price_on_sram(LookupClassifier& lookups, const RamConfig& ram, const hw::HwConfig& config,
                                 const std::string& source) {
   lookups.count_per_comparison(hw::kArrayMatchEvent, sram_arrays_per_key(ram, config, hw::Coding::thermometer));
-  return hw::sram_energy_table(config.array, config.energy, source);
+  eval::EnergyTable table = hw::sram_energy_table(config.array, config.energy, source);
+  table.set(kLinkReadEvent, config.energy.link_read_pj * 1e-12,
+            "one 32-bit entry of a graph's link lists read from SRAM (energy.link_read_pj of " + source + ")");
+  return table;
 }
 
 }  // namespace mbi::experiment

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <queue>
 #include <string>
 #include <thread>
 
@@ -39,6 +40,76 @@ class KernelSpace final : public hnswlib::SpaceInterface<int> {
  private:
   KernelParams params_;
 };
+
+using Hnsw = hnswlib::HierarchicalNSW<int>;
+using Candidate = std::pair<int, hnswlib::tableint>;  // (distance, node)
+// Largest distance on top, as hnswlib orders its candidate heaps.
+struct FartherFirst {
+  bool operator()(const Candidate& a, const Candidate& b) const { return a.first < b.first; }
+};
+using Heap = std::priority_queue<Candidate, std::vector<Candidate>, FartherFirst>;
+
+// One walk over hnswlib's graph, taking hnswlib's own steps (greedy descent through the upper
+// layers, then a best-first search of breadth `ef` on the bottom layer, Malkov and Yashunin's
+// Algorithms 5 and 2) so its answers are hnswlib's, but counting what it reads: every link-list
+// entry (the list's count word and each neighbour id) into `links`. The bottom layer starts
+// from the descent's last node with the distance the descent computed (hnswlib computes it
+// again: one distance fewer per walk). Returns the ef nearest found, farthest on top.
+Heap walk(const Hnsw& h, const void* query, std::size_t ef, std::uint64_t& links) {
+  Heap nearest;
+  if (h.cur_element_count == 0) return nearest;
+  const auto distance = [&](hnswlib::tableint node) {
+    return h.fstdistfunc_(query, h.getDataByInternalId(node), h.dist_func_param_);
+  };
+  hnswlib::tableint node = h.enterpoint_node_;
+  int node_distance = distance(node);
+  for (int level = h.maxlevel_; level > 0; --level) {
+    for (bool moved = true; moved;) {
+      moved = false;
+      const unsigned int* list = h.get_linklist(node, level);
+      const unsigned short count = h.getListCount(const_cast<unsigned int*>(list));
+      links += 1 + count;
+      for (unsigned short i = 0; i < count; ++i) {
+        const hnswlib::tableint next = list[1 + i];
+        const int d = distance(next);
+        if (d < node_distance) {
+          node_distance = d;
+          node = next;
+          moved = true;
+        }
+      }
+    }
+  }
+  hnswlib::VisitedList* visited = h.visited_list_pool_->getFreeVisitedList();
+  const hnswlib::vl_type tag = visited->curV;
+  Heap frontier;  // negated distances: the nearest unexpanded node on top
+  nearest.emplace(node_distance, node);
+  frontier.emplace(-node_distance, node);
+  visited->mass[node] = tag;
+  int bound = node_distance;
+  while (!frontier.empty()) {
+    const Candidate closest = frontier.top();
+    if (-closest.first > bound) break;  // nothing left can come closer than the ef found
+    frontier.pop();
+    const unsigned int* list = h.get_linklist0(closest.second);
+    const unsigned short count = h.getListCount(const_cast<unsigned int*>(list));
+    links += 1 + count;
+    for (unsigned short j = 1; j <= count; ++j) {
+      const hnswlib::tableint next = list[j];
+      if (visited->mass[next] == tag) continue;
+      visited->mass[next] = tag;
+      const int d = distance(next);
+      if (nearest.size() < ef || d < bound) {
+        frontier.emplace(-d, next);
+        nearest.emplace(d, next);
+        if (nearest.size() > ef) nearest.pop();
+        bound = nearest.top().first;
+      }
+    }
+  }
+  h.visited_list_pool_->releaseVisitedList(visited);
+  return nearest;
+}
 
 }  // namespace
 
@@ -127,13 +198,34 @@ void HnswIndex::search(std::span<const std::uint64_t> queries, int group, const 
     SearchResult best;
     if (graph.hnsw != nullptr) {
       const std::uint64_t before = distances_computed;
-      auto found = graph.hnsw->searchKnn(queries.data() + i * words_, breadth);
+      std::uint64_t links = 0;
+      Heap found = walk(*graph.hnsw, queries.data() + i * words_, breadth, links);
       best.comparisons = static_cast<std::uint32_t>(distances_computed - before);
+      best.links_read = static_cast<std::uint32_t>(links);
       for (; !found.empty(); found.pop())
-        keep_closer(best, static_cast<std::uint32_t>(found.top().second), static_cast<std::uint32_t>(found.top().first), 0);
+        keep_closer(best, static_cast<std::uint32_t>(graph.hnsw->getExternalLabel(found.top().second)),
+                    static_cast<std::uint32_t>(found.top().first), 0);
     }
     results[i] = best;
   }
+}
+
+SearchResult HnswIndex::search_as_hnswlib(std::span<const std::uint64_t> query, int group, std::uint32_t probes) const {
+  if (query.size() != words_) throw Error("graph: a query of " + std::to_string(query.size()) + " words, keys have " + std::to_string(words_));
+  const std::size_t g = graphs_.size() > 1 ? static_cast<std::size_t>(group) : 0;
+  if (graphs_.size() > 1 && (group < 0 || g >= graphs_.size())) throw Error("graph: group " + std::to_string(group) + " of " + std::to_string(graphs_.size()));
+  SearchResult best;
+  const Graph& graph = *graphs_[g];
+  if (graph.hnsw == nullptr) return best;
+  const Hnsw& h = *graph.hnsw;
+  const std::uint64_t before = distances_computed;
+  const long hops = h.metric_hops, listed = h.metric_distance_computations;
+  auto found = h.searchKnn(query.data(), std::max<std::uint32_t>(probes, 1));
+  best.comparisons = static_cast<std::uint32_t>(distances_computed - before);
+  best.links_read = static_cast<std::uint32_t>((h.metric_hops - hops) + (h.metric_distance_computations - listed));
+  for (; !found.empty(); found.pop())
+    keep_closer(best, static_cast<std::uint32_t>(found.top().second), static_cast<std::uint32_t>(found.top().first), 0);
+  return best;
 }
 
 std::unique_ptr<HnswIndex> hnsw_over_table(const Table& table, int glimpses, const HnswParams& params, int threads,

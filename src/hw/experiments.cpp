@@ -307,6 +307,8 @@ io::ResultFiles energy_experiment(const HwConfig& config, const EnergyExperiment
   const SearchWorkload& w = config.workload;
   const double comparisons = options.comparisons_per_image.value_or(w.comparisons_per_image());
   const double arrays = options.arrays_per_key.value_or(w.key_splits);
+  const double links = options.links_read_per_image.value_or(0.0);
+  const double link_nj = links * config.energy.link_read_pj * 1e-3;
 
   // Arrays per key this model's mapping gives the configured key, per coding.
   const KeySpec& key = options.key ? *options.key : config.key;
@@ -323,12 +325,17 @@ io::ResultFiles energy_experiment(const HwConfig& config, const EnergyExperiment
   add_inference("paper (5 x 3.5 x 32 x 5 x 4.7 pJ)", w.comparisons_per_image(), w.key_splits, kPublishedMatchPj);
   add_inference("this model, paper workload", w.comparisons_per_image(), w.key_splits, total);
   add_inference("this model, given workload", comparisons, arrays, total);
+  if (links > 0)
+    inference.add({"this model, given workload and its graph link reads", cell(comparisons), cell(arrays), cell(total),
+                   cell(inference_energy_nj(comparisons, arrays, total) + link_nj)});
   for (const auto& [name, n] : mapped) add_inference("this model, " + name + " mapping of the key", comparisons, n, total);
 
   MbiEntry mbi = config.mbi;
   mbi.comparisons_per_image = comparisons;
   mbi.arrays_per_key = arrays;
   mbi.match_pj = total;
+  mbi.link_reads_per_image = links;
+  mbi.link_read_pj = config.energy.link_read_pj;
   mbi.accuracy_pct = options.accuracy_pct.value_or(config.mbi.accuracy_pct);
   mbi.storage_mb = options.storage_mb.value_or(config.mbi.storage_mb);
   mbi.data = options.data.value_or(config.mbi.data);
@@ -350,7 +357,9 @@ io::ResultFiles energy_experiment(const HwConfig& config, const EnergyExperiment
                   {{"comparisons_per_image", comparisons},
                    {"arrays_per_key", arrays},
                    {"events_per_image", {{kArrayMatchEvent, comparisons * arrays}}},
-                   {"energy_nj", sram.joules(kArrayMatchEvent, comparisons * arrays) * 1e9},
+                   {"links_read_per_image", links},
+                   {"link_energy_nj", link_nj},
+                   {"energy_nj", sram.joules(kArrayMatchEvent, comparisons * arrays) * 1e9 + link_nj},
                    {"by_mapping", mapped_json}}},
                  {"energy_table",
                   {{kArrayMatchEvent,

@@ -128,6 +128,7 @@ void fields(EnergyParams& e, V&& v) {
   v("logic_add_pj", e.logic_add_pj);
   v("logic_compare_pj", e.logic_compare_pj);
   v("logic_register_pj", e.logic_register_pj);
+  v("link_read_pj", e.link_read_pj);
 }
 template <class V>
 void fields(VariabilitySettings& s, V&& v) {

@@ -47,7 +47,9 @@ bool same_data(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-double MbiEntry::energy_nj() const { return inference_energy_nj(comparisons_per_image, arrays_per_key, match_pj); }
+double MbiEntry::energy_nj() const {
+  return inference_energy_nj(comparisons_per_image, arrays_per_key, match_pj) + link_reads_per_image * link_read_pj * 1e-3;
+}
 
 Table1 build_table1(const MbiEntry& mbi, const std::vector<CimBaseline>& baselines) {
   Table1 t;

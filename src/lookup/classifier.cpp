@@ -45,6 +45,7 @@ void LookupClassifier::classify(const ImageSet& images, std::span<int> predictio
   run_ = run_lookups(table_, config_, images, options_, threads_, progress_);
   for (std::size_t i = 0; i < images.count(); ++i) predictions[i] = run_.prediction[i];
   for (const auto& [event, per] : per_comparison_) ledger.add(event, run_.comparisons * per);
+  if (run_.links_read > 0) ledger.add(kLinkReadEvent, run_.links_read);
 }
 
 std::vector<std::pair<std::string, double>> LookupClassifier::metrics() const {

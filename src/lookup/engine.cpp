@@ -152,6 +152,7 @@ void LookupEngine::infer_chunk(std::span<const std::uint8_t* const> images, cons
       LookupResult& r = results[i];
       r.steps.push_back({found.index, found.distance, found.comparisons, loc_[2 * i], loc_[2 * i + 1]});
       r.comparisons += found.comparisons;
+      r.links_read += found.links_read;
       r.max_distance = std::max(r.max_distance, found.distance);
       if (found.distance > options.stop_above) continue;  // stopped: mixed mode asks the teacher
       if (options.vote > 1) {

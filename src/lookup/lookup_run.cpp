@@ -59,6 +59,7 @@ LookupRun run_lookups(const Table& table, const RamConfig& config, ImageView set
   std::vector<std::vector<std::uint32_t>> step_cmp(workers);
   std::vector<std::vector<std::uint32_t>> step_dist(workers);
   std::vector<std::uint64_t> comparisons(workers, 0);
+  std::vector<std::uint64_t> links_read(workers, 0);
   ProgressBar bar("lookups", n, progress);
   std::atomic<std::size_t> done{0};
   // Engines are set up before the clock starts (finding the glimpse thresholds takes a
@@ -94,6 +95,7 @@ LookupRun run_lookups(const Table& table, const RamConfig& config, ImageView set
         run.max_distance[i] = r.max_distance;
         run.completed[i] = r.completed ? 1 : 0;
         comparisons[w] += r.comparisons;
+        links_read[w] += r.links_read;
         for (const auto& s : r.steps) {
           step_cmp[w].push_back(s.comparisons);
           step_dist[w].push_back(s.distance);
@@ -123,6 +125,7 @@ LookupRun run_lookups(const Table& table, const RamConfig& config, ImageView set
   bar.finish();
   for (std::size_t w = 0; w < workers; ++w) {
     run.comparisons += comparisons[w];
+    run.links_read += links_read[w];
     run.step_comparisons.insert(run.step_comparisons.end(), step_cmp[w].begin(), step_cmp[w].end());
     run.step_distance.insert(run.step_distance.end(), step_dist[w].begin(), step_dist[w].end());
   }

@@ -410,6 +410,9 @@ for bad in -1 nan; do
   expect_fail "comparisons-$bad" "--comparisons-per-image" "$mbi" hw energy --comparisons-per-image "$bad" --out "$work/hw"
 done
 expect_fail accuracy-200 "--accuracy" "$mbi" hw energy --accuracy 200 --out "$work/hw"
+for bad in nan -1; do
+  expect_fail "links-read-$bad" "--links-read-per-image" "$mbi" hw energy --links-read-per-image "$bad" --out "$work/hw"
+done
 for bad in nan -5; do expect_fail "sigma-mv-$bad" "--sigma-mv" "$mbi" hw variability --sigma-mv "$bad" --out "$work/hw"; done
 # A number past a double in a JSON config (found by the config fuzz target): nlohmann throws
 # out_of_range, not parse_error; the loader must still name the file.

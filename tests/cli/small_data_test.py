@@ -123,6 +123,13 @@ try:
               graph_record, "--published", "--out", os.path.join(work, "pareto"), "--json", "--no-progress")
     check(graph["search"] == "graph" and graph["graph_link_bytes"] > 0 and graph["comparisons_per_image"] > 0,
           "eval --search graph: a graph over every row, its links' bytes and its comparisons reported")
+    energy = graph["report"]["energy"]["by_event"]
+    events = graph["report"]["events"]
+    check(graph["links_read_per_image"] > graph["comparisons_per_image"]
+          and events["lookup.link_read"] == round(graph["links_read_per_image"] * graph["images"])
+          and abs(energy["lookup.link_read"] - graph["links_read_per_image"] * 1.4e-12) < 1e-15
+          and energy["sram.array_match"] > 0 and "lookup.link_read" not in graph["report"]["energy"]["unpriced"],
+          "eval --search graph: the walk's key matches and link reads priced on the SRAM model (1.4 pJ a link)")
     check(rec["lookups"][1]["bytes"] == graph["table_bytes"] + graph["graph_link_bytes"] and "published" in rec
           and os.path.exists(os.path.join(work, "pareto", "published.csv")),
           "baseline --published: a graph's links counted in its bytes, the published point beside")

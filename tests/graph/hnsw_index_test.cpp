@@ -1,6 +1,7 @@
 // The proximity graph behind the search contract: wide enough it finds the exhaustive scan's
 // nearest key (ties to the lowest row), a group's answer stays in its rows, narrow walks count
-// their distances, two builds give the same answers, and what does not fit is refused.
+// their distances, the walk answers as hnswlib's own search does and counts the links it reads,
+// two builds give the same answers, and what does not fit is refused.
 #include "mbi/graph/hnsw_index.hpp"
 
 #include <gtest/gtest.h>
@@ -62,6 +63,29 @@ TEST(HnswIndex, AWideWalkFindsTheExhaustiveNearestAndANarrowOneCountsItsDistance
   EXPECT_LE(recall[0], recall[1]);
   EXPECT_LE(recall[1], recall[2]);
   EXPECT_GT(recall[2], 0.9);
+}
+
+TEST(HnswIndex, WalksAsHnswlibSearchesAndCountsEveryLinkItReads) {
+  const std::vector<std::uint64_t> keys = clustered(2500, 30, 7), queries = clustered(100, 30, 8);
+  const std::vector<std::uint32_t> weights = {2, 1, 3};
+  const HnswParams params{.m = 8, .ef_construction = 60, .seed = 5};
+  const HnswIndex index(keys, kWords, weights, {}, params);
+  for (const std::uint32_t breadth : {1U, 5U, 40U}) {
+    for (std::size_t q = 0; q < 100; ++q) {
+      const std::span<const std::uint64_t> query(queries.data() + q * kWords, kWords);
+      const SearchResult expected = index.search_as_hnswlib(query, -1, breadth);
+      SearchParams p;
+      p.probes = breadth;
+      const SearchResult r = index.search_one(query, -1, p);
+      EXPECT_EQ(r.index, expected.index);
+      EXPECT_EQ(r.distance, expected.distance);
+      // hnswlib computes the bottom layer's entry distance a second time; the walk reuses it.
+      EXPECT_EQ(r.comparisons + 1, expected.comparisons);
+      // hnswlib counts a hop per list read and the ids it lists: with the count word, our links.
+      EXPECT_EQ(r.links_read, expected.links_read);
+      EXPECT_GT(r.links_read, r.comparisons);  // every key matched was listed; visited ones too
+    }
+  }
 }
 
 TEST(HnswIndex, GroupsAnswerFromTheirOwnRowsAndTwoBuildsAgree) {

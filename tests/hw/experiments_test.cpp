@@ -54,6 +54,14 @@ TEST(Experiments, EnergyUsesMeasuredInputs) {
   out = energy_experiment(default_hw_config(), options);
   EXPECT_NEAR(out.summary["inference"]["energy_nj"].get<double>(), 200 * 9 * 4.7e-3, 1e-9);
   EXPECT_EQ(out.summary["table1"]["mbi"]["accuracy_pct"].get<double>(), 90.0);
+  // A graph walk's link reads are priced beside its matches, in the inference and Table I.
+  options.links_read_per_image = 1000;
+  out = energy_experiment(default_hw_config(), options);
+  const double with_links = 200 * 9 * 4.7e-3 + 1000 * default_hw_config().energy.link_read_pj * 1e-3;
+  EXPECT_NEAR(out.summary["inference"]["link_energy_nj"].get<double>(), 1.4, 1e-9);
+  EXPECT_NEAR(out.summary["inference"]["energy_nj"].get<double>(), with_links, 1e-9);
+  EXPECT_NEAR(out.summary["table1"]["mbi"]["energy_nj"].get<double>(), with_links, 1e-9);
+  options.links_read_per_image.reset();
 
   // By default the mapping prices the paper's MNIST key; a measured table passes its own key
   // (here a 16x16 image's: locations 0..16, two scales), and the mapping follows it.

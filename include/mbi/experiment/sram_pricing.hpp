@@ -17,7 +17,9 @@ std::size_t sram_arrays_per_key(const RamConfig& ram, const hw::HwConfig& config
 
 // Makes `lookups` count hw::kArrayMatchEvent per comparison (arrays per key, thermometer
 // coding as the paper's arrays) and returns the memory's energy table for it; `source` names
-// the hardware config file.
+// the hardware config file. A graph walk's link-list reads (kLinkReadEvent) are priced too:
+// its key matches cost what a tree's do, one array match per array a key spans, whichever
+// rows they are in, and each link entry read costs energy.link_read_pj.
 eval::EnergyTable price_on_sram(LookupClassifier& lookups, const RamConfig& ram, const hw::HwConfig& config,
                                 const std::string& source);
 

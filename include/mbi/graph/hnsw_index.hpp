@@ -9,9 +9,11 @@
 // Rows are split into groups searched on their own (a table's glimpse steps, as its per-step
 // trees are), one graph each. SearchParams::probes is the walk's breadth (hnswlib's ef, the
 // candidate list kept): 1 is a greedy walk, more finds the nearest key more often for more
-// distances. SearchResult::comparisons counts every distance computed, upper layers included.
-// A graph walk is sequential (each hop's neighbours depend on the last): the hardware model
-// prices trees, not graphs, and refuses them.
+// distances. SearchResult::comparisons counts every distance computed, upper layers included,
+// and SearchResult::links_read every link-list entry the walk read (count words and node ids):
+// the hardware model prices a walk's key matches as a tree's and its link reads beside them
+// (experiment/sram_pricing.hpp). A walk is sequential (each hop's neighbours depend on the
+// last), which costs time, not energy, on the modelled arrays.
 //
 // Built in row order, one thread per group: the same keys give the same graphs and the same
 // answers on every run. Ties among the candidates go to the lowest row.
@@ -53,6 +55,11 @@ class HnswIndex final : public NearestIndex {
   void search(std::span<const std::uint64_t> queries, int group, const SearchParams& params,
               std::span<SearchResult> results) const override;
   std::size_t groups() const { return graphs_.size(); }
+  // hnswlib's own searchKnn over the same graph, the reference the walk is checked against
+  // (its headers may be included by one source of a program only, so tests cannot call it):
+  // its nearest by our tie rule, the distances it computed, and as links_read its metrics'
+  // link-list reads (a hop per list plus the ids listed). One thread at a time per index.
+  SearchResult search_as_hnswlib(std::span<const std::uint64_t> query, int group, std::uint32_t probes) const;
   // What the graphs add to the keys: every node's links on every layer and its row label (the
   // copies of the keys hnswlib keeps beside them are not counted; the table holds the keys).
   std::size_t link_bytes() const;

@@ -38,6 +38,9 @@ struct EnergyParams {
   double logic_add_pj = 0.014;
   double logic_compare_pj = 0.014;
   double logic_register_pj = 0.030;
+  // One 32-bit entry of a proximity graph's link lists read from a small SRAM (a graph walk
+  // reads a node's neighbour list before it matches the neighbours' keys).
+  double link_read_pj = 1.4;
 };
 
 struct MatchEnergy {

@@ -40,6 +40,9 @@ io::ResultFiles variability_experiment(const HwConfig& config, const Variability
 struct EnergyExperimentOptions {
   std::optional<double> comparisons_per_image;  // default: config.workload (5 x 3.5 x 32 = 560)
   std::optional<double> arrays_per_key;         // default: config.workload.key_splits (paper: 5)
+  // A graph walk's link-list entries read per image (mbi eval --search graph reports it), each
+  // priced at energy.link_read_pj on top of the matches; default 0, a tree's.
+  std::optional<double> links_read_per_image;
   std::optional<double> accuracy_pct;           // default: config.mbi.accuracy_pct
   std::optional<double> storage_mb;             // default: config.mbi.storage_mb
   // The key whose array mapping `inference.by_mapping` prices (default: config.key, the

@@ -34,6 +34,9 @@ struct MbiEntry {
   double comparisons_per_image = 560.0;  // 5 glimpses x 3.5 levels x 32 keys
   double arrays_per_key = 5.0;
   double match_pj = 4.7;
+  // A graph walk's link-list entries read per image and the price of one (0 for trees).
+  double link_reads_per_image = 0.0;
+  double link_read_pj = 0.0;
   double accuracy_pct = 93.04;           // mixed MBI at threshold 5 (paper)
   double storage_mb = 6.21;
   // The data set of accuracy_pct. Where it is not the baselines', Table I says so: an

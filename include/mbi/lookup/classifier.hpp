@@ -16,7 +16,11 @@ namespace mbi {
 // Pure lookups (system "mbi"): every image through LookupEngine on `threads` threads. An
 // image stopped early (LookupOptions::stop_above) gets no answer (-1). Counts one
 // "lookup.key_comparison" per distance computed (keys and tree centroids), and whatever
-// a hardware mapping adds per comparison (count_per_comparison).
+// a hardware mapping adds per comparison (count_per_comparison); a graph walk also counts one
+// kLinkReadEvent per link-list entry it read.
+// One 32-bit entry of a proximity graph's link lists read by a walk (SearchResult::links_read).
+inline constexpr const char* kLinkReadEvent = "lookup.link_read";
+
 class LookupClassifier final : public eval::Classifier {
  public:
   // `table` must outlive the classifier, and options.index, when set.

@@ -53,6 +53,7 @@ struct LookupResult {
   bool completed = false;          // false when stopped early by stop_above
   std::uint32_t max_distance = 0;  // largest best-match distance over the steps taken
   std::uint64_t comparisons = 0;
+  std::uint64_t links_read = 0;  // graph link-list entries read (SearchResult::links_read), all steps
   std::vector<LookupStep> steps;
 };
 

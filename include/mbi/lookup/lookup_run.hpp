@@ -17,6 +17,7 @@ struct LookupRun {
   std::vector<std::uint32_t> step_comparisons;  // per step taken, all images
   std::vector<std::uint32_t> step_distance;     // per step taken, all images (raw)
   std::uint64_t comparisons = 0;
+  std::uint64_t links_read = 0;  // graph link-list entries read, all images (0 without a graph)
   double seconds = 0;
 
   double accuracy(const ImageSet& set) const;  // percent, over completed images

@@ -22,6 +22,9 @@ struct SearchResult {
   std::uint32_t distance = 0xFFFFFFFFU;  // its weighted distance to the query
   std::uint32_t comparisons = 0;         // distances computed (keys, plus centroids for a tree)
   std::uint32_t depth = 0;               // tree levels descended to the answer's leaf (0 without a tree)
+  // Link-list entries a graph walk read to find its candidates (each list's count word and its
+  // node ids, 32 bits each); 0 for trees and scans, whose candidates lie side by side.
+  std::uint32_t links_read = 0;
 };
 
 // Makes (row, distance, depth) the answer when it is closer than best's, or as close with a
