@@ -402,6 +402,12 @@ print(r['comparisons_per_image'], e['sram.array_match'] / e['lookup.key_comparis
       r['accuracy'], (r['table_bytes'] + r['graph_link_bytes']) / 1e6)")
 run $B hw energy --comparisons-per-image $cmp --key-splits $splits --links-read-per-image $links --accuracy $acc \
   --storage-mb $mb --out results/hw/energy-graph-6000
+# Thinner graphs walked wider (links per node M 8 and 4), and mixed mode through the graph.
+for ef in 8 16 32; do run $ev --table $O/mnist-6000.tbl --search graph --graph-all-rows --graph-m 8 --probes $ef >$GR/mnist-6000-all-m8-ef$ef.json; done
+for ef in 16 32 64; do run $ev --table $O/mnist-6000.tbl --search graph --graph-all-rows --graph-m 4 --probes $ef >$GR/mnist-6000-all-m4-ef$ef.json; done
+mixed="$B eval --mode mixed --model $Q --table results/pipeline/mnist.tbl --max-loss 0.5 --split test --threads 1 --json --no-progress"
+run $mixed --search graph --graph-all-rows --probes 8 >$GR/mnist-main-mixed-all-ef8.json
+run $mixed >$GR/mnist-main-mixed-tree.json
 # The Pareto views: accuracy against bytes and against comparisons, 1-NN and the published point beside.
 run $B baseline --data ../shared/data/mnist --sizes 1000,6000,20000,60000 --threads 2 --published \
   --lookups $O/mnist-6000.json $GR/mnist-6000-all-ef8.json $GR/mnist-6000-all-ef16.json \
