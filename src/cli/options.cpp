@@ -163,6 +163,9 @@ void SearchFlags::add_to(CLI::App& cmd, bool with_epsilon) {
   cmd.add_flag("--graph-all-rows", graph_all_rows_,
                "--search graph: one graph over every row, so a step may match another step's row as exhaustive search "
                "does (default: one graph per glimpse step when the table's trees are per step)");
+  cmd.add_option("--graph-file", graph_file_,
+                 "--search graph: read the graphs from this file when it exists (refused when built over other keys or "
+                 "settings), else build them and write them there");
   probes_option_ = cmd.add_option("--probes", probes, "tree leaves scanned per step; --search graph: the walk's breadth (ef)")
                        ->check(whole_number(1, 1 << 20))
                        ->capture_default_str();
@@ -201,10 +204,11 @@ void SearchFlags::prepare(const Table& table, int glimpses, int threads) {
   params.m = graph_m_;
   params.ef_construction = graph_ef_construction_;
   const auto start = std::chrono::steady_clock::now();
-  auto index = graph::hnsw_over_table(table, glimpses, params, threads, !graph_all_rows_);
+  bool loaded = false;
+  auto index = graph::hnsw_over_table(table, glimpses, params, threads, !graph_all_rows_, graph_file_, &loaded);
   graph_bytes = index->link_bytes();
-  spdlog::info("graph search: {} graph(s) over {} rows built in {:.1f} s (M {}, ef_construction {}), {} bytes of links",
-               index->groups(), table.rows(),
+  spdlog::info("graph search: {} graph(s) over {} rows {} in {:.1f} s (M {}, ef_construction {}), {} bytes of links",
+               index->groups(), table.rows(), loaded ? "read from " + graph_file_.string() : std::string("built"),
                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), params.m,
                params.ef_construction, graph_bytes);
   graph_index_ = std::move(index);

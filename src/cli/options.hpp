@@ -120,6 +120,7 @@ struct SearchFlags : experiment::LookupSearch {
   std::uint32_t graph_m_ = 16;
   std::uint32_t graph_ef_construction_ = 200;
   bool graph_all_rows_ = false;
+  std::filesystem::path graph_file_;
   CLI::Option* probes_option_ = nullptr;
   CLI::Option* budget_option_ = nullptr;
   CLI::Option* epsilon_option_ = nullptr;

@@ -4,10 +4,15 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstring>
+#include <functional>
 #include <queue>
 #include <string>
 #include <thread>
 
+#include "mbi/core/atomic_file.hpp"
+#include "mbi/core/checksum.hpp"
 #include "mbi/core/error.hpp"
 #include "mbi/search/distance.hpp"
 
@@ -125,10 +130,11 @@ void HnswParams::validate() const {
     throw Error("graph: ef_construction must be 1 to 100000, not " + std::to_string(ef_construction));
 }
 
-HnswIndex::HnswIndex(std::span<const std::uint64_t> keys, std::uint32_t words, std::span<const std::uint32_t> word_weights,
-                     std::vector<std::pair<std::uint32_t, std::uint32_t>> groups, const HnswParams& params, int threads)
+HnswIndex::HnswIndex(NoGraphs, std::span<const std::uint64_t> keys, std::uint32_t words,
+                     std::span<const std::uint32_t> word_weights,
+                     std::vector<std::pair<std::uint32_t, std::uint32_t>> groups, const HnswParams& params)
     : words_(words), rows_(words == 0 ? 0 : keys.size() / words), weights_(word_weights.begin(), word_weights.end()),
-      ranges_(std::move(groups)) {
+      ranges_(std::move(groups)), params_(params) {
   params.validate();
   if (words == 0 || keys.size() % words != 0) throw Error("graph: the keys are not whole rows of " + std::to_string(words) + " words");
   if (weights_.size() != words)
@@ -138,6 +144,12 @@ HnswIndex::HnswIndex(std::span<const std::uint64_t> keys, std::uint32_t words, s
     if (begin > end || end > rows_)
       throw Error("graph: rows [" + std::to_string(begin) + ", " + std::to_string(end) + ") are not within the " +
                   std::to_string(rows_) + " rows");
+  keys_crc_ = crc32(keys.data(), keys.size_bytes());
+}
+
+HnswIndex::HnswIndex(std::span<const std::uint64_t> keys, std::uint32_t words, std::span<const std::uint32_t> word_weights,
+                     std::vector<std::pair<std::uint32_t, std::uint32_t>> groups, const HnswParams& params, int threads)
+    : HnswIndex(NoGraphs{}, keys, words, word_weights, std::move(groups), params) {
   graphs_.resize(ranges_.size());
   std::atomic<std::size_t> next{0};
   std::vector<std::string> errors(ranges_.size());
@@ -167,6 +179,130 @@ HnswIndex::HnswIndex(std::span<const std::uint64_t> keys, std::uint32_t words, s
 }
 
 HnswIndex::~HnswIndex() = default;
+
+namespace {
+
+constexpr std::string_view kGraphMagic = "mbi-graph 1\n";
+
+template <class T>
+void put(std::string& out, T value) {
+  out.append(reinterpret_cast<const char*>(&value), sizeof value);
+}
+
+// Reads a graph file's fields in order; running past its end is a truncated file.
+class Reader {
+ public:
+  Reader(const std::string& bytes, std::size_t begin, std::size_t end, const std::filesystem::path& path)
+      : bytes_(bytes), at_(begin), end_(end), path_(path) {}
+  template <class T>
+  T get() {
+    T value;
+    std::memcpy(&value, take(sizeof value), sizeof value);
+    return value;
+  }
+  std::string string(std::size_t size) { return {take(size), size}; }
+
+ private:
+  const char* take(std::size_t size) {
+    if (size > end_ - at_) throw Error(path_.string() + ": truncated graph file");
+    const char* p = bytes_.data() + at_;
+    at_ += size;
+    return p;
+  }
+  const std::string& bytes_;
+  std::size_t at_, end_;
+  const std::filesystem::path& path_;
+};
+
+// hnswlib 0.6 reads and writes its graphs through named files only: each goes through a
+// private temporary file of its own.
+std::filesystem::path scratch_file() {
+  static std::atomic<std::uint64_t> counter{0};
+  const auto stamp = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  return std::filesystem::temp_directory_path() /
+         ("mbi-graph-" + std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id())) + "-" +
+          std::to_string(stamp) + "-" + std::to_string(counter++) + ".hnsw");
+}
+
+}  // namespace
+
+std::string HnswIndex::built_over() const {
+  std::string s = "keys crc32 " + std::to_string(keys_crc_) + ", " + std::to_string(rows_) + " rows of " +
+                  std::to_string(words_) + " words, weights";
+  for (const std::uint32_t w : weights_) s += " " + std::to_string(w);
+  s += ", groups";
+  for (const auto& [begin, end] : ranges_) s += " [" + std::to_string(begin) + "," + std::to_string(end) + ")";
+  return s + ", M " + std::to_string(params_.m) + ", ef_construction " + std::to_string(params_.ef_construction) +
+         ", seed " + std::to_string(params_.seed);
+}
+
+void HnswIndex::save(const std::filesystem::path& path) const {
+  std::string out(kGraphMagic);
+  const std::string over = built_over();
+  put<std::uint64_t>(out, over.size());
+  out += over;
+  put<std::uint32_t>(out, static_cast<std::uint32_t>(graphs_.size()));
+  for (const auto& graph : graphs_) {
+    if (graph->hnsw == nullptr) {
+      put<std::uint64_t>(out, 0);
+      continue;
+    }
+    const std::filesystem::path scratch = scratch_file();
+    graph->hnsw->saveIndex(scratch.string());
+    std::string bytes;
+    try {
+      bytes = read_file(scratch);
+    } catch (...) {
+      std::filesystem::remove(scratch);
+      throw;
+    }
+    std::filesystem::remove(scratch);
+    put<std::uint64_t>(out, bytes.size());
+    out += bytes;
+  }
+  put<std::uint32_t>(out, crc32(out.data(), out.size()));
+  write_file_atomic(path, out);
+}
+
+std::unique_ptr<HnswIndex> HnswIndex::load(const std::filesystem::path& path, std::span<const std::uint64_t> keys,
+                                           std::uint32_t words, std::span<const std::uint32_t> word_weights,
+                                           std::vector<std::pair<std::uint32_t, std::uint32_t>> groups,
+                                           const HnswParams& params) {
+  std::unique_ptr<HnswIndex> index(new HnswIndex(NoGraphs{}, keys, words, word_weights, std::move(groups), params));
+  const std::string bytes = read_file(path);
+  if (bytes.compare(0, kGraphMagic.size(), kGraphMagic) != 0)
+    throw Error(path.string() + ": not an mbi graph file of this version");
+  if (bytes.size() < kGraphMagic.size() + 4) throw Error(path.string() + ": truncated graph file");
+  std::uint32_t stored = 0;
+  std::memcpy(&stored, bytes.data() + bytes.size() - 4, 4);
+  if (crc32(bytes.data(), bytes.size() - 4) != stored) throw Error(path.string() + ": corrupt graph file (checksum mismatch)");
+  Reader in(bytes, kGraphMagic.size(), bytes.size() - 4, path);
+  const std::string over = in.string(in.get<std::uint64_t>());
+  if (over != index->built_over())
+    throw Error(path.string() + ": graphs built over other keys or settings (" + over + "; now " + index->built_over() +
+                "); remove the file to build them again");
+  if (in.get<std::uint32_t>() != index->ranges_.size()) throw Error(path.string() + ": corrupt graph file (group count)");
+  for (const auto& [begin, end] : index->ranges_) {
+    auto graph = std::make_unique<Graph>(index->weights_.data(), index->words_);
+    const auto size = in.get<std::uint64_t>();
+    if ((size == 0) != (end == begin)) throw Error(path.string() + ": corrupt graph file (an empty group)");
+    if (size > 0) {
+      const std::filesystem::path scratch = scratch_file();
+      try {
+        write_file_atomic(scratch, in.string(size));
+        graph->hnsw = std::make_unique<Hnsw>(&graph->space, scratch.string());
+      } catch (const std::exception& e) {
+        std::filesystem::remove(scratch);
+        throw Error(path.string() + ": cannot read a graph: " + e.what());
+      }
+      std::filesystem::remove(scratch);
+      if (graph->hnsw->cur_element_count != end - begin) throw Error(path.string() + ": corrupt graph file (rows of a group)");
+      graph->hnsw->setEf(1);
+    }
+    index->graphs_.push_back(std::move(graph));
+  }
+  return index;
+}
 
 std::size_t HnswIndex::link_bytes() const {
   std::size_t bytes = 0;
@@ -229,7 +365,7 @@ SearchResult HnswIndex::search_as_hnswlib(std::span<const std::uint64_t> query, 
 }
 
 std::unique_ptr<HnswIndex> hnsw_over_table(const Table& table, int glimpses, const HnswParams& params, int threads,
-                                           bool per_step) {
+                                           bool per_step, const std::filesystem::path& file, bool* loaded) {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> groups;
   if (per_step && table.every_tree_per_step()) {
     for (int step = 0; step < glimpses; ++step) {
@@ -237,8 +373,16 @@ std::unique_ptr<HnswIndex> hnsw_over_table(const Table& table, int glimpses, con
       groups.emplace_back(node.begin, node.end);
     }
   }
-  return std::make_unique<HnswIndex>(table.keys(), static_cast<std::uint32_t>(table.key_layout().words()),
-                                     table.word_weights(), std::move(groups), params, threads);
+  const auto words = static_cast<std::uint32_t>(table.key_layout().words());
+  if (loaded != nullptr) *loaded = false;
+  if (!file.empty() && std::filesystem::exists(file)) {
+    auto index = HnswIndex::load(file, table.keys(), words, table.word_weights(), std::move(groups), params);
+    if (loaded != nullptr) *loaded = true;
+    return index;
+  }
+  auto index = std::make_unique<HnswIndex>(table.keys(), words, table.word_weights(), std::move(groups), params, threads);
+  if (!file.empty()) index->save(file);
+  return index;
 }
 
 }  // namespace mbi::graph

@@ -91,6 +91,24 @@ expect_ok eval-graph "$mbi" eval --mode mbi --data "$mnist" --limit 50 --table "
   --json --no-progress
 grep -q '"graph_link_bytes"' "$work/out.log" && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL: eval --search graph did not report its links' bytes"; }
+# a graph file: written by the first run, read by the next, refused when corrupt or built otherwise
+expect_ok eval-graph-file-write "$mbi" eval --mode mbi --data "$mnist" --limit 50 --table "$work/tiny.tbl" --search graph \
+  --graph-file "$work/tiny.graph" --json --no-progress
+[ -s "$work/tiny.graph" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: --graph-file was not written"; }
+expect_ok eval-graph-file-read "$mbi" eval --mode mbi --data "$mnist" --limit 50 --table "$work/tiny.tbl" --search graph \
+  --graph-file "$work/tiny.graph" --json
+grep -q "read from" "$work/out.log" && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: --graph-file was not read"; }
+expect_fail graph-file-other-m "tiny.graph: graphs built over other keys or settings" "$mbi" eval --mode mbi --data "$mnist" \
+  --limit 50 --table "$work/tiny.tbl" --search graph --graph-m 8 --graph-file "$work/tiny.graph"
+python3 - "$work/tiny.graph" <<'PYEOF'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+b[len(b) // 2] ^= 1
+open(p, "wb").write(b)
+PYEOF
+expect_fail graph-file-corrupt "tiny.graph: corrupt graph file" "$mbi" eval --mode mbi --data "$mnist" --limit 50 \
+  --table "$work/tiny.tbl" --search graph --graph-file "$work/tiny.graph"
 expect_ok eval-graph-all-rows "$mbi" eval --mode mbi --data "$mnist" --limit 50 --table "$work/tiny.tbl" --search graph \
   --graph-all-rows --graph-m 8 --json --no-progress
 expect_fail graph-epsilon "--epsilon" "$mbi" eval --mode mbi --data "$mnist" --limit 50 --table "$work/tiny.tbl" \

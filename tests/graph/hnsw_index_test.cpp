@@ -1,13 +1,16 @@
 // The proximity graph behind the search contract: wide enough it finds the exhaustive scan's
 // nearest key (ties to the lowest row), a group's answer stays in its rows, narrow walks count
 // their distances, the walk answers as hnswlib's own search does and counts the links it reads,
-// two builds give the same answers, and what does not fit is refused.
+// two builds give the same answers, saved graphs read back answer the same, and what does not
+// fit (or a graph file of other keys, settings or bytes) is refused.
 #include "mbi/graph/hnsw_index.hpp"
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <vector>
 
+#include "mbi/core/atomic_file.hpp"
 #include "mbi/core/error.hpp"
 #include "mbi/core/random.hpp"
 #include "mbi/search/exhaustive.hpp"
@@ -111,6 +114,61 @@ TEST(HnswIndex, GroupsAnswerFromTheirOwnRowsAndTwoBuildsAgree) {
   EXPECT_THROW(a.search(queries, 3, p, ra), Error);
   EXPECT_THROW(a.search(queries, -1, p, ra), Error);
   EXPECT_THROW(a.search(std::span<const std::uint64_t>(queries.data(), 4), 0, p, ra), Error);
+}
+
+TEST(HnswIndex, SavedGraphsReadBackAnswerAsBuiltAndOthersAreRefused) {
+  const std::vector<std::uint64_t> keys = clustered(1500, 20, 9), queries = clustered(60, 20, 10);
+  const std::vector<std::uint32_t> weights = {1, 2, 1};
+  const std::vector<std::pair<std::uint32_t, std::uint32_t>> groups = {{0, 500}, {500, 500}, {500, 1500}};
+  const HnswParams params{.m = 8, .ef_construction = 40};
+  const HnswIndex built(keys, kWords, weights, groups, params);
+  const std::filesystem::path file = std::filesystem::temp_directory_path() / "mbi_graph_roundtrip.graph";
+  built.save(file);
+  const auto read = HnswIndex::load(file, keys, kWords, weights, groups, params);
+  EXPECT_EQ(read->groups(), 3U);
+  EXPECT_EQ(read->link_bytes(), built.link_bytes());
+  std::vector<SearchResult> a(60), b(60);
+  SearchParams p;
+  p.probes = 6;
+  for (const int g : {0, 1, 2}) {
+    built.search(queries, g, p, a);
+    read->search(queries, g, p, b);
+    for (std::size_t q = 0; q < 60; ++q) {
+      EXPECT_EQ(a[q].index, b[q].index);
+      EXPECT_EQ(a[q].distance, b[q].distance);
+      EXPECT_EQ(a[q].comparisons, b[q].comparisons);
+      EXPECT_EQ(a[q].links_read, b[q].links_read);
+    }
+  }
+  // Built over other keys, weights, groups or parameters: refused, naming the file.
+  const auto refused = [&](std::span<const std::uint64_t> k, std::vector<std::uint32_t> w,
+                           std::vector<std::pair<std::uint32_t, std::uint32_t>> gr, HnswParams pr, const std::string& why) {
+    try {
+      HnswIndex::load(file, k, kWords, w, std::move(gr), pr);
+      ADD_FAILURE() << "accepted: " << why;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(file.string()), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("other keys or settings"), std::string::npos) << e.what();
+    }
+  };
+  std::vector<std::uint64_t> other = keys;
+  other[7] ^= 1;
+  refused(other, weights, groups, params, "other keys");
+  refused(keys, {1, 1, 1}, groups, params, "other weights");
+  refused(keys, weights, {{0, 1500}}, params, "other groups");
+  refused(keys, weights, groups, {.m = 16, .ef_construction = 40}, "other M");
+  // Corrupt, truncated or not a graph file at all.
+  std::string bytes = read_file(file);
+  std::string flipped = bytes;
+  flipped[bytes.size() / 2] ^= 0x10;
+  write_file_atomic(file, flipped);
+  EXPECT_THROW(HnswIndex::load(file, keys, kWords, weights, groups, params), Error);
+  write_file_atomic(file, bytes.substr(0, bytes.size() / 3));
+  EXPECT_THROW(HnswIndex::load(file, keys, kWords, weights, groups, params), Error);
+  write_file_atomic(file, "something else\n");
+  EXPECT_THROW(HnswIndex::load(file, keys, kWords, weights, groups, params), Error);
+  std::filesystem::remove(file);
+  EXPECT_THROW(HnswIndex::load(file, keys, kWords, weights, groups, params), Error);
 }
 
 TEST(HnswIndex, RefusesWhatDoesNotFit) {

@@ -18,6 +18,7 @@
 // Built in row order, one thread per group: the same keys give the same graphs and the same
 // answers on every run. Ties among the candidates go to the lowest row.
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <span>
 #include <utility>
@@ -64,19 +65,41 @@ class HnswIndex final : public NearestIndex {
   // copies of the keys hnswlib keeps beside them are not counted; the table holds the keys).
   std::size_t link_bytes() const;
 
+  // Writes the graphs to `path` (temporary file and rename), with what they were built over
+  // (a CRC-32 of the keys, the weights, the row groups and the parameters) and a CRC-32 of the
+  // whole file. hnswlib's layout of each graph holds a copy of its keys beside the links.
+  void save(const std::filesystem::path& path) const;
+  // Reads graphs `save` wrote, for the same arguments the constructor takes. Throws mbi::Error
+  // naming the file when it is not a graph file, is corrupt or truncated, or was built over
+  // other keys, weights, groups or parameters.
+  static std::unique_ptr<HnswIndex> load(const std::filesystem::path& path, std::span<const std::uint64_t> keys,
+                                         std::uint32_t words, std::span<const std::uint32_t> word_weights,
+                                         std::vector<std::pair<std::uint32_t, std::uint32_t>> groups,
+                                         const HnswParams& params);
+
  private:
   struct Graph;
+  struct NoGraphs {};
+  // The fields every graph is built from, checked, with no graphs yet (load() reads them).
+  HnswIndex(NoGraphs, std::span<const std::uint64_t> keys, std::uint32_t words, std::span<const std::uint32_t> word_weights,
+            std::vector<std::pair<std::uint32_t, std::uint32_t>> groups, const HnswParams& params);
+  std::string built_over() const;  // what the graphs were built over, as save() records it
   std::uint32_t words_;
   std::size_t rows_;
   std::vector<std::uint32_t> weights_;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges_;
+  HnswParams params_;
+  std::uint32_t keys_crc_ = 0;
   std::vector<std::unique_ptr<Graph>> graphs_;
 };
 
 // The graphs over a table: one per glimpse step when its trees are per step (each step's rows
 // are contiguous in tree order) and `per_step`, else one over every row (a step's nearest key
 // may be another step's row: exhaustive search finds those, per-step trees do not).
+// With `file`: read from it when it exists (refused when it was built otherwise), else built
+// and written there, so a table's graph is built once; `loaded` says which happened.
 std::unique_ptr<HnswIndex> hnsw_over_table(const Table& table, int glimpses, const HnswParams& params, int threads = 1,
-                                           bool per_step = true);
+                                           bool per_step = true, const std::filesystem::path& file = {},
+                                           bool* loaded = nullptr);
 
 }  // namespace mbi::graph
