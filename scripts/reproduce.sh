@@ -404,6 +404,17 @@ print(r['comparisons_per_image'], e['sram.array_match'] / e['lookup.key_comparis
       r['accuracy'], (r['table_bytes'] + r['graph_link_bytes']) / 1e6)")
 run $B hw energy --comparisons-per-image $cmp --key-splits $splits --links-read-per-image $links --accuracy $acc \
   --storage-mb $mb --out results/hw/energy-graph-6000
+# Rows kept by use (mbi prune): the main job's table, counted over the training images.
+PR=results/prune; mkdir -p $PR
+run $B prune --table results/pipeline/mnist.tbl --out $PR/mnist-h1.tbl --threads 2 --json
+run $B prune --table results/pipeline/mnist.tbl --out $PR/mnist-h2.tbl --min-hits 2 --threads 2 --json
+for t in mnist-h1 mnist-h2; do run $ev --table $PR/$t.tbl >$PR/$t.json; done
+run $ev --table $PR/mnist-h1.tbl --search graph --graph-all-rows --probes 8 >$PR/mnist-h1-graph-ef8.json
+run $ev --table $PR/mnist-h1.tbl --search exhaustive >$PR/mnist-h1-exh.json
+run $ev --table results/pipeline/mnist.tbl --search exhaustive >$PR/mnist-full-exh.json
+cp $PR/mnist-h1.tbl $PR/mnist-h1-tuned.tbl
+run $B tune --table $PR/mnist-h1-tuned.tbl --threads 2 --json --no-progress
+run $ev --table $PR/mnist-h1-tuned.tbl >$PR/mnist-h1-tuned.json
 # Thinner graphs walked wider (links per node M 8 and 4), and mixed mode through the graph.
 for ef in 8 16 32; do run $ev --table $O/mnist-6000.tbl --search graph --graph-all-rows --graph-m 8 --probes $ef >$GR/mnist-6000-all-m8-ef$ef.json; done
 for ef in 16 32 64; do run $ev --table $O/mnist-6000.tbl --search graph --graph-all-rows --graph-m 4 --probes $ef >$GR/mnist-6000-all-m4-ef$ef.json; done

@@ -19,6 +19,7 @@ void register_eval(CLI::App& app);        // eval_command.cpp
 void register_distill(CLI::App& app);     // distill_command.cpp
 void register_tune(CLI::App& app);        // tune_command.cpp
 void register_index(CLI::App& app);       // index_command.cpp
+void register_prune(CLI::App& app);       // prune_command.cpp
 void register_hw(CLI::App& app);          // hw_command.cpp
 void register_experiment(CLI::App& app);  // experiment_command.cpp
 void register_ap(CLI::App& app);          // ap_command.cpp

@@ -37,12 +37,8 @@ void run(IndexArgs& a) {
     meta = io::read_table_info(input).meta;
     table = input.copy();
   }  // unmapped before the file may be replaced
-  const nlohmann::json old_tree = meta.value("tree", nlohmann::json{});
-  a.tree.defaults_from(old_tree);
-  a.tree.params.seed = a.seed.value_or(old_tree.is_object() ? old_tree.value("seed", std::uint64_t{1}) : 1);
-  spdlog::info("{}: building {} tree(s) over {} rows", a.table.string(), a.tree.no_tree ? 0 : a.tree.trees,
-               table.rows());
-  meta["tree"] = a.tree.build(table);
+  spdlog::info("{}: building the trees over {} rows", a.table.string(), table.rows());
+  meta["tree"] = a.tree.rebuild(table, meta.value("tree", nlohmann::json{}), a.seed);
   table.metadata_json = meta.dump();
   write_table(a.out, table);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

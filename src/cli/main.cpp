@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   mbi::cli::register_distill(app);
   mbi::cli::register_tune(app);
   mbi::cli::register_index(app);
+  mbi::cli::register_prune(app);
   mbi::cli::register_hw(app);
   mbi::cli::register_experiment(app);
   mbi::cli::register_ap(app);

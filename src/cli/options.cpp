@@ -126,13 +126,20 @@ void TreeFlags::add_to(CLI::App& cmd, bool defaults_from_table) {
 
 void TreeFlags::defaults_from(const nlohmann::json& tree_meta) {
   if (!tree_meta.is_object()) return;
-  if (branching_->count() == 0) params.branching = tree_meta.value("branching", params.branching);
-  if (leaf_size_->count() == 0) params.max_leaf_size = tree_meta.value("max_leaf_size", params.max_leaf_size);
-  if (restarts_->count() == 0) params.restarts = tree_meta.value("restarts", params.restarts);
-  if (trees_->count() == 0) trees = tree_meta.value("trees", trees);
-  if (global_trees_->count() == 0) global_trees = tree_meta.value("global_trees", global_trees);
+  const auto unset = [](const CLI::Option* flag) { return flag == nullptr || flag->count() == 0; };
+  if (unset(branching_)) params.branching = tree_meta.value("branching", params.branching);
+  if (unset(leaf_size_)) params.max_leaf_size = tree_meta.value("max_leaf_size", params.max_leaf_size);
+  if (unset(restarts_)) params.restarts = tree_meta.value("restarts", params.restarts);
+  if (unset(trees_)) trees = tree_meta.value("trees", trees);
+  if (unset(global_trees_)) global_trees = tree_meta.value("global_trees", global_trees);
   // Tables written before per-step trees existed have no "per_step": theirs is global.
-  if (global_->count() == 0) global_tree = !tree_meta.value("per_step", false);
+  if (unset(global_)) global_tree = !tree_meta.value("per_step", false);
+}
+
+nlohmann::json TreeFlags::rebuild(TableData& table, const nlohmann::json& old_tree, std::optional<std::uint64_t> seed) {
+  defaults_from(old_tree);
+  params.seed = seed.value_or(old_tree.is_object() ? old_tree.value("seed", std::uint64_t{1}) : 1);
+  return build(table);
 }
 
 nlohmann::json TreeFlags::build(TableData& table) const {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "mbi/core/image_set.hpp"
@@ -87,6 +88,9 @@ struct TreeFlags {
   // with --no-tree. Returns the table metadata's "tree" entry, null without a tree; `mbi tune`
   // rebuilds the trees from it.
   nlohmann::json build(TableData& table) const;
+  // Rebuilds a table's trees as its metadata's "tree" entry had them (defaults_from), with
+  // `seed` or else the old trees' seed (else 1): `mbi index` and `mbi prune`.
+  nlohmann::json rebuild(TableData& table, const nlohmann::json& old_tree, std::optional<std::uint64_t> seed = {});
 
  private:
   CLI::Option* branching_ = nullptr;

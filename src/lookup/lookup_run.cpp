@@ -11,6 +11,13 @@
 
 namespace mbi {
 
+std::vector<std::uint32_t> row_hits(const LookupTrace& trace, std::size_t rows) {
+  std::vector<std::uint32_t> hits(rows, 0);
+  for (const std::uint32_t row : trace.row)
+    if (row < rows) ++hits[row];
+  return hits;
+}
+
 double LookupRun::median_step_comparisons() const {
   if (step_comparisons.empty()) return 0;
   std::vector<std::uint32_t> v = step_comparisons;

@@ -66,6 +66,25 @@ void TableData::reorder_rows(std::span<const std::uint32_t> order) {
   forest.clear();
 }
 
+void TableData::keep_rows(std::span<const std::uint32_t> kept) {
+  const std::size_t n = rows();
+  for (std::size_t p = 0; p < kept.size(); ++p)
+    if (kept[p] >= n || (p > 0 && kept[p] <= kept[p - 1]))
+      throw Error("table: rows to keep must be strictly increasing row numbers below " + std::to_string(n));
+  check_consistent("table");
+  const auto keep = [&](auto& column, std::size_t width) {
+    permute(column, width, kept);
+    column.resize(kept.size() * width);
+  };
+  keep(keys, key_layout.words());
+  keep(next_hidden, value_layout.words());
+  keep(next_location, 2);
+  keep(step, 1);
+  keep(prediction, 1);
+  tree.reset();
+  forest.clear();
+}
+
 void TableData::build_tree(const KMeansTreeParams& params, bool per_step, std::size_t trees,
                            std::size_t global_trees) {
   if (trees < 1 || trees > kMaxTrees)

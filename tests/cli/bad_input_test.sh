@@ -256,6 +256,14 @@ expect_fail global-trees-of-all "--global-trees" "$mbi" index --table "$work/tin
   --trees 2 --global-trees 2
 expect_fail too-many-trees "--trees" "$mbi" index --table "$work/tiny.tbl" --out "$work/never.tbl" --trees 9
 expect_fail index-corrupt-table "$work/flipped.tbl" "$mbi" index --table "$work/flipped.tbl" --out "$work/never.tbl"
+# --- mbi prune: rows kept by use; never counted on test, nothing written when refused
+expect_ok prune "$mbi" prune --table "$work/tiny.tbl" --data "$mnist" --limit 200 --out "$work/pruned.tbl" --json
+expect_ok eval-pruned "$mbi" eval --mode mbi --data "$mnist" --limit 50 --table "$work/pruned.tbl" --json --no-progress
+expect_fail prune-on-test "--split" "$mbi" prune --table "$work/tiny.tbl" --data "$mnist" --split test --out "$work/never.tbl"
+expect_fail prune-min-hits "--min-hits" "$mbi" prune --table "$work/tiny.tbl" --data "$mnist" --min-hits 0 --out "$work/never.tbl"
+expect_fail prune-too-many-hits "--min-hits 1000000: no row" "$mbi" prune --table "$work/tiny.tbl" --data "$mnist" --limit 20 \
+  --min-hits 1000000 --out "$work/never.tbl"
+expect_fail prune-corrupt-table "$work/flipped.tbl" "$mbi" prune --table "$work/flipped.tbl" --data "$mnist" --out "$work/never.tbl"
 expect_ok float-train "$mbi" train --data "$mnist" --limit 100 --epochs 1 --hidden 16 --core-width 32 \
   --glimpse-bits 0 --hidden-bits 0 --out "$work/float.pt" --run-dir "$work/run-float" --threads 1 --no-progress
 expect_fail float-teacher-distill "float.pt: a float teacher" "$mbi" distill --data "$mnist" --limit 100 --model "$work/float.pt" \

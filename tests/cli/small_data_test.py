@@ -72,6 +72,15 @@ try:
     with open(plain, "rb") as f, open(recipe, "rb") as g:
         check(f.read() == g.read(), "distill: no flags = --dagger-rounds 3 --augment-shift 2 --weights 30,16,10")
 
+    # Rows kept by use: those the training images' lookups match, the trees rebuilt over them.
+    pruned = os.path.join(work, "pruned.tbl")
+    rec = mbi("prune", "--table", table, "--data", data, "--out", pruned, "--threads", "1", "--json")
+    full_rows = mbi("eval", "--mode", "mbi", "--table", table, "--data", data, "--json", "--no-progress")["table_rows"]
+    ev = mbi("eval", "--mode", "mbi", "--table", pruned, "--data", data, "--json", "--no-progress")
+    check(rec["rows_before"] == full_rows and 0 < rec["rows_after"] < full_rows and ev["table_rows"] == rec["rows_after"]
+          and rec["images"] == 540 and rec["rows_after"] <= 540 * 5,
+          "prune: at most one row per training image's step kept, and the pruned table looks up")
+
     tuned = os.path.join(work, "tuned.tbl")
     rec = mbi("tune", "--table", table, "--data", data, "--budget", "3", "--holdout", "0.5", "--out", tuned,
               "--threads", "1", "--no-progress", "--json")

@@ -12,6 +12,7 @@
 #include "mbi/core/atomic_file.hpp"
 #include "mbi/core/checksum.hpp"
 #include "mbi/core/error.hpp"
+#include "mbi/lookup/lookup_run.hpp"
 #include "mbi/lookup/table.hpp"
 #include "mbi/search/exhaustive.hpp"
 #include "test_util.hpp"
@@ -214,6 +215,42 @@ TEST_F(TableFileTest, RefusesInconsistentData) {
   EXPECT_THROW(write_table(file("bad.mbit"), t), Error);
   t = make_table(10, 6);
   EXPECT_THROW(t.reorder_rows(std::vector<std::uint32_t>(10, 0)), Error);
+}
+
+TEST_F(TableFileTest, KeptRowsAreTheChosenOnesInOrderAndBadChoicesAreRefused) {
+  const TableData full = make_table(12, 8);
+  TableData t = full;
+  t.build_tree();
+  const std::vector<std::uint32_t> kept = {1, 4, 5, 11};
+  t = full;
+  t.keep_rows(kept);
+  ASSERT_EQ(t.rows(), 4U);
+  EXPECT_FALSE(t.tree.has_value());
+  const std::size_t kw = full.key_layout.words(), vw = full.value_layout.words();
+  for (std::size_t p = 0; p < kept.size(); ++p) {
+    const std::size_t r = kept[p];
+    EXPECT_TRUE(std::equal(t.keys.begin() + p * kw, t.keys.begin() + (p + 1) * kw, full.keys.begin() + r * kw));
+    EXPECT_TRUE(std::equal(t.next_hidden.begin() + p * vw, t.next_hidden.begin() + (p + 1) * vw,
+                           full.next_hidden.begin() + r * vw));
+    EXPECT_EQ(t.next_location[2 * p], full.next_location[2 * r]);
+    EXPECT_EQ(t.next_location[2 * p + 1], full.next_location[2 * r + 1]);
+    EXPECT_EQ(t.step[p], full.step[r]);
+    EXPECT_EQ(t.prediction[p], full.prediction[r]);
+  }
+  t.build_tree();  // the kept rows make a table again
+  write_table(file("kept.mbit"), t);
+  EXPECT_EQ(Table::open(file("kept.mbit")).rows(), 4U);
+  t = full;
+  EXPECT_THROW(t.keep_rows(std::vector<std::uint32_t>{3, 3}), Error);
+  EXPECT_THROW(t.keep_rows(std::vector<std::uint32_t>{5, 2}), Error);
+  EXPECT_THROW(t.keep_rows(std::vector<std::uint32_t>{12}), Error);
+}
+
+TEST(RowHits, CountEveryStepTakenByItsRow) {
+  LookupTrace trace;
+  trace.steps = 2;
+  trace.row = {0, 3, 3, kNoIndex, 3, 1};
+  EXPECT_EQ(row_hits(trace, 5), (std::vector<std::uint32_t>{1, 1, 0, 3, 0}));
 }
 
 TEST_F(TableFileTest, RefusesDamagedFilesWithOneLineNamingTheFile) {

@@ -37,6 +37,10 @@ struct LookupTrace {
   std::vector<std::int32_t> loc_y;
 };
 
+// How many steps of `trace` matched each of a table's `rows` rows: how often lookups use a row
+// (rows no step matched count 0; steps not taken are skipped).
+std::vector<std::uint32_t> row_hits(const LookupTrace& trace, std::size_t rows);
+
 // Images per LookupEngine::infer_batch call (`mbi experiment speed` measures the effect).
 inline constexpr std::size_t kLookupBatch = 64;
 

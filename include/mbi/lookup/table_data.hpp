@@ -50,6 +50,9 @@ struct TableData {
   // Reorders every column: new row p is old row order[p]. Drops the trees, which no longer
   // match.
   void reorder_rows(std::span<const std::uint32_t> order);
+  // Keeps only `rows` (strictly increasing row numbers), in their order, and drops the trees.
+  // Throws mbi::Error for rows out of range or not strictly increasing.
+  void keep_rows(std::span<const std::uint32_t> rows);
   // Builds the k-means tree over the keys with the table's weights, puts the rows in tree
   // order and keeps the tree. With `per_step`, the root is split by the step column (one
   // subtree per glimpse step; see build_kmeans_tree with root groups), so a lookup that knows
