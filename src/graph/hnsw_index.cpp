@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "mbi/core/atomic_file.hpp"
+#include "mbi/core/byte_reader.hpp"
 #include "mbi/core/checksum.hpp"
 #include "mbi/core/error.hpp"
 #include "mbi/search/distance.hpp"
@@ -184,36 +185,6 @@ namespace {
 
 constexpr std::string_view kGraphMagic = "mbi-graph 1\n";
 
-template <class T>
-void put(std::string& out, T value) {
-  out.append(reinterpret_cast<const char*>(&value), sizeof value);
-}
-
-// Reads a graph file's fields in order; running past its end is a truncated file.
-class Reader {
- public:
-  Reader(const std::string& bytes, std::size_t begin, std::size_t end, const std::filesystem::path& path)
-      : bytes_(bytes), at_(begin), end_(end), path_(path) {}
-  template <class T>
-  T get() {
-    T value;
-    std::memcpy(&value, take(sizeof value), sizeof value);
-    return value;
-  }
-  std::string string(std::size_t size) { return {take(size), size}; }
-
- private:
-  const char* take(std::size_t size) {
-    if (size > end_ - at_) throw Error(path_.string() + ": truncated graph file");
-    const char* p = bytes_.data() + at_;
-    at_ += size;
-    return p;
-  }
-  const std::string& bytes_;
-  std::size_t at_, end_;
-  const std::filesystem::path& path_;
-};
-
 // hnswlib 0.6 reads and writes its graphs through named files only: each goes through a
 // private temporary file of its own.
 std::filesystem::path scratch_file() {
@@ -239,12 +210,12 @@ std::string HnswIndex::built_over() const {
 void HnswIndex::save(const std::filesystem::path& path) const {
   std::string out(kGraphMagic);
   const std::string over = built_over();
-  put<std::uint64_t>(out, over.size());
+  put_bytes<std::uint64_t>(out, over.size());
   out += over;
-  put<std::uint32_t>(out, static_cast<std::uint32_t>(graphs_.size()));
+  put_bytes<std::uint32_t>(out, static_cast<std::uint32_t>(graphs_.size()));
   for (const auto& graph : graphs_) {
     if (graph->hnsw == nullptr) {
-      put<std::uint64_t>(out, 0);
+      put_bytes<std::uint64_t>(out, 0);
       continue;
     }
     const std::filesystem::path scratch = scratch_file();
@@ -257,10 +228,10 @@ void HnswIndex::save(const std::filesystem::path& path) const {
       throw;
     }
     std::filesystem::remove(scratch);
-    put<std::uint64_t>(out, bytes.size());
+    put_bytes<std::uint64_t>(out, bytes.size());
     out += bytes;
   }
-  put<std::uint32_t>(out, crc32(out.data(), out.size()));
+  put_bytes<std::uint32_t>(out, crc32(out.data(), out.size()));
   write_file_atomic(path, out);
 }
 
@@ -276,8 +247,9 @@ std::unique_ptr<HnswIndex> HnswIndex::load(const std::filesystem::path& path, st
   std::uint32_t stored = 0;
   std::memcpy(&stored, bytes.data() + bytes.size() - 4, 4);
   if (crc32(bytes.data(), bytes.size() - 4) != stored) throw Error(path.string() + ": corrupt graph file (checksum mismatch)");
-  Reader in(bytes, kGraphMagic.size(), bytes.size() - 4, path);
-  const std::string over = in.string(in.get<std::uint64_t>());
+  ByteReader in(std::string_view(bytes).substr(kGraphMagic.size(), bytes.size() - 4 - kGraphMagic.size()),
+                path.string(), "graph file");
+  const std::string over(in.take(in.get<std::uint64_t>()));
   if (over != index->built_over())
     throw Error(path.string() + ": graphs built over other keys or settings (" + over + "; now " + index->built_over() +
                 "); remove the file to build them again");
@@ -289,7 +261,7 @@ std::unique_ptr<HnswIndex> HnswIndex::load(const std::filesystem::path& path, st
     if (size > 0) {
       const std::filesystem::path scratch = scratch_file();
       try {
-        write_file_atomic(scratch, in.string(size));
+        write_file_atomic(scratch, in.take(size));
         graph->hnsw = std::make_unique<Hnsw>(&graph->space, scratch.string());
       } catch (const std::exception& e) {
         std::filesystem::remove(scratch);
