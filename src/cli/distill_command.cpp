@@ -69,6 +69,7 @@ void run(DistillArgs& a) {
   a.distill.dedup = !a.no_dedup;
   a.distill.progress = !a.no_progress;
   a.tree.params.seed = a.distill.seed;
+  a.tree.params.threads = static_cast<std::uint32_t>(a.threads);  // builds the same tree on any count
 
   const auto t0 = std::chrono::steady_clock::now();
   train::DistillStats stats;

@@ -64,6 +64,7 @@ void run(PruneArgs& a) {
   if (kept.empty()) throw Error("--min-hits " + std::to_string(a.min_hits) + ": no row of " + a.table.string() + " is matched that often");
   const std::size_t before = table.rows();
   table.keep_rows(kept);
+  a.tree.params.threads = static_cast<std::uint32_t>(a.threads);  // builds the same tree on any count
   meta["tree"] = a.tree.rebuild(table, meta.value("tree", nlohmann::json{}));
   meta["prune"] = {{"split", a.split}, {"images", images}, {"min_hits", a.min_hits}, {"rows_before", before},
                    {"rows_after", table.rows()}};

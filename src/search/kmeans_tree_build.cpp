@@ -1,12 +1,15 @@
 // Building the hierarchical k-means tree: k-means++ seeding, Lloyd iterations with the
 // weighted Manhattan distance, majority-bit centroids, a few restarts per split.
 //
-// Everything is single-threaded and draws from one std::mt19937_64 (whose output sequence
-// the standard fixes) with integer or IEEE-exact arithmetic, so a seed gives the same tree
-// bit for bit on every platform and every distance path.
+// Everything draws from one std::mt19937_64 (whose output sequence the standard fixes) with
+// integer or IEEE-exact arithmetic, so a seed gives the same tree bit for bit on every
+// platform and every distance path. Only the distance blocks of large nodes run on several
+// threads (params.threads), each thread writing its own range of keys: the same numbers land
+// in the same places, so the thread count never changes the tree.
 #include <algorithm>
 #include <bit>
 #include <random>
+#include <thread>
 
 #include "mbi/core/error.hpp"
 #include "mbi/search/kmeans_tree.hpp"
@@ -75,7 +78,13 @@ class Builder {
  public:
   Builder(std::span<const std::uint64_t> keys, std::span<const std::uint32_t> weights, const KMeansTreeParams& params,
           std::span<const std::uint8_t> groups)
-      : keys_(keys), groups_(groups), weights_(weights), words_(weights.size()), params_(params), rng_(params.seed) {}
+      : keys_(keys),
+        groups_(groups),
+        weights_(weights),
+        words_(weights.size()),
+        params_(params),
+        threads_(params.threads > 0 ? params.threads : std::max(1U, std::thread::hardware_concurrency())),
+        rng_(params.seed) {}
 
   KMeansTreeBuild run(std::vector<KMeansTreeNode>& nodes, std::vector<std::uint64_t>& centroids) {
     const auto n = static_cast<std::uint32_t>(keys_.size() / words_);
@@ -157,6 +166,29 @@ class Builder {
 
   const std::uint64_t* local_key(std::uint32_t i) const { return local_.data() + std::size_t{i} * words_; }
 
+  // out[c * m + i] = distance from centre c to local key i, for c < k and i < m. Large blocks
+  // are cut into contiguous key ranges, one per thread; small ones stay on this thread (a
+  // thread start costs more than a few thousand distances).
+  void centre_distances(const std::uint64_t* centres, std::uint32_t k, std::uint32_t m, std::uint32_t* out) const {
+    const auto block = [&](std::uint32_t begin, std::uint32_t end) {
+      for (std::uint32_t c = 0; c < k; ++c)
+        weighted_distances(centres + std::size_t{c} * words_, local_key(begin), end - begin, weights_.data(), words_,
+                           out + std::size_t{c} * m + begin);
+    };
+    constexpr std::size_t kWordsPerThread = std::size_t{1} << 18;  // about 0.1 ms of distances
+    const std::size_t work = std::size_t{k} * m * words_;
+    const std::size_t parts = std::min<std::size_t>({threads_, std::max<std::size_t>(1, work / kWordsPerThread), m});
+    if (parts <= 1) {
+      block(0, m);
+      return;
+    }
+    std::vector<std::thread> pool;
+    const auto cut = [&](std::size_t p) { return static_cast<std::uint32_t>(m * p / parts); };
+    for (std::size_t p = 1; p < parts; ++p) pool.emplace_back(block, cut(p), cut(p + 1));
+    block(0, cut(1));
+    for (std::thread& t : pool) t.join();
+  }
+
   void majority_of_all(std::uint32_t m, std::uint64_t* out) {
     BitCounter counter(words_);
     for (std::uint32_t i = 0; i < m; ++i) counter.add(local_key(i));
@@ -189,7 +221,7 @@ class Builder {
     scratch_.resize(m);
     const auto first = static_cast<std::uint32_t>(rng_() % m);
     std::copy_n(local_key(first), words_, centres_.data());
-    weighted_distances(centres_.data(), local_.data(), m, weights_.data(), words_, nearest_.data());
+    centre_distances(centres_.data(), 1, m, nearest_.data());
     std::uint32_t found = 1;
     for (; found < k; ++found) {
       double total = 0;
@@ -207,7 +239,7 @@ class Builder {
       }
       std::uint64_t* centre = centres_.data() + std::size_t{found} * words_;
       std::copy_n(local_key(pick), words_, centre);
-      weighted_distances(centre, local_.data(), m, weights_.data(), words_, scratch_.data());
+      centre_distances(centre, 1, m, scratch_.data());
       for (std::uint32_t i = 0; i < m; ++i) nearest_[i] = std::min(nearest_[i], scratch_[i]);
     }
     return found;
@@ -217,9 +249,7 @@ class Builder {
   std::uint64_t assign(std::uint32_t m, std::uint32_t k, std::vector<std::uint32_t>& cluster) {
     // One centre against all keys per kernel call: long blocks are where the kernels are fast.
     distances_.resize(std::size_t{k} * m);
-    for (std::uint32_t c = 0; c < k; ++c)
-      weighted_distances(centres_.data() + std::size_t{c} * words_, local_.data(), m, weights_.data(), words_,
-                         distances_.data() + std::size_t{c} * m);
+    centre_distances(centres_.data(), k, m, distances_.data());
     cluster.resize(m);
     std::uint64_t cost = 0;
     for (std::uint32_t i = 0; i < m; ++i) {
@@ -236,6 +266,33 @@ class Builder {
       cost += best_distance;
     }
     return cost;
+  }
+
+  // Each non-empty cluster's centre becomes the majority of its members (the L1 centre); an
+  // empty cluster keeps its centre and may win keys back. Clusters are independent, so large
+  // nodes share them out among the threads (thread t takes clusters t, t + threads, ...).
+  void update_centres(const Split& split, std::uint32_t m) {
+    const auto update = [&](std::uint32_t first, std::uint32_t stride) {
+      BitCounter counter(words_);
+      for (std::uint32_t c = first; c < split.clusters; c += stride) {
+        counter.clear();
+        std::uint32_t count = 0;
+        for (std::uint32_t i = 0; i < m; ++i)
+          if (split.cluster[i] == c) {
+            counter.add(local_key(i));
+            ++count;
+          }
+        if (count > 0) counter.majority(count, centres_.data() + std::size_t{c} * words_);
+      }
+    };
+    constexpr std::size_t kWordsPerThread = std::size_t{1} << 16;  // each thread still reads every cluster id
+    const std::size_t parts =
+        std::min<std::size_t>({threads_, split.clusters, std::max<std::size_t>(1, std::size_t{m} * words_ / kWordsPerThread)});
+    std::vector<std::thread> pool;
+    for (std::size_t p = 1; p < parts; ++p)
+      pool.emplace_back(update, static_cast<std::uint32_t>(p), static_cast<std::uint32_t>(parts));
+    update(0, static_cast<std::uint32_t>(std::max<std::size_t>(parts, 1)));
+    for (std::thread& t : pool) t.join();
   }
 
   static std::uint32_t non_empty(const std::vector<std::uint32_t>& cluster, std::uint32_t k) {
@@ -257,21 +314,8 @@ class Builder {
     // first assignment has >= 2 non-empty clusters; the loop below keeps it that way.
     split.cost = assign(m, split.clusters, split.cluster);
     std::vector<std::uint32_t> candidate;
-    std::vector<std::uint32_t> members(split.clusters);
-    BitCounter counter(words_);
     for (std::uint32_t iteration = 1; iteration < params_.max_iterations; ++iteration) {
-      // Update: each non-empty cluster's centre becomes the majority of its members (the L1
-      // centre); an empty cluster keeps its centre and may win keys back.
-      for (std::uint32_t c = 0; c < split.clusters; ++c) {
-        counter.clear();
-        std::uint32_t count = 0;
-        for (std::uint32_t i = 0; i < m; ++i)
-          if (split.cluster[i] == c) {
-            counter.add(local_key(i));
-            ++count;
-          }
-        if (count > 0) counter.majority(count, centres_.data() + std::size_t{c} * words_);
-      }
+      update_centres(split, m);
       const std::uint64_t cost = assign(m, split.clusters, candidate);
       // Centres can merge (two majorities may coincide); never let that collapse the split.
       if (non_empty(candidate, split.clusters) < 2) break;
@@ -288,6 +332,7 @@ class Builder {
   std::span<const std::uint32_t> weights_;
   std::size_t words_;
   KMeansTreeParams params_;
+  std::size_t threads_;
   std::mt19937_64 rng_;
   std::vector<std::uint32_t>* order_ = nullptr;
   std::vector<std::uint64_t> local_;       // keys of the node being split, contiguous

@@ -1,5 +1,6 @@
 #include "mbi/tune/trial_evaluator.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "mbi/lookup/lookup_run.hpp"
@@ -41,7 +42,11 @@ TrialEvaluator::TrialEvaluator(TableData base, RamConfig config, TableSearch sea
 TableData TrialEvaluator::weighted(const std::vector<std::uint32_t>& segment_weights, bool with_tree) const {
   TableData t = base_;
   t.segment_weights = segment_weights;
-  if (with_tree) t.build_tree(search_.tree_params, search_.per_step, search_.trees, search_.global_trees);
+  if (with_tree) {
+    KMeansTreeParams params = search_.tree_params;
+    params.threads = static_cast<std::uint32_t>(std::max(threads_, 0));  // the same tree on any count
+    t.build_tree(params, search_.per_step, search_.trees, search_.global_trees);
+  }
   return t;
 }
 

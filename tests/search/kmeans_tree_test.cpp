@@ -95,6 +95,20 @@ TEST(KMeansTree, SameSeedSameTreeOnEveryPath) {
   EXPECT_NE(a.built.tree.serialize(), c.built.tree.serialize());
 }
 
+TEST(KMeansTree, ThreadCountNeverChangesTheTree) {
+  // Large enough that the root's distance blocks and centre updates are shared out.
+  KMeansTreeParams one;
+  one.threads = 1;
+  const Data a(50000, 4, one);
+  for (std::uint32_t threads : {2U, 3U, 0U}) {
+    KMeansTreeParams many = one;
+    many.threads = threads;
+    const Data b(50000, 4, many);
+    EXPECT_EQ(a.built.tree.serialize(), b.built.tree.serialize()) << threads << " threads";
+    EXPECT_EQ(a.built.order, b.built.order) << threads << " threads";
+  }
+}
+
 TEST(KMeansTree, SearchReportsTrueDistancesAndCounts) {
   const Data d(4000, 3);
   std::mt19937_64 rng(30);

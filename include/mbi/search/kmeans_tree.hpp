@@ -34,6 +34,9 @@ struct KMeansTreeParams {
   std::uint32_t restarts = 3;         // k-means runs per split; the lowest total distance wins
   std::uint32_t max_iterations = 20;  // Lloyd iterations per run (it usually converges sooner)
   std::uint64_t seed = 1;             // same seed and keys -> the same tree, bit for bit
+  // Threads computing distances while building (0 = all cores). Not part of the tree: any
+  // count gives the same tree bit for bit, so it is never stored with a table.
+  std::uint32_t threads = 1;
 };
 
 // Per-row data that the caller reads once a search has found its row (a lookup's value:
