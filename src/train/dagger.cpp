@@ -79,7 +79,9 @@ void add_lookup_path_rows(RamModel& model, const ImageSet& images, TableData& ta
   for (int round = 0; round < o.rounds + o.noisy_rounds; ++round) {
     const bool noisy = round >= o.rounds;
     const ImageSet shifted = shifted_copy(images, o.augment_shift, o.seed * 7919 + static_cast<std::uint64_t>(round));
-    table.build_tree(o.tree, /*per_step=*/true);
+    KMeansTreeParams tree = o.tree;
+    tree.threads = static_cast<std::uint32_t>(threads);  // the same tree on any count
+    table.build_tree(tree, /*per_step=*/true);
     // Queries not matched exactly, with their step, per thread; a thread takes a contiguous
     // run of images, so joining the runs in order gives the single-threaded order.
     std::vector<std::vector<std::uint64_t>> queries(threads);
