@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "commands.hpp"
+#include "mbi/experiment/mixed_threshold.hpp"
 #include "mbi/experiment/speed.hpp"
 #include "mbi/io/table_info.hpp"
 #include "mbi/lookup/table.hpp"
@@ -27,6 +28,7 @@ struct SpeedArgs {
   experiment::SpeedOptions options;
   bool train_epoch = true;
   int train_threads = 0;
+  double mixed_max_loss = -1;  // >= 0: mixed mode timed, its threshold chosen on validation
   bool json = false;
 };
 
@@ -62,12 +64,32 @@ void run(const SpeedArgs& a) {
   }
   train::TeacherClassifier batch1(teacher.model, 1);
   train::TeacherClassifier batch256(teacher.model, 256);
+  experiment::SpeedOptions options = a.options;
+  nlohmann::json choice;
+  if (a.mixed_max_loss >= 0) {
+    if (!table) throw Error("--mixed-max-loss: mixed mode needs --table");
+    // As `mbi eval --mode mixed`: the largest threshold that keeps the teacher's accuracy
+    // within the loss on the validation split, with the lookups searching as they will be timed.
+    const ImageSet val = a.data.load("val");
+    io::check_image_size(info, *table, val, a.data.dir);
+    LookupOptions search;
+    search.search.max_comparisons = options.mixed_budget;
+    experiment::MixedThresholdOptions o;
+    o.max_loss = a.mixed_max_loss;
+    const experiment::ThresholdChoice c =
+        experiment::choose_threshold_on(*table, info.config, val, search, batch256, o, options.threads);
+    options.mixed_threshold = c.point.threshold;
+    choice = {{"split", "val"},          {"images", c.images},
+              {"max_loss", c.max_loss},  {"teacher_accuracy", c.teacher_accuracy},
+              {"accuracy", c.point.accuracy}, {"coverage", c.point.coverage}};
+  }
   nlohmann::json training;
   experiment::SpeedPeers peers{batch1, batch256, nullptr};
   if (a.train_epoch) peers.train_epoch_seconds = [&] { return train_one_epoch(a, training); };
   io::ResultFiles results =
-      experiment::speed_experiment(peers, table ? &*table : nullptr, info.config, test, a.options);
+      experiment::speed_experiment(peers, table ? &*table : nullptr, info.config, test, options);
   if (training.is_object()) results.summary.update(training);
+  if (!choice.is_null()) results.summary["mixed"]["threshold_chosen_on"] = choice;
   if (table) results.summary["table_bytes"] = std::filesystem::file_size(a.table);
   results.write(a.out, "speed.json");
   print_json(results.summary, a.json);
@@ -99,6 +121,18 @@ void register_experiment_speed(CLI::App& experiment) {
       ->capture_default_str();
   cmd->add_option("--train-threads", a->train_threads, "threads for the training epoch (0 = all cores)")
       ->check(whole_number(0, 1024))
+      ->capture_default_str();
+  auto* threshold = cmd->add_option("--mixed-threshold", o.mixed_threshold,
+                                    "also time mixed mode (lookups, the teacher at batch 256 for the images whose "
+                                    "best match at some step is farther than this, eq. 1 units)")
+                         ->check(CLI::Range(0.0, 1e9));
+  cmd->add_option("--mixed-max-loss", a->mixed_max_loss,
+                  "also time mixed mode at the largest threshold whose accuracy on the validation split stays within "
+                  "this many points of the teacher's (as mbi eval --mode mixed)")
+      ->check(CLI::Range(0.0, 100.0))
+      ->excludes(threshold);
+  cmd->add_option("--mixed-budget", o.mixed_budget, "mixed mode's tree search budget per step (0 = one leaf)")
+      ->check(whole_number(0, 1 << 30))
       ->capture_default_str();
   cmd->add_flag("!--no-train", a->train_epoch, "skip the training epoch");
   add_json(*cmd, a->json);

@@ -5,7 +5,10 @@
 #include <optional>
 
 #include "mbi/core/error.hpp"
+#include "mbi/lookup/classifier.hpp"
 #include "mbi/lookup/lookup_run.hpp"
+#include "mbi/lookup/mixed.hpp"
+#include "mbi/lookup/ram_keys.hpp"
 
 namespace mbi::experiment {
 namespace {
@@ -23,10 +26,14 @@ double seconds_of(const std::function<void()>& body) {
 
 void keep_fastest(double& best, double s) { best = best == 0 ? s : std::min(best, s); }
 
-void classify(eval::Classifier& c, const ImageSet& images) {
+// Percent of `images` classified right.
+double classify(eval::Classifier& c, const ImageSet& images) {
   std::vector<int> predictions(images.count());
   eval::Ledger ignored;
   c.classify(images, predictions, ignored);
+  std::size_t right = 0;
+  for (std::size_t i = 0; i < images.count(); ++i) right += predictions[i] == images.labels[i];
+  return images.count() == 0 ? 0.0 : 100.0 * static_cast<double>(right) / static_cast<double>(images.count());
 }
 
 }  // namespace
@@ -44,12 +51,36 @@ io::ResultFiles speed_experiment(const SpeedPeers& peers, const Table* table, co
   // The warm-up runs also page in the table's mapping and make the teacher's one-off allocations.
   const ImageSet warm = test.first(kWarmImages);
   const ImageSet warm_batch1 = test.first(kWarmImages / 8);
+  // Mixed mode: the lookups stop at the first step past the threshold, and the teacher at
+  // batch 256 answers the images they leave (MixedClassifier, as `mbi eval --mode mixed`).
+  std::optional<LookupClassifier> mixed_lookups;
+  std::optional<MixedClassifier> mixed;
+  double mixed_seconds = 0, mixed_accuracy = 0;
+  std::size_t mixed_fallback = 0;
+  if (o.mixed_threshold >= 0) {
+    if (table == nullptr) throw Error("--mixed-threshold: mixed mode needs --table");
+    LookupOptions lo;
+    lo.search.max_comparisons = o.mixed_budget;
+    const std::vector<std::uint32_t> weights(table->segment_weights().begin(), table->segment_weights().end());
+    lo.stop_above = MixedPolicy(o.mixed_threshold, eq1_normalizer(config, weights)).stop_above();
+    mixed_lookups.emplace(*table, config, lo, o.threads, false);
+    mixed.emplace(*mixed_lookups, peers.teacher_batch256);
+  }
   for (int round = 0; round < o.repeats; ++round) {
     classify(peers.teacher_batch1, warm_batch1);
     keep_fastest(teacher_b1_seconds, seconds_of([&] { classify(peers.teacher_batch1, small); }));
     classify(peers.teacher_batch256, warm);
     keep_fastest(teacher_b256_seconds, seconds_of([&] { classify(peers.teacher_batch256, test); }));
     if (table == nullptr) continue;
+    if (mixed) {
+      classify(*mixed, warm);
+      double accuracy = 0;
+      keep_fastest(mixed_seconds, seconds_of([&] { accuracy = classify(*mixed, test); }));
+      if (round == 0) {
+        mixed_accuracy = accuracy;
+        mixed_fallback = mixed->fallback_images().size();
+      }
+    }
     for (std::size_t k = 0; k < o.budgets.size(); ++k) {
       LookupOptions lo;
       lo.search.max_comparisons = o.budgets[k];
@@ -96,6 +127,16 @@ io::ResultFiles speed_experiment(const SpeedPeers& peers, const Table* table, co
     out["tree_vs_teacher_batch1"] = tree_ips / teacher_b1;
     out["tree_vs_teacher_batch256"] = tree_ips / teacher_b256;
     out["tree_vs_exhaustive"] = tree_ips / ex_ips;
+    if (mixed) {
+      const double ips = n / mixed_seconds;
+      out["mixed"] = {{"threshold", o.mixed_threshold},
+                      {"max_comparisons", o.mixed_budget},
+                      {"accuracy", mixed_accuracy},
+                      {"coverage", 1.0 - static_cast<double>(mixed_fallback) / n},
+                      {"teacher_images", mixed_fallback},
+                      {"images_per_second", ips},
+                      {"vs_teacher_batch256", ips / teacher_b256}};
+    }
     out["table"] = table->name();
     out["trees"] = table->tree_count();
     out["resident_bytes"] = table->resident_bytes();

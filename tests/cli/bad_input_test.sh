@@ -68,6 +68,10 @@ import sys
 b = bytearray(open(sys.argv[1], 'rb').read()); b[len(b) // 2] ^= 1; open(sys.argv[2], 'wb').write(b)
 PY
 expect_fail corrupt-model "checksum" "$mbi" eval --mode teacher --model "$work/flipped.pt" --data "$mnist"
+expect_fail speed-mixed-no-table "--mixed-threshold: mixed mode needs --table" "$mbi" experiment speed \
+  --model "$work/tiny.pt" --data "$mnist" --limit 300 --mixed-threshold 2 --no-train --out "$work/speed"
+expect_ok speed-mixed "$mbi" experiment speed --model "$work/tiny.pt" --table "$work/tiny.tbl" --data "$mnist" \
+  --limit 300 --mixed-max-loss 0.5 --budgets 0 --repeats 1 --no-train --out "$work/speed"
 head -c 1000 "$work/tiny.tbl" >"$work/short.tbl"
 expect_fail truncated-table "$work/short.tbl" "$mbi" eval --mode mbi --table "$work/short.tbl" --data "$mnist"
 python3 - "$work/tiny.tbl" "$work/flipped.tbl" <<'PY'

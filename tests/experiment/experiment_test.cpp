@@ -238,6 +238,32 @@ TEST(Speed, TimesEveryPathAndReportsRatios) {
   EXPECT_GT(r.summary["tree_vs_teacher_batch256"].get<double>(), 0.0);
   const io::ResultFiles teacher_only = speed_experiment({b1, b256, nullptr}, nullptr, f.config, f.test, o);
   EXPECT_FALSE(teacher_only.summary.contains("lookup_tree_by_budget"));
+  EXPECT_FALSE(r.summary.contains("mixed"));
+}
+
+TEST(Speed, TimesMixedModeAsLookupsWithTheTeacherBehind) {
+  Fixture f;
+  const Table table = Table::borrow(f.data);
+  NearlyRight b1, b256;
+  SpeedOptions o;
+  o.budgets = {0};
+  o.repeats = 2;
+  o.batch1_images = 10;
+  o.exhaustive_images = 5;
+  // A threshold past every distance: lookups answer every image, as one leaf alone does.
+  o.mixed_threshold = 1e9;
+  const nlohmann::json all = speed_experiment({b1, b256, nullptr}, &table, f.config, f.test, o).summary;
+  EXPECT_EQ(all["mixed"]["coverage"], 1.0);
+  EXPECT_EQ(all["mixed"]["teacher_images"], 0U);
+  EXPECT_EQ(all["mixed"]["accuracy"], all["lookup_tree_accuracy"]);
+  EXPECT_GT(all["mixed"]["vs_teacher_batch256"].get<double>(), 0.0);
+  // Threshold 0: only exact matches all the way stay with the lookups; the teacher takes the rest.
+  o.mixed_threshold = 0;
+  const nlohmann::json exact = speed_experiment({b1, b256, nullptr}, &table, f.config, f.test, o).summary;
+  const auto n = static_cast<double>(f.test.count());
+  EXPECT_LT(exact["mixed"]["coverage"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(exact["mixed"]["coverage"].get<double>(), 1.0 - exact["mixed"]["teacher_images"].get<double>() / n);
+  EXPECT_THROW(speed_experiment({b1, b256, nullptr}, nullptr, f.config, f.test, o), Error);
 }
 
 }  // namespace

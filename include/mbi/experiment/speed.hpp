@@ -1,7 +1,8 @@
 #pragma once
 // The speed claims, measured side by side in one run on the same images and thread count:
 // the teacher's forward pass at batch 1 and 256 against lookup inference (tree, at several
-// budgets, and exhaustive), and optionally the teacher's training time per epoch.
+// budgets, and exhaustive), mixed mode (lookups, the teacher at batch 256 for the images they
+// leave) when given a threshold, and optionally the teacher's training time per epoch.
 //
 // Every path is timed `repeats` times and its fastest run kept: on a shared machine the slow
 // runs measure the neighbours. The paths take turns, one run each per round, so that a busy
@@ -26,6 +27,10 @@ struct SpeedOptions {
   std::size_t batch1_images = 2000;        // images timed at batch 1
   int repeats = 3;
   std::size_t exhaustive_images = 300;
+  // Mixed mode, timed when >= 0: a step's best match farther than this (eq. 1 units) hands the
+  // image to the teacher at batch 256. Its lookups search with mixed_budget (0 = one leaf).
+  double mixed_threshold = -1;
+  std::uint32_t mixed_budget = 0;
 };
 
 // What is timed besides lookups, passed in: the teacher at batch 1 and at batch 256, and
