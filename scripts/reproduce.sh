@@ -177,6 +177,17 @@ for branching in 8 16 32; do
   run $B experiment speed --model $Q --table $S/mnist-small-fast-b$branching.tbl --threads 1 --budgets 0,200,400 \
     --no-train --repeats 5 --out results/speed-fast-b$branching --json
 done
+# Within the published 6.21 MB: accuracy, comparisons and energy at small per-step budgets
+# (issue 19), and mixed mode timed beside the teacher at batch 256 (threshold chosen on
+# validation for the teacher's accuracy minus 0.5 points).
+for budget in 0 50 100 200 400; do
+  run $B eval --mode mbi --table $S/mnist-small-fast-b8.tbl --split test --max-comparisons $budget --threads 1 \
+    --json --no-progress >$S/b8-eval-$budget.json
+done
+for budget in 0 100; do
+  run $B experiment speed --model $Q --table $S/mnist-small-fast-b8.tbl --threads 1 --budgets $budget \
+    --mixed-max-loss 0.5 --mixed-budget $budget --no-train --repeats 5 --out results/speed-mixed-b8-$budget --json
+done
 
 # Hardware (issue 5)
 run $B hw variability --out results/hw --json                                                  # Fig. 6(b)
