@@ -176,16 +176,22 @@ class Builder {
                            out + std::size_t{c} * m + begin);
     };
     constexpr std::size_t kWordsPerThread = std::size_t{1} << 18;  // about 0.1 ms of distances
-    const std::size_t work = std::size_t{k} * m * words_;
-    const std::size_t parts = std::min<std::size_t>({threads_, std::max<std::size_t>(1, work / kWordsPerThread), m});
-    if (parts <= 1) {
-      block(0, m);
-      return;
-    }
-    std::vector<std::thread> pool;
+    const std::size_t parts = parts_for(std::size_t{k} * m * words_ / kWordsPerThread, m);
     const auto cut = [&](std::size_t p) { return static_cast<std::uint32_t>(m * p / parts); };
-    for (std::size_t p = 1; p < parts; ++p) pool.emplace_back(block, cut(p), cut(p + 1));
-    block(0, cut(1));
+    run_parts(parts, [&](std::size_t p) { block(cut(p), cut(p + 1)); });
+  }
+
+  // How many threads share work worth `worth` threads split at most `most` ways: 1 to threads_.
+  std::size_t parts_for(std::size_t worth, std::size_t most) const {
+    return std::max<std::size_t>(1, std::min<std::size_t>({threads_, worth, most}));
+  }
+
+  // Runs body(p) for p < parts, part 0 on this thread and each other part on its own.
+  template <class Body>
+  static void run_parts(std::size_t parts, const Body& body) {
+    std::vector<std::thread> pool;
+    for (std::size_t p = 1; p < parts; ++p) pool.emplace_back(body, p);
+    body(0);
     for (std::thread& t : pool) t.join();
   }
 
@@ -286,13 +292,8 @@ class Builder {
       }
     };
     constexpr std::size_t kWordsPerThread = std::size_t{1} << 16;  // each thread still reads every cluster id
-    const std::size_t parts =
-        std::min<std::size_t>({threads_, split.clusters, std::max<std::size_t>(1, std::size_t{m} * words_ / kWordsPerThread)});
-    std::vector<std::thread> pool;
-    for (std::size_t p = 1; p < parts; ++p)
-      pool.emplace_back(update, static_cast<std::uint32_t>(p), static_cast<std::uint32_t>(parts));
-    update(0, static_cast<std::uint32_t>(std::max<std::size_t>(parts, 1)));
-    for (std::thread& t : pool) t.join();
+    const std::size_t parts = parts_for(std::size_t{m} * words_ / kWordsPerThread, split.clusters);
+    run_parts(parts, [&](std::size_t p) { update(static_cast<std::uint32_t>(p), static_cast<std::uint32_t>(parts)); });
   }
 
   static std::uint32_t non_empty(const std::vector<std::uint32_t>& cluster, std::uint32_t k) {
